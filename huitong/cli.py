@@ -1,0 +1,137 @@
+"""The ``huitong`` command: every job, one entry point."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from graph_schema.errors import GraphError
+
+app = typer.Typer(
+    name="huitong",
+    help="Huitong (汇通): master data and entity resolution for the city's departments.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+neo4j_app = typer.Typer(help="The project's own Neo4j server (used when NEO4J_URI is unset).")
+graph_app = typer.Typer(help="Schema migrations and maintenance of the graph.")
+app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(graph_app, name="graph")
+
+console = Console(stderr=True, soft_wrap=True)
+
+
+def clean_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn huitong's own errors into one red message and exit code 1 (no traceback)."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except GraphError as error:
+            console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+            raise typer.Exit(1) from error
+
+    return wrapper
+
+
+# -- neo4j ------------------------------------------------------------------------------------
+@neo4j_app.command("start")
+@clean_errors
+def neo4j_start() -> None:
+    """Provision Neo4j from Maven Central on first use, start it, wait until Bolt answers."""
+    from graph_schema.connection import local_server
+
+    server = local_server()
+    began = time.monotonic()
+    if not server.is_provisioned():
+        console.print(f"provisioning Neo4j into {server.runtime_dir} (first start only)…")
+    status = server.start()
+    console.print(
+        f"Neo4j {status.version} running (pid {status.pid}) on bolt://127.0.0.1:{status.port} "
+        f"in {time.monotonic() - began:.1f}s; home {status.home}"
+    )
+
+
+@neo4j_app.command("stop")
+@clean_errors
+def neo4j_stop() -> None:
+    """Stop the local Neo4j server (clean shutdown)."""
+    from graph_schema.connection import local_server
+
+    was_running = local_server().stop()
+    console.print("Neo4j stopped" if was_running else "Neo4j was not running")
+
+
+@neo4j_app.command("status")
+@clean_errors
+def neo4j_status() -> None:
+    """Say whether the local server runs; exit code 0 if it does, 3 if not."""
+    from graph_schema.connection import local_server
+
+    status = local_server().status()
+    if status.running:
+        typer.echo(
+            f"running: Neo4j {status.version}, pid {status.pid}, "
+            f"bolt://127.0.0.1:{status.port}, home {status.home}"
+        )
+    else:
+        typer.echo(f"stopped (home {status.home})")
+        raise typer.Exit(3)
+
+
+@neo4j_app.command("env")
+@clean_errors
+def neo4j_env() -> None:
+    """Print NEO4J_URI/USER/PASSWORD lines for `eval "$(huitong neo4j env)"`."""
+    from graph_schema.connection import resolve_target
+
+    target = resolve_target()
+    typer.echo(f"NEO4J_URI={shlex.quote(target.uri)}")
+    typer.echo(f"NEO4J_USER={shlex.quote(target.user)}")
+    typer.echo(f"NEO4J_PASSWORD={shlex.quote(target.password)}")
+
+
+# -- graph ------------------------------------------------------------------------------------
+@graph_app.command("migrate")
+@clean_errors
+def graph_migrate() -> None:
+    """Apply pending schema migrations (constraints and indexes); idempotent."""
+    from graph_schema.connection import open_driver, resolve_target
+    from graph_schema.migrations import migrate
+
+    target = resolve_target()
+    with open_driver(target) as driver:
+        report = migrate(driver, target.database)
+    console.print(
+        f"migrations applied: {list(report.applied) or 'none'}; "
+        f"already present: {list(report.already) or 'none'}"
+    )
+
+
+@graph_app.command("reset")
+@clean_errors
+def graph_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete everything.")] = False,
+) -> None:
+    """Empty the database: all nodes, relationships, constraints and indexes."""
+    from graph_schema.connection import open_driver, resolve_target
+    from graph_schema.migrations import reset
+
+    if not yes:
+        console.print("[bold red]refusing:[/] `huitong graph reset` deletes everything; add --yes")
+        raise typer.Exit(2)
+    target = resolve_target()
+    with open_driver(target) as driver:
+        reset(driver, target.database)
+    console.print(f"graph at {target.uri} emptied")
+
+
+if __name__ == "__main__":
+    app()

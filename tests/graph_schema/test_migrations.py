@@ -1,0 +1,48 @@
+import pytest
+
+from graph_schema import migrations
+from graph_schema.errors import MigrationError
+from graph_schema.migrations import MIGRATIONS, migrate, reset, schema_inventory
+
+
+def test_migrate_applies_every_version_once(driver):
+    first = migrate(driver)
+    assert first.applied == tuple(m.version for m in MIGRATIONS)
+    assert first.already == ()
+    inventory = schema_inventory(driver)
+    assert ("constraint", "person_id") in inventory
+    assert ("index", "person_names") in inventory
+
+    second = migrate(driver)
+    assert second.applied == ()
+    assert second.already == first.applied
+    assert schema_inventory(driver) == inventory
+    records, _, _ = driver.execute_query("MATCH (m:HuitongMigration) RETURN count(m) AS n")
+    assert records[0]["n"] == len(MIGRATIONS)
+
+
+def test_constraints_are_enforced(driver):
+    migrate(driver)
+    driver.execute_query("CREATE (:Person {id: 'P-1'})")
+    with pytest.raises(Exception, match="already exists"):
+        driver.execute_query("CREATE (:Person {id: 'P-1'})")
+
+
+def test_edited_applied_migration_is_refused(driver, monkeypatch):
+    migrate(driver)
+    edited = (
+        migrations.Migration(1, "edited", ("CREATE INDEX x IF NOT EXISTS FOR (n:X) ON (n.x)",)),
+        *MIGRATIONS[1:],
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", edited)
+    with pytest.raises(MigrationError, match="add a new migration"):
+        migrations.migrate(driver)
+
+
+def test_reset_empties_everything(driver):
+    migrate(driver)
+    driver.execute_query("UNWIND range(1, 25000) AS i CREATE (:Person {id: 'P-' + i})")
+    reset(driver)
+    records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n")
+    assert records[0]["n"] == 0
+    assert schema_inventory(driver) == []
