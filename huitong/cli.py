@@ -6,12 +6,14 @@ import shlex
 import time
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from graph_schema.errors import GraphError
+from loaders.errors import LoaderError
 
 app = typer.Typer(
     name="huitong",
@@ -34,11 +36,63 @@ def clean_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except GraphError as error:
+        except (GraphError, LoaderError) as error:
             console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
             raise typer.Exit(1) from error
 
     return wrapper
+
+
+# -- data -------------------------------------------------------------------------------------
+@app.command("generate")
+@clean_errors
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the city into.")],
+    persons: Annotated[int, typer.Option("--persons", min=10, help="Number of persons.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 1,
+    variant: Annotated[
+        str, typer.Option("--variant", help="standard | other_team (other columns and noise).")
+    ] = "standard",
+) -> None:
+    """Generate a synthetic city: department files, sources.toml and truth.csv."""
+    from huitong.citygen import generate_city
+
+    summary = generate_city(persons=persons, seed=seed, out=out, variant=variant)
+    console.print(summary.describe() if hasattr(summary, "describe") else summary)
+
+
+@app.command("ingest")
+@clean_errors
+def ingest_command(
+    config: Annotated[Path, typer.Option("--config", help="The sources TOML file.")],
+    workdir: Annotated[Path, typer.Option("--workdir", help="Where the workspace is kept.")],
+) -> None:
+    """Read, standardise and stage every source; quarantine bad rows with their reason."""
+    from loaders.config import load_config
+    from loaders.ingest import REPORT_FILE, ingest
+
+    report = ingest(load_config(config), workdir)
+    print_ingest_report(report)
+    console.print(f"report: {workdir / REPORT_FILE}")
+
+
+def print_ingest_report(report) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"ingest (batch {report.batch_id or 'unchanged'})")
+    for column in ("source", "read", "staged", "quarantined", "mentions", "new", "changed",
+                   "removed", "rows/s"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for s in report.sources:
+        rate = (
+            "skipped" if s.skipped_unchanged_file else f"{s.rows_read / max(s.seconds, 1e-9):,.0f}"
+        )
+        table.add_row(
+            s.name, f"{s.rows_read:,}", f"{s.rows_staged:,}", f"{s.rows_quarantined:,}",
+            f"{s.mentions_staged:,}", f"{s.rows_new:,}", f"{s.rows_changed:,}",
+            f"{s.rows_removed:,}", rate,
+        )  # fmt: skip
+    console.print(table)
 
 
 # -- neo4j ------------------------------------------------------------------------------------

@@ -1,0 +1,203 @@
+"""Read department files row by row, never losing one.
+
+Every physical row comes out as a :class:`RawRow`: either its values (column → string or None)
+or the reason it could not be read (bad bytes, malformed JSON, wrong number of fields), with its
+row number and raw content, so the caller can stage it or quarantine it. Row numbers count data
+rows from 1 (the CSV header is not a row).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from loaders.errors import SourceUnreadable
+
+_PARQUET_BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class RawRow:
+    row_number: int
+    values: dict[str, str | None] | None
+    """column → value as text (None for empty), or None when the row could not be read."""
+    raw: str
+    """the row as it stood in the file (undecodable bytes shown as \\xNN)."""
+    error: str | None = None
+
+
+def read_columns(path: Path, fmt: str, encoding: str) -> list[str]:
+    """The column names of a file: CSV header, keys of JSON lines, Parquet schema."""
+    if fmt == "parquet":
+        return list(pq.read_schema(path).names)
+    if fmt == "csv":
+        with path.open("r", encoding=encoding, errors="strict", newline="") as handle:
+            header = next(csv.reader(handle), None)
+        if not header:
+            raise SourceUnreadable(f"{path}: empty file, no CSV header")
+        return [column.strip() for column in header]
+    columns: dict[str, None] = {}
+    with path.open("rb") as handle:
+        for line in handle:
+            try:
+                item = json.loads(line.decode(encoding))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                continue
+            if isinstance(item, dict):
+                columns.update(dict.fromkeys(item))
+    return list(columns)
+
+
+def iter_rows(path: Path, fmt: str, encoding: str) -> Iterator[RawRow]:
+    """Every row of a file, read or with the reason it could not be."""
+    if not path.is_file():
+        raise SourceUnreadable(f"{path}: file not found")
+    if fmt == "csv":
+        yield from _csv_rows(path, encoding)
+    elif fmt == "jsonl":
+        yield from _jsonl_rows(path, encoding)
+    elif fmt == "parquet":
+        yield from _parquet_rows(path)
+    else:
+        raise SourceUnreadable(f"{path}: unknown format {fmt!r}")
+
+
+def as_text(value: object) -> str | None:
+    """A cell as text: None for empty; integers without '.0'; dates in ISO form."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Decimal | int):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _escape(raw: bytes, encoding: str) -> str:
+    return raw.decode(encoding, errors="backslashreplace")
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
+    data = path.read_bytes()
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif codec == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a BOM is not part of the first column's name
+    physical = data.splitlines(keepends=True)
+    if not physical:
+        raise SourceUnreadable(f"{path}: empty file, no CSV header")
+    try:
+        header_text = physical[0].decode(codec)
+    except UnicodeDecodeError as error:
+        raise SourceUnreadable(
+            f"{path}: the header is not valid {encoding} ({error}); check 'encoding'"
+        ) from None
+    header = [column.strip() for column in next(csv.reader([header_text]))]
+    row_number = 0
+    index = 1
+    while index < len(physical):
+        # A quoted field may span physical lines: take lines until the quotes balance.
+        start = index
+        chunk = physical[index]
+        index += 1
+        while chunk.count(b'"') % 2 == 1 and index < len(physical):
+            chunk += physical[index]
+            index += 1
+        if not chunk.strip():
+            continue
+        row_number += 1
+        try:
+            text = chunk.decode(codec)
+        except UnicodeDecodeError as error:
+            yield RawRow(
+                row_number,
+                None,
+                _escape(chunk, codec).rstrip("\r\n"),
+                f"undecodable bytes for encoding {encoding} at line {start + 1}: {error.reason}",
+            )
+            continue
+        try:
+            fields = next(csv.reader(io.StringIO(text), strict=True))
+        except (csv.Error, StopIteration) as error:
+            yield RawRow(row_number, None, text.rstrip("\r\n"), f"malformed CSV: {error}")
+            continue
+        if len(fields) != len(header):
+            yield RawRow(
+                row_number,
+                None,
+                text.rstrip("\r\n"),
+                f"wrong number of fields: {len(fields)}, header has {len(header)}",
+            )
+            continue
+        values = {column: as_text(value) for column, value in zip(header, fields, strict=True)}
+        yield RawRow(row_number, values, text.rstrip("\r\n"))
+
+
+def _jsonl_rows(path: Path, encoding: str) -> Iterator[RawRow]:
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    row_number = 0
+    with path.open("rb") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if line_number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if not line.strip():
+                continue
+            row_number += 1
+            try:
+                text = line.decode(codec)
+            except UnicodeDecodeError as error:
+                yield RawRow(
+                    row_number,
+                    None,
+                    _escape(line, codec).rstrip("\r\n"),
+                    f"undecodable bytes for encoding {encoding} at line {line_number}: "
+                    f"{error.reason}",
+                )
+                continue
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError as error:
+                yield RawRow(row_number, None, text.rstrip("\r\n"), f"malformed JSON: {error.msg}")
+                continue
+            if not isinstance(item, dict):
+                yield RawRow(
+                    row_number,
+                    None,
+                    text.rstrip("\r\n"),
+                    f"a JSON line must be an object, got {type(item).__name__}",
+                )
+                continue
+            values = {str(key): as_text(value) for key, value in item.items()}
+            yield RawRow(row_number, values, text.rstrip("\r\n"))
+
+
+def _parquet_rows(path: Path) -> Iterator[RawRow]:
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as error:
+        raise SourceUnreadable(f"{path}: not a readable Parquet file ({error})") from None
+    row_number = 0
+    for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH):
+        for item in batch.to_pylist():
+            row_number += 1
+            values = {str(key): as_text(value) for key, value in item.items()}
+            raw = json.dumps(item, ensure_ascii=False, default=str)
+            yield RawRow(row_number, values, raw)

@@ -1,0 +1,202 @@
+"""The staging workspace: one DuckDB file under the workdir holding what ingest produced.
+
+Tables (all keyed by source and record id, so lineage is never lost):
+
+- ``mentions``: one row per entity mentioned by a staged row, with its standardised fields;
+- ``relations``: edges between two mentions of one row (RENTS, OWNS, …);
+- ``events`` and ``event_participants``: a row that is an event, and its mentions with roles;
+- ``quarantine``: rows that could not be staged, with row number, raw content and reason;
+- ``records``: content hash per staged record, to tell new, changed and removed rows apart;
+- ``record_changes``: what each ingest batch changed;
+- ``source_files``: the last ingested state of each source (file and mapping hashes, counts);
+- ``batches``: one row per ingest run that changed something.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+WORKSPACE_FILE = "workspace.duckdb"
+
+MENTION_SCHEMA = pa.schema(
+    [
+        ("mention_id", pa.string()),
+        ("source", pa.string()),
+        ("record_id", pa.string()),
+        ("role", pa.string()),
+        ("entity", pa.string()),
+        ("department", pa.string()),
+        ("row_number", pa.int64()),
+        ("batch_id", pa.int64()),
+        ("content_hash", pa.string()),
+        # names (person and enterprise)
+        ("name_raw", pa.string()),
+        ("name", pa.string()),
+        ("name_script", pa.string()),
+        ("name_key", pa.string()),
+        ("name_homophone_key", pa.string()),
+        ("surname", pa.string()),
+        ("surname_key", pa.string()),
+        ("given_name", pa.string()),
+        ("ent_brand", pa.string()),
+        ("ent_legal_form", pa.string()),
+        ("ent_city", pa.string()),
+        ("ent_is_branch", pa.bool_()),
+        ("ent_branch_name", pa.string()),
+        # resident ID
+        ("id_number_raw", pa.string()),
+        ("id_number", pa.string()),
+        ("id_valid", pa.bool_()),
+        ("id_problem", pa.string()),
+        ("id_is_foreign", pa.bool_()),
+        ("id_converted_from_15", pa.bool_()),
+        ("id_birth_date", pa.date32()),
+        ("id_gender", pa.string()),
+        # stated birth date and gender
+        ("birth_date_raw", pa.string()),
+        ("birth_date", pa.date32()),
+        ("gender_raw", pa.string()),
+        ("gender", pa.string()),
+        # phone
+        ("phone_raw", pa.string()),
+        ("phone", pa.string()),
+        ("phone_kind", pa.string()),
+        ("phone_valid", pa.bool_()),
+        # USCC
+        ("uscc_raw", pa.string()),
+        ("uscc", pa.string()),
+        ("uscc_valid", pa.bool_()),
+        ("uscc_problem", pa.string()),
+        # address
+        ("address_raw", pa.string()),
+        ("address", pa.string()),
+        ("district", pa.string()),
+        ("street", pa.string()),
+        ("community", pa.string()),
+        ("road", pa.string()),
+        ("house_number", pa.string()),
+        ("sub_number", pa.string()),
+        ("building", pa.string()),
+        ("room", pa.string()),
+        ("point_key", pa.string()),
+        ("unit_key", pa.string()),
+        ("address_problem", pa.string()),
+        # kept, not matched on
+        ("attributes", pa.string()),
+        ("field_issues", pa.string()),
+    ]
+)
+
+RELATION_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("record_id", pa.string()),
+        ("type", pa.string()),
+        ("from_mention", pa.string()),
+        ("to_mention", pa.string()),
+    ]
+)
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("source", pa.string()),
+        ("record_id", pa.string()),
+        ("department", pa.string()),
+        ("type", pa.string()),
+        ("date_raw", pa.string()),
+        ("date", pa.date32()),
+        ("place_raw", pa.string()),
+        ("place", pa.string()),
+        ("place_district", pa.string()),
+        ("place_street", pa.string()),
+        ("place_community", pa.string()),
+        ("place_point_key", pa.string()),
+        ("attributes", pa.string()),
+        ("field_issues", pa.string()),
+    ]
+)
+
+PARTICIPANT_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("event_id", pa.string()),
+        ("mention_id", pa.string()),
+        ("role", pa.string()),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("row_number", pa.int64()),
+        ("record_id", pa.string()),
+        ("reason", pa.string()),
+        ("raw", pa.string()),
+        ("batch_id", pa.int64()),
+    ]
+)
+
+RECORD_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("record_id", pa.string()),
+        ("row_number", pa.int64()),
+        ("content_hash", pa.string()),
+    ]
+)
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int64(): "BIGINT",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+}
+
+
+def _ddl(table: str, schema: pa.Schema, primary_key: str | None = None) -> str:
+    columns = [f'"{f.name}" {_DUCK_TYPES[f.type]}' for f in schema]
+    if primary_key:
+        columns.append(f"PRIMARY KEY ({primary_key})")
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})"
+
+
+SCHEMA_SQL = [
+    _ddl("mentions", MENTION_SCHEMA, "mention_id"),
+    _ddl("relations", RELATION_SCHEMA),
+    _ddl("events", EVENT_SCHEMA, "event_id"),
+    _ddl("event_participants", PARTICIPANT_SCHEMA),
+    _ddl("quarantine", QUARANTINE_SCHEMA),
+    """CREATE TABLE IF NOT EXISTS records (
+        source VARCHAR, record_id VARCHAR, row_number BIGINT, content_hash VARCHAR,
+        first_batch BIGINT, changed_batch BIGINT, PRIMARY KEY (source, record_id))""",
+    """CREATE TABLE IF NOT EXISTS record_changes (
+        batch_id BIGINT, source VARCHAR, record_id VARCHAR, change VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS source_files (
+        source VARCHAR PRIMARY KEY, department VARCHAR, path VARCHAR, file_hash VARCHAR,
+        mapping_hash VARCHAR, batch_id BIGINT, rows_read BIGINT, rows_staged BIGINT,
+        rows_quarantined BIGINT, mentions_staged BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS batches (
+        batch_id BIGINT PRIMARY KEY, started_at TIMESTAMP, config_path VARCHAR)""",
+]
+
+PER_SOURCE_TABLES = ("mentions", "relations", "events", "event_participants", "quarantine")
+
+
+def workspace_path(workdir: Path) -> Path:
+    return Path(workdir) / WORKSPACE_FILE
+
+
+def connect(workdir: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and create, unless read-only) the workspace of a workdir."""
+    path = workspace_path(workdir)
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path))
+    for statement in SCHEMA_SQL:
+        connection.execute(statement)
+    return connection

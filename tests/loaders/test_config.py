@@ -1,0 +1,121 @@
+import textwrap
+
+import pytest
+
+from loaders.config import load_config
+from loaders.errors import ConfigError
+
+GOOD = """
+[[sources]]
+name = "rental"
+department = "出租屋管理中心"
+path = "rental.csv"
+format = "csv"
+encoding = "gb18030"
+record_id = "登记编号"
+
+[[sources.mentions]]
+role = "unit"
+entity = "rental_unit"
+fields = { address = "房屋地址" }
+[[sources.mentions]]
+role = "tenant"
+entity = "person"
+fields = { name = ["姓", "名"], id_number = "承租人证件号码", phone = "联系电话" }
+attributes = { registered_on = "登记日期" }
+
+[[sources.relations]]
+from = "tenant"
+type = "RENTS"
+to = "unit"
+"""
+
+HEADER = "登记编号,房屋地址,姓,名,承租人证件号码,联系电话,登记日期\n"
+
+
+def write(tmp_path, toml, header=HEADER, name="rental.csv", encoding="gb18030"):
+    (tmp_path / name).write_bytes(header.encode(encoding))
+    path = tmp_path / "sources.toml"
+    path.write_text(textwrap.dedent(toml), encoding="utf-8")
+    return path
+
+
+def test_good_config_parses(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    (rental,) = config.sources
+    assert rental.name == "rental"
+    assert rental.path == (tmp_path / "rental.csv").resolve()
+    assert rental.encoding == "gb18030"
+    tenant = rental.mentions[1]
+    assert tenant.fields["name"] == ("姓", "名")
+    assert tenant.attributes == {"registered_on": "登记日期"}
+    assert rental.relations[0].type == "RENTS"
+    assert rental.columns_used()[0] == "登记编号"
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    bad = GOOD.replace('"承租人证件号码"', '"证件号"').replace(
+        'entity = "rental_unit"', 'entity = "house"'
+    )
+    bad = bad.replace('type = "RENTS"', 'type = "LIVES_WITH"')
+    bad += """
+[[sources]]
+name = "rental"
+department = "x"
+path = "missing.csv"
+format = "xlsx"
+record_id = "id"
+[[sources.mentions]]
+role = "p"
+entity = "person"
+fields = { nickname = "n" }
+"""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, bad))
+    problems = caught.value.problems
+    text = "\n".join(problems)
+    assert "source 'rental' mention 'unit': unknown entity 'house'" in text
+    assert "unknown relation type 'LIVES_WITH'" in text
+    assert "'format' must be one of csv, jsonl, parquet (got 'xlsx')" in text
+    assert "unknown field 'nickname' for person" in text
+    assert "duplicate name" in text
+    assert len(problems) >= 5
+
+
+def test_unknown_column_and_missing_file_are_named(tmp_path):
+    bad = GOOD.replace('"承租人证件号码"', '"证件号"')
+    bad += """
+[[sources]]
+name = "other"
+department = "x"
+path = "nowhere.csv"
+format = "csv"
+record_id = "id"
+[[sources.mentions]]
+role = "p"
+entity = "person"
+fields = { name = "n" }
+"""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, bad))
+    text = str(caught.value)
+    assert "source 'rental': unknown column '证件号' (not in rental.csv)" in text
+    assert "source 'other': file not found" in text
+
+
+def test_relation_roles_must_fit_the_type(tmp_path):
+    bad = GOOD.replace('type = "RENTS"', 'type = "SPOUSE_OF"')
+    with pytest.raises(ConfigError, match="SPOUSE_OF needs 'to' to be a person"):
+        load_config(write(tmp_path, bad))
+
+
+def test_wrong_encoding_header_is_reported(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read the columns"):
+        load_config(write(tmp_path, GOOD.replace("gb18030", "utf-8"), encoding="gbk"))
+
+
+def test_not_toml(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text("[[sources]\nname=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)

@@ -1,0 +1,78 @@
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from loaders.errors import SourceUnreadable
+from loaders.readers import as_text, iter_rows, read_columns
+
+
+def test_csv_gbk_with_bad_bytes_and_wrong_field_count(tmp_path):
+    path = tmp_path / "a.csv"
+    good = "id,姓名,地址\n1,陈伟,越秀区中山五路12号\n".encode("gbk")
+    bad_bytes = b"2,\xff\xfe\xff,x\n"
+    wrong_fields = "3,王芳\n".encode("gbk")
+    quoted = '4,"李, 明","多行\n地址"\n'.encode("gbk")
+    path.write_bytes(good + bad_bytes + wrong_fields + quoted + b"\n")
+    rows = list(iter_rows(path, "csv", "gbk"))
+    assert [r.row_number for r in rows] == [1, 2, 3, 4]
+    assert rows[0].values == {"id": "1", "姓名": "陈伟", "地址": "越秀区中山五路12号"}
+    assert rows[1].values is None and "undecodable bytes for encoding gbk" in rows[1].error
+    assert "\\xff" in rows[1].raw
+    assert rows[2].error == "wrong number of fields: 2, header has 3"
+    assert rows[2].raw == "3,王芳"
+    assert rows[3].values["姓名"] == "李, 明"
+    assert rows[3].values["地址"] == "多行\n地址"
+
+
+def test_utf8_bom_is_not_part_of_the_first_column(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_bytes("\ufeffid,name\n1,x\n".encode())
+    assert read_columns(path, "csv", "utf-8-sig") == ["id", "name"]
+    assert list(iter_rows(path, "csv", "utf-8-sig"))[0].values == {"id": "1", "name": "x"}
+    assert list(iter_rows(path, "csv", "utf-8"))[0].values == {"id": "1", "name": "x"}
+
+
+def test_jsonl_malformed_and_non_object_lines(tmp_path):
+    path = tmp_path / "c.jsonl"
+    lines = [
+        json.dumps({"id": 1, "name": "陈伟", "n": 3.0}, ensure_ascii=False),
+        '{"id": 2, "name": ',
+        "[1, 2]",
+        "",
+        json.dumps({"id": "4", "name": None}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    rows = list(iter_rows(path, "jsonl", "utf-8"))
+    assert [r.row_number for r in rows] == [1, 2, 3, 4]
+    assert rows[0].values == {"id": "1", "name": "陈伟", "n": "3"}
+    assert rows[1].error.startswith("malformed JSON")
+    assert rows[2].error == "a JSON line must be an object, got list"
+    assert rows[3].values == {"id": "4", "name": None}
+    assert read_columns(path, "jsonl", "utf-8") == ["id", "name", "n"]
+
+
+def test_parquet_rows_are_text(tmp_path):
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "amount": [1.5, None], "name": ["a", ""]}), path)
+    rows = list(iter_rows(path, "parquet", "utf-8"))
+    assert rows[0].values == {"id": "1", "amount": "1.5", "name": "a"}
+    assert rows[1].values == {"id": "2", "amount": None, "name": None}
+    assert read_columns(path, "parquet", "utf-8") == ["id", "amount", "name"]
+
+
+def test_unreadable_files_stop_with_a_clear_error(tmp_path):
+    with pytest.raises(SourceUnreadable, match="file not found"):
+        list(iter_rows(tmp_path / "none.csv", "csv", "utf-8"))
+    bogus = tmp_path / "e.parquet"
+    bogus.write_text("not parquet")
+    with pytest.raises(SourceUnreadable, match="not a readable Parquet file"):
+        list(iter_rows(bogus, "parquet", "utf-8"))
+
+
+def test_as_text():
+    assert as_text("  x ") == "x"
+    assert as_text("   ") is None
+    assert as_text(12.0) == "12"
+    assert as_text(float("nan")) is None
