@@ -608,6 +608,8 @@ def ingest(config: SourcesConfig, workdir: Path, *, progress: bool = True) -> In
         removed = _remove_dropped_sources(connection, config)
         if removed and batch_id is None:
             batch_id = _new_batch(connection, config.path)
+        if batch_id is not None:
+            _finish_batch(connection, batch_id)
     finally:
         connection.close()
     result = IngestReport(batch_id, reports, time.monotonic() - began)
@@ -629,13 +631,25 @@ def _remove_dropped_sources(connection, config: SourcesConfig) -> list[str]:
 
 
 def _new_batch(connection, config_path: Path) -> int:
-    batch_id = connection.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[
-        0
-    ]
+    """A new batch id; an unfinished batch (a crashed run) is taken up again, so a re-run after a
+    crash stages exactly what an uninterrupted run would have, batch ids included."""
+    unfinished = connection.execute(
+        "SELECT max(batch_id) FROM batches WHERE finished_at IS NULL"
+    ).fetchone()[0]
+    if unfinished is not None:
+        return unfinished
+    batch_id = connection.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()
     connection.execute(
-        "INSERT INTO batches VALUES (?, current_timestamp, ?)", [batch_id, str(config_path)]
+        "INSERT INTO batches VALUES (?, current_timestamp, ?, NULL)",
+        [batch_id[0], str(config_path)],
     )
-    return batch_id
+    return batch_id[0]
+
+
+def _finish_batch(connection, batch_id: int) -> None:
+    connection.execute(
+        "UPDATE batches SET finished_at = current_timestamp WHERE batch_id = ?", [batch_id]
+    )
 
 
 def write_json_atomic(path: Path, payload: dict) -> None:

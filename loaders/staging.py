@@ -180,7 +180,8 @@ SCHEMA_SQL = [
         mapping_hash VARCHAR, batch_id BIGINT, rows_read BIGINT, rows_staged BIGINT,
         rows_quarantined BIGINT, mentions_staged BIGINT)""",
     """CREATE TABLE IF NOT EXISTS batches (
-        batch_id BIGINT PRIMARY KEY, started_at TIMESTAMP, config_path VARCHAR)""",
+        batch_id BIGINT PRIMARY KEY, started_at TIMESTAMP, config_path VARCHAR,
+        finished_at TIMESTAMP)""",
 ]
 
 PER_SOURCE_TABLES = ("mentions", "relations", "events", "event_participants", "quarantine")

@@ -30,8 +30,8 @@ def test_utf8_bom_is_not_part_of_the_first_column(tmp_path):
     path = tmp_path / "b.csv"
     path.write_bytes("\ufeffid,name\n1,x\n".encode())
     assert read_columns(path, "csv", "utf-8-sig") == ["id", "name"]
-    assert list(iter_rows(path, "csv", "utf-8-sig"))[0].values == {"id": "1", "name": "x"}
-    assert list(iter_rows(path, "csv", "utf-8"))[0].values == {"id": "1", "name": "x"}
+    assert next(iter(iter_rows(path, "csv", "utf-8-sig"))).values == {"id": "1", "name": "x"}
+    assert next(iter(iter_rows(path, "csv", "utf-8"))).values == {"id": "1", "name": "x"}
 
 
 def test_jsonl_malformed_and_non_object_lines(tmp_path):
