@@ -39,8 +39,12 @@ def read_columns(path: Path, fmt: str, encoding: str) -> list[str]:
     if fmt == "parquet":
         return list(pq.read_schema(path).names)
     if fmt == "csv":
-        with path.open("r", encoding=encoding, errors="strict", newline="") as handle:
-            header = next(csv.reader(handle), None)
+        with path.open("rb") as handle:
+            first = handle.readline()
+        codec = "utf-8" if encoding == "utf-8-sig" else encoding
+        if codec == "utf-8" and first.startswith(b"\xef\xbb\xbf"):
+            first = first[3:]
+        header = next(csv.reader([first.decode(codec)]), None)
         if not header:
             raise SourceUnreadable(f"{path}: empty file, no CSV header")
         return [column.strip() for column in header]

@@ -43,7 +43,7 @@ record_id = "case_no"
 [[sources.mentions]]
 role = "vendor"
 entity = "person"
-fields = { name = ["surname", "given"], id_number = "id" }
+fields = { name = ["surname", "given"], id_number = "id", phone = "phone" }
 [sources.event]
 type = "Violation"
 date = "date"
@@ -90,9 +90,10 @@ def write_city(directory, rental=RENTAL):
     lines = [
         json.dumps(row, ensure_ascii=False)
         for row in [
-            {"case_no": "V1", "surname": "欧阳", "given": "娜", "id": None,
+            {"case_no": "V1", "surname": "欧阳", "given": "娜", "id": None, "phone": None,
              "date": "20240305", "place": "越秀区北京路1号", "type": "占道经营"},
-            {"case_no": "V2", "surname": "", "given": "", "id": "", "date": "2024-03-06",
+            {"case_no": "V2", "surname": "", "given": "", "id": "", "phone": "13800000000",
+             "date": "2024-03-06",
              "place": "越秀区北京路1号", "type": "无证摊贩"},
         ]
     ]  # fmt: skip
