@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -26,7 +27,7 @@ graph_app = typer.Typer(help="Schema migrations and maintenance of the graph.")
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(graph_app, name="graph")
 
-console = Console(stderr=True, soft_wrap=True)
+console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 140)
 
 
 def clean_errors(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,7 +59,13 @@ def generate(
     from huitong.citygen import generate_city
 
     summary = generate_city(persons=persons, seed=seed, out=out, variant=variant)
-    console.print(summary.describe() if hasattr(summary, "describe") else summary)
+    console.print(
+        f"generated a {summary.variant} city of {summary.persons:,} persons (seed {summary.seed})"
+        f" in {summary.elapsed_seconds:.1f}s: {summary.rows:,} rows in "
+        f"{len(summary.rows_per_source)} sources, {summary.mentions:,} mentions, "
+        f"{summary.broken_rows:,} deliberately broken rows; entities {summary.entities}"
+    )
+    console.print(f"config: {out / 'sources.toml'}   truth: {out / 'truth.csv'}")
 
 
 @app.command("ingest")

@@ -313,7 +313,7 @@ def stage_source(
         for mention_spec in spec.mentions:
             mention, problem = standardise_mention(mention_spec, row.values)
             if problem:
-                problem = f"no identifying field: {problem} (field '{mention_spec.role}')"
+                problem = f"no identifying field: {problem}"
                 break
             if mention is not None:
                 mentions[mention_spec.role] = mention

@@ -1,0 +1,379 @@
+"""Addresses: parse Guangzhou-style addresses into their hierarchy and build comparable keys.
+
+The grammar, front to back: [广东省] [广州市] [district] [street office] [community]
+road house-number [sub-number] [estate] [building] [unit] [floor] [room]. Any road name works:
+the road is whatever stands between the administrative parts and the house number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from loaders.standardise._chinese import (
+    HAN_CLASS,
+    chinese_numeral_value,
+    has_han,
+    number_value,
+    to_chinese_numeral,
+)
+from loaders.standardise.text import clean_text, to_simplified
+
+GUANGZHOU = "广州市"
+DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
+# Districts merged away or renamed since 2000: old records still use them.
+_FORMER_DISTRICTS = {
+    "东山区": "越秀区",
+    "芳村区": "荔湾区",
+    "萝岗区": "黄埔区",
+    "番禺市": "番禺区",
+    "花都市": "花都区",
+    "从化市": "从化区",
+    "增城市": "增城区",
+}
+
+_H = f"[{HAN_CLASS}]"
+_NUM_CN = "[一二三四五六七八九十]+"
+# What may follow a bare place name when that name is in fact the start of a road, a street
+# office or a landmark (天河路385号, 越秀南路, 白云大道北1号, 南沙街道, 天河城): then the name
+# is no district or city prefix.
+_NAME_CONTINUES = re.compile(
+    r"[东南西北中一二三四五六七八九十横直新]*(?:路|大道|大街|直街|街|巷|里|坊)[东南西北中]?"
+    rf"(?=[0-9]|{_NUM_CN}号|\s|$)"
+    r"|[东南西北中]*街道"
+    r"|城(?!郊)|广场|公园|山|机场|客运站|站|大桥|塔|酒家|医院|大学"
+)
+_PROVINCE = re.compile(
+    r"(?:中国)?(?:广东省|广东(?!路|大道|街)"
+    r"|内蒙古自治区|广西壮族自治区|西藏自治区|宁夏回族自治区|新疆维吾尔自治区"
+    rf"|香港特别行政区|澳门特别行政区|(?:北京|天津|上海|重庆)(?=市)|{_H}{{2,3}}?省)"
+)
+_GZ_CITY = re.compile(r"广州市|广州")
+# 番禺市桥街道 is 番禺 + 市桥街道, not the former 番禺市.
+_GZ_DISTRICT = re.compile(
+    rf"({'|'.join(DISTRICTS)})区|(?!番禺市桥)(?:{'|'.join(_FORMER_DISTRICTS)})"
+)
+_GZ_DISTRICT_BARE = re.compile("|".join(DISTRICTS))
+_NOT_IN_PLACE_NAME = "区县路街道号巷村镇园城场门超集社小委里坊"
+_OTHER_CITY = re.compile(rf"((?:(?![{_NOT_IN_PLACE_NAME}]){_H}){{2,3}}?)(市|自治州|地区|盟)")
+_OTHER_DISTRICT = re.compile(rf"((?:(?![{_NOT_IN_PLACE_NAME}]){_H}){{1,4}}?)(区|县|市|旗)")
+_STREET_OFFICE = re.compile(
+    rf"((?:(?![路号巷]){_H}){{1,6}}?)(?:街道办事处|街道办|街道|街办)"
+    rf"|((?:(?![路街号巷]){_H}){{2,4}}?)镇(?!{_NAME_CONTINUES.pattern})"
+)
+# Characters that mark a number's role; no estate or road name starts with one.
+_MARKERS = "号之栋座幢房室楼层单元户"
+# 北京街中山五路: a street office written without 道, then a major road.
+_OFFICE_BEFORE_ROAD = re.compile(
+    rf"((?:(?![路号巷街大]){_H}){{2,4}}?)街(?!道|[{_MARKERS}])({_H}+(?:路|大道))"
+)
+_COMMUNITY = re.compile(
+    rf"((?:(?![路号巷]){_H}){{1,8}}?)"
+    r"(社区居民委员会|社区居委会|社区居委|社区|居民委员会|居委会|居委|村民委员会|村委会)"
+)
+_NUMBER = re.compile(rf"[0-9]+|{_NUM_CN}(?=号)")
+# After the digits of a house number: what makes them something else (3栋, 2巷, 5楼, 3号楼).
+_NOT_HOUSE_NUMBER = re.compile(r"号楼|[#栋座幢楼层单元室房户期区街路巷横里坊弄条约村]")
+# A building, floor or unit already read: digits after it are a room, not a house number.
+_UNIT_MARKER = re.compile(rf"(?:[0-9]|[A-Z]|{_NUM_CN})(?:栋|座|幢|#|号楼|单元|楼|层)")
+_SUB_NUMBER = re.compile(rf"号?\s*(?:-?\s*之\s*-?|-)\s*([0-9]+|{_NUM_CN})\s*(?:号(?![楼房]))?")
+_ROAD_DIGITS = re.compile(r"(?<![0-9])([1-9][0-9]?)(?=[路街巷横里坊弄约条道马])(?!街道|街办)")
+_UNIT = re.compile(
+    r"(?P<estate>.*?)"
+    rf"(?:(?P<building>[0-9]+[A-Za-z]?|[A-Za-z][0-9]*|{_NUM_CN})\s*(?:栋|座|幢|号楼|#楼|#)\s*-?\s*)?"
+    rf"(?:(?P<unit>[0-9]+|{_NUM_CN})\s*单元\s*-?\s*)?"
+    rf"(?:(?P<floor>[0-9]+|{_NUM_CN}|首)\s*(?:楼|层|F)\s*-?\s*)?"
+    r"(?:(?P<room>[A-Za-z]?[0-9]+[A-Za-z]?)\s*(?:号房|房|室|号|户)?)?"
+    r"\s*"
+)
+_ESTATE = re.compile(rf"(?![{_MARKERS}])(?:{_H}|[A-Za-z])+")
+_ROAD_END = re.compile(r".*(?:路|大道|大街|街|巷|里|坊|弄)")
+_NOTE = re.compile(r"\(([^()]*)\)")
+_DASHES = re.compile("[‐‑‒–—―−－~～]")
+_SEPARATORS = re.compile("[,，、;；:：]")
+
+
+@dataclass(frozen=True)
+class Address:
+    """A parsed address and the keys that make two writings of one place compare equal.
+
+    ``point_key`` names the address point (road, house number, sub-number) without district,
+    street office or community, which departments add or omit at will; ``unit_key`` adds
+    building and room, naming a flat or rental room. ``estate`` (an addition to the fields
+    the loaders need) keeps a named estate or building between house number and building
+    (太古汇 in 天河路385号太古汇1座3501室); it is not part of either key.
+    """
+
+    text: str
+    city: str | None
+    district: str | None
+    street: str | None
+    community: str | None
+    road: str | None
+    number: str | None
+    sub_number: str | None
+    building: str | None
+    room: str | None
+    point_key: str | None
+    unit_key: str | None
+    is_latin: bool
+    problem: str | None
+    estate: str | None = None
+
+
+def parse_address(raw: str | None) -> Address | None:
+    """Parse one written address; None when ``raw`` is empty. Never raises.
+
+    Accepts traditional characters, full-width digits and spaces, an optional 广东省 /
+    广州市 prefix, districts with or without 区, street offices (北京街道, 北京街道办事处,
+    北京街) and communities (某某社区, 某某居委会), sub-numbers written 12号之3, 12-3号,
+    12号之三, 12之3号 or 12号-3, buildings 3栋/3座/3幢/三栋/C栋 and rooms 502房/502室/502.
+    Addresses in other cities keep their city in ``point_key`` (every city has a 中山路).
+    Romanised addresses are cleaned only (``is_latin``). What cannot be read is kept in
+    ``text`` and reported in ``problem``.
+    """
+    cleaned = clean_text(raw)
+    if cleaned is None:
+        return None
+    if not has_han(cleaned):
+        latin = re.search("[A-Za-z]", cleaned) is not None
+        problem = None if latin else "no road or place name"
+        return _unparsed(cleaned, problem, is_latin=latin)
+    return _Parser(_prepare(to_simplified(cleaned))).parse(cleaned)
+
+
+def _prepare(text: str) -> str:
+    text = _DASHES.sub("-", text)
+    text = _SEPARATORS.sub(" ", text)
+    text = re.sub(
+        r"\s+",
+        lambda m: " " if _alnum_at(text, m.start() - 1) and _alnum_at(text, m.end()) else "",
+        text,
+    )
+    return text.strip()
+
+
+def _alnum_at(text: str, index: int) -> bool:
+    """True when ``text[index]`` is a digit, a Latin letter or a Chinese numeral: a space
+    between two of them separates numbers (12号之3 3栋, 之三 三栋) and must stay."""
+    if not 0 <= index < len(text):
+        return False
+    char = text[index]
+    return (char.isascii() and char.isalnum()) or char in "一二三四五六七八九十"
+
+
+def _unparsed(text: str, problem: str | None, *, is_latin: bool = False) -> Address:
+    return Address(
+        text, None, None, None, None, None, None, None, None, None, None, None, is_latin, problem
+    )
+
+
+class _Parser:
+    """One left-to-right pass over a prepared address; fields fill in as parts are read."""
+
+    def __init__(self, text: str) -> None:
+        self.remainders = [note.strip() for note in _NOTE.findall(text) if note.strip()]
+        self.rest = _NOTE.sub(" ", text)
+        self.rest = re.sub(r"\s*\(|\)\s*", " ", self.rest)
+        self.rest = _prepare(self.rest).strip(" -")
+        # Digits naming a road (中山5路, 3巷) are written as numerals: 中山五路, 三巷.
+        self.rest = _ROAD_DIGITS.sub(lambda m: to_chinese_numeral(int(m[1])), self.rest)
+        self.city: str | None = None
+        self.district: str | None = None
+        self.street: str | None = None
+        self.community: str | None = None
+        self.road: str | None = None
+        self.number: str | None = None
+        self.sub_number: str | None = None
+        self.estate: str | None = None
+        self.building: str | None = None
+        self.room: str | None = None
+        self.problems: list[str] = []
+
+    def parse(self, cleaned: str) -> Address:
+        self._region()
+        self._street_office()
+        self._community()
+        self._point()
+        self._unit(self.rest)
+        if not any((self.district, self.street, self.community, self.road, self.number)) and not (
+            self.building or self.room or self.estate
+        ):
+            return _unparsed(cleaned, "; ".join(self._problem_list()) or "unparsed address")
+        point_key = unit_key = None
+        if self.road and self.number:
+            road = self.road if self.city in (None, GUANGZHOU) else f"{self.city}{self.road}"
+            point_key = f"{road}|{self.number}|{self.sub_number or ''}"
+            if self.room:
+                unit_key = f"{point_key}|{self.building or ''}|{self.room}"
+        return Address(
+            text=self._text(),
+            city=self.city,
+            district=self.district,
+            street=self.street,
+            community=self.community,
+            road=self.road,
+            number=self.number,
+            sub_number=self.sub_number,
+            building=self.building,
+            room=self.room,
+            point_key=point_key,
+            unit_key=unit_key,
+            is_latin=False,
+            problem="; ".join(self._problem_list()) or None,
+            estate=self.estate,
+        )
+
+    def _take(self, pattern: re.Pattern[str], *, may_end: bool = True) -> re.Match[str] | None:
+        """Consume ``pattern`` at the front; with ``may_end=False`` only if more follows."""
+        match = pattern.match(self.rest)
+        if match is not None and (may_end or match.end() < len(self.rest)):
+            self.rest = self.rest[match.end() :].lstrip(" -")
+            return match
+        return None
+
+    def _region(self) -> None:
+        self._take(_PROVINCE)
+        city = _GZ_CITY.match(self.rest)
+        bare_ok = city is not None and not _NAME_CONTINUES.match(self.rest, city.end())
+        if city and (city[0] == GUANGZHOU or bare_ok) and self._take(_GZ_CITY):
+            self.city = GUANGZHOU
+        if district := self._take(_GZ_DISTRICT):
+            self.district = _FORMER_DISTRICTS.get(district[0], district[0])
+            self.city = GUANGZHOU
+            return
+        bare = _GZ_DISTRICT_BARE.match(self.rest)
+        if (
+            bare
+            and not _NAME_CONTINUES.match(self.rest, bare.end())
+            and self._take(_GZ_DISTRICT_BARE, may_end=False)
+        ):
+            self.district = bare[0] + "区"
+            self.city = GUANGZHOU
+            return
+        if self.city is None and (city := self._take(_OTHER_CITY, may_end=False)):
+            self.city = city[0]
+            if district := self._take(_OTHER_DISTRICT):
+                self.district = district[0]
+
+    def _street_office(self) -> None:
+        if office := self._take(_STREET_OFFICE):
+            self.street = f"{office[1]}街道" if office[1] else f"{office[2]}镇"
+
+    def _community(self) -> None:
+        community = self._take(_COMMUNITY)
+        if community is None:
+            return
+        name, marker = community[1], community[2]
+        if self.street is None and "街" in name[2:-1]:
+            cut = name.index("街", 2) + 1
+            self.street, name = name[: cut - 1] + "街道", name[cut:]
+        self.community = name + ("村" if marker.startswith("村") else "社区")
+
+    def _point(self) -> None:
+        for match in _NUMBER.finditer(self.rest):
+            if _NOT_HOUSE_NUMBER.match(self.rest, match.end()) or not number_value(match[0]):
+                continue
+            road = self.rest[: match.start()].strip(" -")
+            if _UNIT_MARKER.search(road):
+                break
+            self.number = number_value(match[0])
+            after = match.end()
+            sub = _SUB_NUMBER.match(self.rest, after)
+            if sub and number_value(sub[1]):
+                self.sub_number = number_value(sub[1])
+                after = sub.end()
+                if len(sub[1]) >= 4 and sub[1].isdigit():
+                    # 12号之3502房: a one-digit sub-number run into the room number.
+                    self.sub_number, after = sub[1][0], sub.start(1) + 1
+            elif self.rest.startswith("号", after):
+                after += 1
+            self.rest = self.rest[after:]
+            if road:
+                self.road = self._split_road(road)
+            else:
+                self.problems.append("no road")
+            return
+        self.problems.append("no house number")
+
+    def _split_road(self, road: str) -> str:
+        """The road; a street office written without 道 before a major road
+        (北京街中山五路) goes to ``street``."""
+        office = _OFFICE_BEFORE_ROAD.fullmatch(road)
+        if office and self.street is None:
+            self.street = office[1] + "街道"
+            road = office[2]
+        return road
+
+    def _unit(self, text: str) -> None:
+        """Estate, building, unit, floor and room after the house number; what does not
+        read as those is kept as a remainder (the longest readable front part is used)."""
+        text = text.strip(" -")
+        if not text:
+            return
+        for end in range(len(text), 0, -1):
+            match = _UNIT.fullmatch(text, 0, end)
+            if match is None:
+                continue
+            estate = match["estate"].strip(" -")
+            found = match["building"] or match["floor"] or match["room"]
+            if (estate and not _ESTATE.fullmatch(estate)) or (end < len(text) and not found):
+                continue
+            if end < len(text):
+                self.remainders.append(text[end:].strip(" -"))
+            self._unit_parts(match, estate)
+            return
+        self.remainders.append(text)
+
+    def _unit_parts(self, match: re.Match[str], estate: str) -> None:
+        if estate and self.number is None and self.road is None and _ROAD_END.fullmatch(estate):
+            self.road = self._split_road(estate)
+        else:
+            self.estate = estate or None
+        if match["building"]:
+            self.building = _unit_number(match["building"])
+        room, floor, unit = match["room"], match["floor"], match["unit"]
+        if room:
+            room = room.upper()
+            self.room = f"{_unit_number(unit)}-{room}" if unit else room
+        elif floor:
+            self.room = ("1" if floor == "首" else _unit_number(floor)) + "楼"
+        if unit and not room:
+            self.remainders.append(f"{unit}单元")
+
+    def _problem_list(self) -> list[str]:
+        return self.problems + [f"unparsed remainder {r!r}" for r in self.remainders]
+
+    def _text(self) -> str:
+        head = ""
+        if self.city and (self.city != GUANGZHOU or self.district is None):
+            head = self.city
+        head += "".join(p for p in (self.district, self.street, self.community) if p)
+        point = self.road or ""
+        if self.number:
+            point += f"{self.number}号" + (f"之{self.sub_number}" if self.sub_number else "")
+        unit = self.estate or ""
+        if self.building:
+            unit += f"{self.building}栋"
+        if self.room:
+            unit += _room_text(self.room)
+        text = head + point
+        if unit:
+            text += " " + unit if self.number else unit
+        for remainder in self.remainders:
+            text += f" ({remainder})"
+        return text.strip()
+
+
+def _unit_number(text: str) -> str:
+    value = chinese_numeral_value(text)
+    if value is not None:
+        return str(value)
+    return text.upper().lstrip("0") or "0"
+
+
+def _room_text(room: str) -> str:
+    if room.endswith("楼"):
+        return room
+    unit, _, number = room.rpartition("-")
+    return (f"{unit}单元" if unit else "") + f"{number}房"
