@@ -81,6 +81,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (n:AddressPoint) ON EACH [n.text]",
         ),
     ),
+    Migration(
+        5,
+        "departments and publish bookkeeping",
+        (
+            "CREATE CONSTRAINT department_name IF NOT EXISTS "
+            "FOR (n:Department) REQUIRE n.name IS UNIQUE",
+            "CREATE CONSTRAINT publish_key IF NOT EXISTS "
+            "FOR (n:HuitongPublish) REQUIRE n.key IS UNIQUE",
+            "CREATE INDEX person_district IF NOT EXISTS FOR (n:Person) ON (n.district)",
+            "CREATE INDEX address_point_road IF NOT EXISTS FOR (n:AddressPoint) ON (n.road)",
+        ),
+    ),
 )
 
 

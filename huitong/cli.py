@@ -102,6 +102,94 @@ def print_ingest_report(report) -> None:
     console.print(table)
 
 
+@app.command("resolve")
+@clean_errors
+def resolve_command(
+    config: Annotated[Path, typer.Option("--config", help="The sources TOML file.")],
+    workdir: Annotated[Path, typer.Option("--workdir", help="Where the workspace is kept.")],
+) -> None:
+    """Ingest, then resolve people, enterprises and rental units into golden records."""
+    from loaders.config import load_config
+    from resolution.pipeline import REPORT_FILE, resolve
+
+    report = resolve(load_config(config), workdir)
+    print_ingest_report(report.ingest)
+    from rich.table import Table
+
+    table = Table(title=f"resolve (run {report.run_id})")
+    for column in ("entity", "mentions", "pairs", "clusters", "review", "new IDs", "retired",
+                   "seconds"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for e in report.entities:
+        table.add_row(
+            e.entity, f"{e.mentions:,}", f"{e.pairs_scored:,}", f"{e.clusters:,}",
+            f"{e.review_candidates:,}", f"{e.golden_created:,}", f"{e.golden_retired:,}",
+            f"{sum(e.seconds.values()):.1f}",
+        )  # fmt: skip
+    console.print(table)
+    mentions = sum(e.mentions for e in report.entities)
+    console.print(
+        f"{mentions:,} mentions resolved in {report.seconds:.1f}s "
+        f"({mentions / max(report.seconds, 1e-9):,.0f} mentions/s); "
+        f"report: {workdir / REPORT_FILE}"
+    )
+
+
+export_app = typer.Typer(help="Export resolution results.")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("clusters")
+@clean_errors
+def export_clusters_command(
+    workdir: Annotated[Path, typer.Option("--workdir", help="A resolved workdir.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+) -> None:
+    """Write source,record_id,role,entity,entity_id for every staged mention."""
+    from resolution.pipeline import export_clusters
+
+    rows = export_clusters(workdir, out)
+    console.print(f"{rows:,} mentions written to {out}")
+
+
+@app.command("evaluate")
+@clean_errors
+def evaluate_command(
+    truth: Annotated[Path, typer.Option("--truth", help="truth.csv of a generated city.")],
+    workdir: Annotated[Path, typer.Option("--workdir", help="A resolved workdir.")],
+) -> None:
+    """Print pairwise precision, recall, F1 and cluster counts per entity type."""
+    from resolution.pipeline import evaluate_workdir
+
+    typer.echo(f"{'entity':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'clusters':>10}"
+               f"{'true':>10}{'mentions':>10}")  # fmt: skip
+    for entity, m in evaluate_workdir(workdir, truth).items():
+        typer.echo(
+            f"{entity:<12}{m['precision']:>10.4f}{m['recall']:>10.4f}{m['f1']:>10.4f}"
+            f"{m['clusters']:>10,}{m['true_clusters']:>10,}{m['mentions']:>10,}"
+        )
+
+
+@app.command("publish")
+@clean_errors
+def publish_command(
+    workdir: Annotated[Path, typer.Option("--workdir", help="A resolved workdir.")],
+    batch_size: Annotated[int, typer.Option("--batch-size", min=100)] = 5_000,
+) -> None:
+    """Write a resolved workdir to Neo4j (idempotent; applies the difference)."""
+    from graph_schema.connection import open_driver, resolve_target
+    from graph_schema.publish import publish
+
+    target = resolve_target()
+    with open_driver(target) as driver:
+        report = publish(workdir, driver, target.database, batch_size=batch_size)
+    console.print(
+        f"published run {report.run_id} to {target.uri}: {report.elements_written:,} elements "
+        f"in {report.seconds:.1f}s ({report.elements_per_second:,.0f}/s)"
+    )
+    console.print(", ".join(f"{k} {v:,}" for k, v in report.counts.items() if v))
+
+
 # -- neo4j ------------------------------------------------------------------------------------
 @neo4j_app.command("start")
 @clean_errors

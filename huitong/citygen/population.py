@@ -624,7 +624,8 @@ class _Builder:
             if p.local and p.alive() and p.birth.year <= 1985 and p.residence is not None
         ] or [p.index for p in self.persons]
         landlords = rng.sample(landlords, max(1, min(len(landlords), self.target // 12)))
-        weights = list(accumulate(rng.paretovariate(1.3) for _ in landlords))
+        # Pareto-skewed portfolios, capped: a few landlords own dozens of units, none half a city.
+        weights = list(accumulate(min(rng.paretovariate(1.3), 30.0) for _ in landlords))
 
         def new_unit() -> RentalUnit:
             unit = RentalUnit(

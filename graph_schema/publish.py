@@ -1,0 +1,481 @@
+"""``huitong publish``: write a resolved workdir to Neo4j, idempotently and crash-safely.
+
+The desired graph is computed from the workdir's DuckDB workspace (golden records, source
+records, addresses, relations, events, redirects) and written in batched ``UNWIND``
+transactions, every element stamped with the resolve run it came from. Elements of an older run
+are then removed: new golden records appear, changed ones are updated, retired ones leave a
+``(:RetiredEntity)-[:REDIRECTS_TO]->`` redirect, and source records are re-pointed on a merge or
+split. Publishing the same workdir twice changes nothing; a publish killed midway and run again
+ends in the same graph as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from neo4j import Driver
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from graph_schema import publish_queries as q
+from graph_schema.errors import GraphError
+from graph_schema.migrations import migrate
+
+ENTITIES = ("person", "enterprise", "rental_unit")
+RELATION_ENDS = {
+    "RENTS": ("person", "rental_unit"),
+    "OWNS": ("person", "rental_unit"),
+    "LEGAL_REPRESENTATIVE_OF": ("person", "enterprise"),
+    "EMPLOYED_BY": ("person", "enterprise"),
+    "SPOUSE_OF": ("person", "person"),
+    "PARENT_OF": ("person", "person"),
+}
+SOURCE_RECORD_FIELDS = (
+    "source",
+    "record_id",
+    "role",
+    "entity",
+    "department",
+    "row_number",
+    "batch_id",
+    "name",
+    "name_raw",
+    "name_key",
+    "id_number",
+    "id_number_raw",
+    "id_valid",
+    "birth_date",
+    "gender",
+    "phone",
+    "phone_raw",
+    "uscc",
+    "uscc_raw",
+    "address",
+    "address_raw",
+    "district",
+    "street",
+    "community",
+    "point_key",
+    "unit_key",
+    "attributes",
+    "field_issues",
+)
+
+
+class PublishError(GraphError):
+    """The workdir cannot be published (not resolved, or inconsistent)."""
+
+
+@dataclass
+class PublishReport:
+    run_id: str
+    elements_written: int = 0
+    seconds: float = 0.0
+    steps: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def elements_per_second(self) -> float:
+        return self.elements_written / max(self.seconds, 1e-9)
+
+
+@dataclass(frozen=True)
+class _Step:
+    name: str
+    query: str
+    rows: list[dict]
+    elements_per_row: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def run_id_of(workdir: Path) -> str:
+    """The resolve run a workdir holds (from ``resolve_report.json``)."""
+    report = Path(workdir) / "resolve_report.json"
+    try:
+        return json.loads(report.read_text())["run_id"]
+    except FileNotFoundError:
+        raise PublishError(
+            f"{workdir} has not been resolved (no {report.name}): run `huitong resolve` first"
+        ) from None
+
+
+def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params=()) -> list[dict]:
+    cursor = connection.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _props(row: dict, skip: tuple[str, ...] = ()) -> dict:
+    """Properties for Neo4j: drop nulls (a null in ``SET +=`` removes the property) and keys."""
+    return {k: v for k, v in row.items() if k not in skip and v is not None}
+
+
+def _table_exists(connection, name: str) -> bool:
+    return bool(
+        connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
+    """Every write of a publish, in dependency order, as (query, rows) steps."""
+    steps: list[_Step] = []
+    golden_sets: dict[str, set[str]] = {}
+    for entity in ENTITIES:
+        table = f"golden_{entity}"
+        if not _table_exists(connection, table):
+            raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
+        provenance = {}
+        if _table_exists(connection, f"golden_records_{entity}"):
+            for row in _rows(
+                connection,
+                f"""SELECT golden_id, json_group_object(attribute, json_object(
+                        'value', value, 'source', source, 'record_id', record_id,
+                        'role', role, 'rule', rule)) AS provenance
+                    FROM golden_records_{entity} GROUP BY golden_id""",
+            ):
+                provenance[row["golden_id"]] = row["provenance"]
+        rows = []
+        for row in _rows(connection, f"SELECT * FROM {table} ORDER BY golden_id"):
+            props = _props(row, ("golden_id",))
+            props["provenance"] = provenance.get(row["golden_id"], "{}")
+            rows.append({"id": row["golden_id"], "props": props})
+        golden_sets[entity] = {r["id"] for r in rows}
+        steps.append(_Step(f"golden {entity}", q.merge_golden(entity), rows, 1))
+
+    columns = ", ".join(f"m.{c}" for c in SOURCE_RECORD_FIELDS)
+    records = _rows(
+        connection,
+        f"""SELECT m.mention_id AS key, g.golden_id, {columns}
+            FROM mentions m JOIN golden_members g USING (mention_id)
+            ORDER BY m.mention_id""",
+    )
+    steps.append(
+        _Step(
+            "source records",
+            q.MERGE_SOURCE_RECORDS,
+            [{"key": r["key"], "props": _props(r, ("key", "golden_id"))} for r in records],
+            1,
+        )
+    )
+    for entity in ENTITIES:
+        links = [
+            {"key": r["key"], "golden_id": r["golden_id"]} for r in records if r["entity"] == entity
+        ]
+        steps.append(_Step(f"resolves_to {entity}", q.merge_resolves_to(entity), links, 1))
+
+    steps.extend(_address_steps(connection))
+    steps.extend(_attachment_steps(connection))
+    steps.extend(_relation_steps(connection))
+    steps.extend(_event_steps(connection))
+    if _table_exists(connection, "golden_redirects"):
+        for entity in ENTITIES:
+            redirects = _rows(
+                connection,
+                """SELECT r.old_id, r.new_id FROM golden_redirects r
+                   JOIN golden_ids i ON i.golden_id = r.old_id
+                   WHERE i.entity = ? ORDER BY r.old_id""",
+                [entity],
+            )
+            redirects = [r for r in redirects if r["new_id"] in golden_sets[entity]]
+            steps.append(
+                _Step(
+                    f"redirects {entity}",
+                    q.merge_redirects(entity),
+                    redirects,
+                    2,
+                    {"entity": entity},
+                )
+            )
+    return steps
+
+
+_PLACES = """
+    SELECT district, street, community, point_key FROM mentions
+    UNION ALL
+    SELECT place_district, place_street, place_community, place_point_key FROM events
+"""
+
+
+def _address_steps(connection) -> list[_Step]:
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE publish_points AS
+            WITH places AS ({_PLACES}),
+            ranked AS (
+              SELECT point_key, district, street, community, count(*) AS n,
+                     (district IS NOT NULL)::INT + (street IS NOT NULL)::INT
+                       + (community IS NOT NULL)::INT AS parts
+              FROM places WHERE point_key IS NOT NULL
+              GROUP BY ALL
+            )
+            SELECT point_key,
+                   arg_max(district, (n, parts, coalesce(district, ''))) AS district,
+                   arg_max(street, (n, parts, coalesce(street, ''))) FILTER
+                       (WHERE district IS NOT NULL OR street IS NULL) AS street,
+                   arg_max(community, (n, parts, coalesce(community, ''))) AS community
+            FROM ranked GROUP BY point_key"""
+    )
+    districts = _rows(
+        connection,
+        f"""SELECT DISTINCT district AS key, district AS name FROM ({_PLACES})
+            WHERE district IS NOT NULL ORDER BY key""",
+    )
+    streets = _rows(
+        connection,
+        f"""SELECT DISTINCT district || '|' || street AS key, street AS name, district
+            FROM ({_PLACES}) WHERE district IS NOT NULL AND street IS NOT NULL ORDER BY key""",
+    )
+    communities = _rows(
+        connection,
+        f"""SELECT DISTINCT district || '|' || coalesce(street, '') || '|' || community AS key,
+                   community AS name, district, street,
+                   CASE WHEN street IS NULL THEN district ELSE district || '|' || street END
+                       AS parent,
+                   CASE WHEN street IS NULL THEN 'district' ELSE 'street' END AS parent_kind
+            FROM ({_PLACES}) WHERE district IS NOT NULL AND community IS NOT NULL
+            ORDER BY key""",
+    )
+    points = _rows(
+        connection,
+        """SELECT point_key AS key, district, street, community,
+                  split_part(point_key, '|', 1) AS road,
+                  split_part(point_key, '|', 2) AS number,
+                  nullif(split_part(point_key, '|', 3), '') AS sub_number,
+                  CASE WHEN community IS NOT NULL AND district IS NOT NULL
+                         THEN district || '|' || coalesce(street, '') || '|' || community
+                       WHEN street IS NOT NULL AND district IS NOT NULL
+                         THEN district || '|' || street
+                       ELSE district END AS parent,
+                  CASE WHEN community IS NOT NULL AND district IS NOT NULL THEN 'community'
+                       WHEN street IS NOT NULL AND district IS NOT NULL THEN 'street'
+                       WHEN district IS NOT NULL THEN 'district' ELSE 'none' END AS parent_kind
+           FROM publish_points ORDER BY key""",
+    )
+    point_rows = []
+    for point in points:
+        text = f"{point['road']}{point['number']}号"
+        if point["sub_number"]:
+            text += f"之{point['sub_number']}"
+        props = _props(point, ("key", "parent", "parent_kind"))
+        props["text"] = text
+        point_rows.append(
+            {
+                "key": point["key"],
+                "props": props,
+                "parent": point["parent"],
+                "parent_kind": point["parent_kind"],
+            }
+        )
+    located = sum(1 for p in point_rows if p["parent_kind"] != "none")
+    return [
+        _Step("districts", q.MERGE_DISTRICTS, districts, 1),
+        _Step("streets", q.MERGE_STREETS, streets, 2),
+        _Step("communities", q.MERGE_COMMUNITIES, communities, 2),
+        _Step(
+            "address points",
+            q.MERGE_ADDRESS_POINTS,
+            point_rows,
+            1 + (located / len(point_rows) if point_rows else 0),
+        ),
+    ]
+
+
+def _attachment_steps(connection) -> list[_Step]:
+    steps = []
+    units = _rows(
+        connection,
+        """SELECT g.golden_id, arg_max(m.point_key, m.mention_id) AS point_key
+           FROM mentions m JOIN golden_members g USING (mention_id)
+           WHERE m.entity = 'rental_unit' AND m.point_key IS NOT NULL
+           GROUP BY g.golden_id ORDER BY g.golden_id""",
+    )
+    steps.append(_Step("units at points", q.MERGE_UNIT_AT, units, 1))
+    for entity in ("person", "enterprise"):
+        registered = _rows(
+            connection,
+            """SELECT g.golden_id, m.point_key, list(m.mention_id ORDER BY m.mention_id)
+                      AS sources
+               FROM mentions m JOIN golden_members g USING (mention_id)
+               WHERE m.entity = ? AND m.point_key IS NOT NULL
+               GROUP BY ALL ORDER BY ALL""",
+            [entity],
+        )
+        steps.append(
+            _Step(f"registered at ({entity})", q.merge_registered_at(entity), registered, 1)
+        )
+    return steps
+
+
+def _relation_steps(connection) -> list[_Step]:
+    steps = []
+    for relation_type, (from_entity, to_entity) in RELATION_ENDS.items():
+        rows = _rows(
+            connection,
+            """SELECT a.golden_id AS from_id, b.golden_id AS to_id,
+                      list(r.source || '/' || r.record_id ORDER BY r.source, r.record_id)
+                          AS sources
+               FROM relations r
+               JOIN golden_members a ON a.mention_id = r.from_mention
+               JOIN golden_members b ON b.mention_id = r.to_mention
+               WHERE r.type = ? AND a.golden_id <> b.golden_id
+               GROUP BY ALL ORDER BY ALL""",
+            [relation_type],
+        )
+        if rows:
+            steps.append(
+                _Step(
+                    f"relations {relation_type}",
+                    q.merge_relation(relation_type, from_entity, to_entity),
+                    rows,
+                    1,
+                )
+            )
+    return steps
+
+
+def _event_steps(connection) -> list[_Step]:
+    departments = _rows(
+        connection,
+        """SELECT DISTINCT department AS name FROM
+           (SELECT department FROM mentions UNION SELECT department FROM events)
+           WHERE department IS NOT NULL ORDER BY name""",
+    )
+    steps = [_Step("departments", q.MERGE_DEPARTMENTS, departments, 1)]
+    types = [
+        r[0] for r in connection.execute("SELECT DISTINCT type FROM events ORDER BY 1").fetchall()
+    ]
+    for event_type in types:
+        events = _rows(
+            connection,
+            """SELECT event_id, type, date, date_raw, department, source, record_id, place,
+                      place_raw, place_point_key, attributes, field_issues
+               FROM events WHERE type = ? ORDER BY event_id""",
+            [event_type],
+        )
+        rows = []
+        for event in events:
+            props = _props(event, ("event_id", "place_point_key"))
+            props.update(_flat_attributes(event["attributes"]))
+            rows.append(
+                {
+                    "id": event["event_id"],
+                    "props": props,
+                    "department": event["department"],
+                    "point_key": event["place_point_key"],
+                }
+            )
+        placed = sum(1 for r in rows if r["point_key"])
+        steps.append(
+            _Step(
+                f"events {event_type}",
+                q.merge_events(event_type),
+                rows,
+                2 + (placed / len(rows) if rows else 0),
+            )
+        )
+    for entity in ENTITIES:
+        participants = _rows(
+            connection,
+            """SELECT p.event_id, g.golden_id, p.role, p.mention_id
+               FROM event_participants p
+               JOIN golden_members g USING (mention_id)
+               JOIN mentions m USING (mention_id)
+               WHERE m.entity = ? ORDER BY p.event_id, p.mention_id""",
+            [entity],
+        )
+        steps.append(
+            _Step(f"participants ({entity})", q.merge_participants(entity), participants, 1)
+        )
+    return steps
+
+
+def _flat_attributes(attributes: str | None) -> dict:
+    """Event attributes become properties (``kind`` → ``kind``), never overriding fixed ones."""
+    if not attributes:
+        return {}
+    reserved = {"id", "type", "date", "department", "source", "record_id", "publish_run"}
+    return {
+        key: value
+        for key, value in json.loads(attributes).items()
+        if key not in reserved and value is not None
+    }
+
+
+def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def publish(
+    workdir: Path,
+    driver: Driver,
+    database: str = "neo4j",
+    *,
+    batch_size: int = 5_000,
+    progress: bool = True,
+    fail_after_batches: int | None = None,
+) -> PublishReport:
+    """Publish a resolved workdir. ``fail_after_batches`` simulates a crash (tests only)."""
+    from loaders import staging  # the workspace format is owned by the ingest layer
+
+    run_id = run_id_of(workdir)
+    migrate(driver, database)
+    began = time.perf_counter()
+    connection = staging.connect(Path(workdir), read_only=True)
+    try:
+        steps = plan(connection)
+    finally:
+        connection.close()
+    report = PublishReport(run_id)
+    written_batches = 0
+    total = sum(len(step.rows) for step in steps)
+    with Progress(
+        TextColumn("[bold]publish {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not progress,
+    ) as bar:
+        task = bar.add_task(run_id, total=total)
+        for step in steps:
+            for batch in _batches(step.rows, batch_size):
+                if fail_after_batches is not None and written_batches >= fail_after_batches:
+                    raise PublishError(f"simulated failure after {written_batches} batches")
+                driver.execute_query(
+                    step.query, rows=batch, run=run_id, database_=database, **step.params
+                )
+                written_batches += 1
+                bar.advance(task, len(batch))
+            report.steps[step.name] = len(step.rows)
+            report.elements_written += round(len(step.rows) * step.elements_per_row)
+    with driver.session(database=database) as session:
+        for label in q.MANAGED_LABELS:
+            session.run(q.delete_stale_nodes(label), run=run_id).consume()
+        for relationship_type in q.MANAGED_RELATIONSHIPS:
+            session.run(q.delete_stale_relationships(relationship_type), run=run_id).consume()
+    report.counts = graph_counts(driver, database)
+    driver.execute_query(
+        q.RECORD_PUBLISH, run=run_id, counts=json.dumps(report.counts), database_=database
+    )
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def graph_counts(driver: Driver, database: str = "neo4j") -> dict[str, int]:
+    """Nodes per managed label and relationships per managed type."""
+    counts = {}
+    for label in q.MANAGED_LABELS:
+        records, _, _ = driver.execute_query(q.count_label(label), database_=database)
+        counts[label] = records[0]["n"]
+    for relationship_type in q.MANAGED_RELATIONSHIPS:
+        records, _, _ = driver.execute_query(
+            q.count_relationships(relationship_type), database_=database
+        )
+        counts[relationship_type] = records[0]["n"]
+    return counts

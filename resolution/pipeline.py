@@ -1,0 +1,172 @@
+"""The resolve job: ingest, then for each entity type predict → cluster → review → IDs → golden.
+
+Every stage reads and writes tables of the workdir's DuckDB workspace, so each is testable on
+its own and the whole run leaves an inspectable trail. No Neo4j is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loaders import staging
+from loaders.config import SourcesConfig
+from loaders.ingest import IngestReport, ingest, write_json_atomic
+from resolution.cluster import cluster_entity
+from resolution.evaluate import load_truth, pairwise_metrics
+from resolution.golden import assign_golden_ids, retired_redirects
+from resolution.model_spec import load_model_spec
+from resolution.predict import train_and_predict
+from resolution.review import build_review_candidates
+from resolution.survivorship import build_golden_records
+
+ENTITIES = ("person", "enterprise", "rental_unit")
+REPORT_FILE = "resolve_report.json"
+
+
+@dataclass
+class EntityReport:
+    entity: str
+    mentions: int = 0
+    pairs_scored: int = 0
+    clusters: int = 0
+    review_candidates: int = 0
+    golden_created: int = 0
+    golden_retired: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ResolveReport:
+    run_id: str
+    ingest: IngestReport
+    entities: list[EntityReport]
+    seconds: float
+
+    def to_json(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "seconds": round(self.seconds, 3),
+            "mentions": sum(e.mentions for e in self.entities),
+            "ingest": self.ingest.to_json(),
+            "entities": [asdict(e) for e in self.entities],
+        }
+
+
+def decisions_for(connection, entity: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Steward decisions as (must-link, cannot-link) mention pairs for one entity type."""
+    exists = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'steward_decisions'"
+    ).fetchone()[0]
+    if not exists:
+        return [], []
+    rows = connection.execute(
+        "SELECT decision, mention_id_l, mention_id_r FROM steward_decisions "
+        "WHERE entity = ? ORDER BY decided_at, mention_id_l, mention_id_r",
+        [entity],
+    ).fetchall()
+    must = [(left, right) for decision, left, right in rows if decision == "MATCH"]
+    cannot = [(left, right) for decision, left, right in rows if decision == "NOT_A_MATCH"]
+    return must, cannot
+
+
+def resolve(
+    config: SourcesConfig,
+    workdir: Path,
+    *,
+    progress: bool = True,
+    now: datetime | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> ResolveReport:
+    """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON."""
+    began = time.perf_counter()
+    now = now or datetime.now(UTC)
+    run_id = now.strftime("%Y%m%dT%H%M%S%fZ")
+    ingest_report = ingest(config, workdir, progress=progress)
+    connection = staging.connect(workdir)
+    reports: list[EntityReport] = []
+    try:
+        for entity in ENTITIES:
+            spec = load_model_spec(entity)
+            threshold = (thresholds or {}).get(entity, spec.cluster_threshold)
+            report = EntityReport(entity)
+            report.mentions = connection.execute(
+                "SELECT count(*) FROM mentions WHERE entity = ?", [entity]
+            ).fetchone()[0]
+            timer = time.perf_counter()
+            predicted = train_and_predict(connection, entity, workdir)
+            report.pairs_scored = predicted.pairs
+            report.seconds["predict"] = _lap(timer)
+            timer = time.perf_counter()
+            must_link, cannot_link = decisions_for(connection, entity)
+            clustered = cluster_entity(
+                connection,
+                entity,
+                threshold,
+                must_link=must_link,
+                cannot_link=cannot_link,
+                weak_link_below=spec.review_band[1],
+            )
+            report.clusters = clustered.clusters
+            report.seconds["cluster"] = _lap(timer)
+            timer = time.perf_counter()
+            report.review_candidates = build_review_candidates(
+                connection, entity, tuple(spec.review_band)
+            )
+            report.seconds["review"] = _lap(timer)
+            timer = time.perf_counter()
+            golden = assign_golden_ids(connection, entity, run_id, now)
+            report.golden_created = golden.created
+            report.golden_retired = golden.retired
+            report.seconds["golden_ids"] = _lap(timer)
+            timer = time.perf_counter()
+            build_golden_records(connection, entity)
+            report.seconds["survivorship"] = _lap(timer)
+            reports.append(report)
+        retired_redirects(connection)
+    finally:
+        connection.close()
+    result = ResolveReport(run_id, ingest_report, reports, time.perf_counter() - began)
+    write_json_atomic(Path(workdir) / REPORT_FILE, result.to_json())
+    return result
+
+
+def _lap(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
+
+
+def export_clusters(workdir: Path, out: Path) -> int:
+    """Write ``source,record_id,role,entity,entity_id`` for every staged mention; returns rows."""
+    connection = staging.connect(workdir, read_only=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        query = """
+            SELECT m.source, m.record_id, m.role, m.entity, g.golden_id AS entity_id
+            FROM mentions m JOIN golden_members g USING (mention_id)
+            ORDER BY m.source, m.record_id, m.role
+        """
+        connection.execute(f"COPY ({query}) TO '{_sql_path(out)}' (HEADER, DELIMITER ',')")
+        return connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def evaluate_workdir(workdir: Path, truth: Path) -> dict[str, dict]:
+    """Pairwise metrics per entity type of a resolved workdir against a truth CSV."""
+    connection = staging.connect(workdir)
+    try:
+        load_truth(connection, truth)
+        return {entity: pairwise_metrics(connection, entity) for entity in ENTITIES}
+    finally:
+        connection.close()
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def dump(report: ResolveReport) -> str:
+    return json.dumps(report.to_json(), ensure_ascii=False, indent=2)
