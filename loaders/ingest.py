@@ -99,6 +99,8 @@ _resident_id = lru_cache(_CACHE)(standardise_resident_id)
 _uscc = lru_cache(_CACHE)(standardise_uscc)
 _phone = lru_cache(_CACHE)(standardise_phone)
 _address = lru_cache(_CACHE)(parse_address)
+_homophone = lru_cache(_CACHE)(homophone_key)
+_MENTION_COLUMNS = tuple(staging.MENTION_SCHEMA.names)
 
 
 @lru_cache(_CACHE)
@@ -127,7 +129,7 @@ def _field_value(values: dict[str, str | None], columns: tuple[str, ...]) -> str
 
 
 def _empty_mention() -> dict:
-    return dict.fromkeys(staging.MENTION_SCHEMA.names)
+    return dict.fromkeys(_MENTION_COLUMNS)
 
 
 def standardise_mention(
@@ -156,7 +158,7 @@ def standardise_mention(
                     name=name.text,
                     name_script=name.script,
                     name_key=name.key,
-                    name_homophone_key=homophone_key(name),
+                    name_homophone_key=_homophone(name),
                     surname=name.surname,
                     surname_key=name.surname_key,
                     given_name=name.given,
