@@ -127,6 +127,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     """Every write of a publish, in dependency order, as (query, rows) steps."""
     steps: list[_Step] = []
     golden_sets: dict[str, set[str]] = {}
+    address_steps = _address_steps(connection)  # also builds publish_points
     for entity in ENTITIES:
         table = f"golden_{entity}"
         if not _table_exists(connection, table):
@@ -141,9 +142,11 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
                     FROM golden_records_{entity} GROUP BY golden_id""",
             ):
                 provenance[row["golden_id"]] = row["provenance"]
+        places = _golden_places(connection, entity)
         rows = []
         for row in _rows(connection, f"SELECT * FROM {table} ORDER BY golden_id"):
             props = _props(row, ("golden_id",))
+            props.update(places.get(row["golden_id"], {}))
             props["provenance"] = provenance.get(row["golden_id"], "{}")
             rows.append({"id": row["golden_id"], "props": props})
         golden_sets[entity] = {r["id"] for r in rows}
@@ -170,7 +173,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
         ]
         steps.append(_Step(f"resolves_to {entity}", q.merge_resolves_to(entity), links, 1))
 
-    steps.extend(_address_steps(connection))
+    steps.extend(address_steps)
     steps.extend(_attachment_steps(connection))
     steps.extend(_relation_steps(connection))
     steps.extend(_event_steps(connection))
@@ -284,6 +287,37 @@ def _address_steps(connection) -> list[_Step]:
             1 + (located / len(point_rows) if point_rows else 0),
         ),
     ]
+
+
+def _golden_places(connection, entity: str) -> dict[str, dict]:
+    """Jurisdiction of each golden record: the district, street and community of the address
+    point of its surviving address, pooled over every source that mentions that point (one
+    source may omit the street office, another the community)."""
+    if entity == "rental_unit":
+        located = "SELECT golden_id, point_key FROM golden_rental_unit"
+    elif _table_exists(connection, f"golden_records_{entity}"):
+        located = f"""SELECT r.golden_id, m.point_key FROM golden_records_{entity} r
+                      JOIN mentions m ON m.source = r.source AND m.record_id = r.record_id
+                           AND m.role = r.role
+                      WHERE r.attribute = 'address'"""
+    else:
+        return {}
+    rows = _rows(
+        connection,
+        f"""SELECT l.golden_id, l.point_key, p.district, p.street, p.community
+            FROM ({located}) l JOIN publish_points p USING (point_key)""",
+    )
+    return {
+        row["golden_id"]: _props(
+            {
+                "point_key": row["point_key"],
+                "district": row["district"],
+                "street": row["street"],
+                "community": row["community"],
+            }
+        )
+        for row in rows
+    }
 
 
 def _attachment_steps(connection) -> list[_Step]:
