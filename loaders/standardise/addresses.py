@@ -8,6 +8,7 @@ the road is whatever stands between the administrative parts and the house numbe
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from loaders.standardise._chinese import (
@@ -33,7 +34,8 @@ _FORMER_DISTRICTS = {
 }
 
 _H = f"[{HAN_CLASS}]"
-_NUM_CN = "[一二三四五六七八九十]+"
+# A Chinese numeral from 1 to 99: 三, 十二, 二十, 九十九 (and the digit-by-digit 一二).
+_NUM_CN = "(?:[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]{1,2})"
 # What may follow a bare place name when that name is in fact the start of a road, a street
 # office or a landmark (天河路385号, 越秀南路, 白云大道北1号, 南沙街道, 天河城): then the name
 # is no district or city prefix.
@@ -43,10 +45,14 @@ _NAME_CONTINUES = re.compile(
     r"|[东南西北中]*街道"
     r"|城(?!郊)|广场|公园|山|机场|客运站|站|大桥|塔|酒家|医院|大学"
 )
+_PROVINCES = (
+    "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东",
+    "河南", "湖北", "湖南", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾",
+)  # fmt: skip
 _PROVINCE = re.compile(
     r"(?:中国)?(?:广东省|广东(?!路|大道|街)"
     r"|内蒙古自治区|广西壮族自治区|西藏自治区|宁夏回族自治区|新疆维吾尔自治区"
-    rf"|香港特别行政区|澳门特别行政区|(?:北京|天津|上海|重庆)(?=市)|{_H}{{2,3}}?省)"
+    rf"|香港特别行政区|澳门特别行政区|(?:北京|天津|上海|重庆)(?=市)|(?:{'|'.join(_PROVINCES)})省)"
 )
 _GZ_CITY = re.compile(r"广州市|广州")
 # 番禺市桥街道 is 番禺 + 市桥街道, not the former 番禺市.
@@ -63,6 +69,10 @@ _STREET_OFFICE = re.compile(
 )
 # Characters that mark a number's role; no estate or road name starts with one.
 _MARKERS = "号之栋座幢房室楼层单元户"
+# Stray office words after a street office or community (北京街道办办事处): dropped, since
+# the canonical 北京街道 followed by them would read differently.
+_REPEATED_OFFICE = re.compile(r"(?:办事处|办)+")
+_REPEATED_COMMUNITY = re.compile(r"(?:居民委员会|居委会|居委)+")
 # 北京街中山五路: a street office written without 道, then a major road.
 _OFFICE_BEFORE_ROAD = re.compile(
     rf"((?:(?![路号巷街大]){_H}){{2,4}}?)街(?!道|[{_MARKERS}])({_H}+(?:路|大道))"
@@ -73,9 +83,9 @@ _COMMUNITY = re.compile(
 )
 _NUMBER = re.compile(rf"[0-9]+|{_NUM_CN}(?=号)")
 # After the digits of a house number: what makes them something else (3栋, 2巷, 5楼, 3号楼).
-_NOT_HOUSE_NUMBER = re.compile(r"号楼|[#栋座幢楼层单元室房户期区街路巷横里坊弄条约村]")
+_NOT_HOUSE_NUMBER = re.compile(r"[A-Za-z]?(?:号楼|[#栋座幢楼层单元室房户期区街路巷横里坊弄条约村])")
 # A building, floor or unit already read: digits after it are a room, not a house number.
-_UNIT_MARKER = re.compile(rf"(?:[0-9]|[A-Z]|{_NUM_CN})(?:栋|座|幢|#|号楼|单元|楼|层)")
+_UNIT_MARKER = re.compile(rf"(?:[0-9]|[A-Za-z]|{_NUM_CN}|首)(?:栋|座|幢|#|号楼|单元|楼|层)")
 _SUB_NUMBER = re.compile(rf"号?\s*(?:-?\s*之\s*-?|-)\s*([0-9]+|{_NUM_CN})\s*(?:号(?![楼房]))?")
 _ROAD_DIGITS = re.compile(r"(?<![0-9])([1-9][0-9]?)(?=[路街巷横里坊弄约条道马])(?!街道|街办)")
 _UNIT = re.compile(
@@ -150,7 +160,7 @@ def _prepare(text: str) -> str:
         lambda m: " " if _alnum_at(text, m.start() - 1) and _alnum_at(text, m.end()) else "",
         text,
     )
-    return text.strip()
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _alnum_at(text: str, index: int) -> bool:
@@ -196,9 +206,9 @@ class _Parser:
         self._community()
         self._point()
         self._unit(self.rest)
-        if not any((self.district, self.street, self.community, self.road, self.number)) and not (
-            self.building or self.room or self.estate
-        ):
+        found = (self.district, self.street, self.community, self.road, self.number)
+        found += (self.building, self.room)
+        if not any(found) and not (self.estate and has_han(self.estate)):
             return _unparsed(cleaned, "; ".join(self._problem_list()) or "unparsed address")
         point_key = unit_key = None
         if self.road and self.number:
@@ -233,7 +243,7 @@ class _Parser:
         return None
 
     def _region(self) -> None:
-        self._take(_PROVINCE)
+        self._take(_PROVINCE, may_end=False)
         city = _GZ_CITY.match(self.rest)
         bare_ok = city is not None and not _NAME_CONTINUES.match(self.rest, city.end())
         if city and (city[0] == GUANGZHOU or bare_ok) and self._take(_GZ_CITY):
@@ -259,11 +269,13 @@ class _Parser:
     def _street_office(self) -> None:
         if office := self._take(_STREET_OFFICE):
             self.street = f"{office[1]}街道" if office[1] else f"{office[2]}镇"
+            self._take(_REPEATED_OFFICE)
 
     def _community(self) -> None:
         community = self._take(_COMMUNITY)
         if community is None:
             return
+        self._take(_REPEATED_COMMUNITY)
         name, marker = community[1], community[2]
         if self.street is None and "街" in name[2:-1]:
             cut = name.index("街", 2) + 1
@@ -317,7 +329,9 @@ class _Parser:
                 continue
             estate = match["estate"].strip(" -")
             found = match["building"] or match["floor"] or match["room"]
-            if (estate and not _ESTATE.fullmatch(estate)) or (end < len(text) and not found):
+            if estate and (not _ESTATE.fullmatch(estate) or _UNIT_MARKER.search(estate)):
+                continue
+            if end < len(text) and not found:
                 continue
             if end < len(text):
                 self.remainders.append(text[end:].strip(" -"))
@@ -353,6 +367,8 @@ class _Parser:
         if self.number:
             point += f"{self.number}号" + (f"之{self.sub_number}" if self.sub_number else "")
         unit = self.estate or ""
+        if unit and unit[-1].isascii() and (self.building or self.room):
+            unit += " "  # keeps estate IFC apart from building 3: "IFC 3栋"
         if self.building:
             unit += f"{self.building}栋"
         if self.room:

@@ -33,10 +33,11 @@ _CITIES = (
     "北京", "上海", "天津", "重庆", "香港", "澳门",
 )  # fmt: skip
 _PROVINCE_PREFIX = re.compile(r"^(?:中国)?(?:广东省|广东)")
-_CITY_PREFIX = re.compile(rf"^({'|'.join(_CITIES)})市?")
+# Only 广州 is stripped without its 市: 中山大学…, 北京路… start many names that are no city's.
+_CITY_PREFIX = re.compile(rf"^(?:(广州)市?|({'|'.join(_CITIES)})市)")
 _DISTRICT_PREFIX = re.compile(rf"^(?:{'|'.join(DISTRICTS)})区")
 _REGION_NOTE = re.compile(rf"\((?:中国|广东省?|({'|'.join(_CITIES)})市?)\)")
-_SPACE_NEAR_HAN = re.compile(rf"\s+(?=[{HAN_CLASS}(）)])|(?<=[{HAN_CLASS}()])\s+")
+_SPACE_NEAR_HAN = re.compile(rf"\s+(?=[{HAN_CLASS}()])|(?<=[{HAN_CLASS}()])\s+")
 
 _LATIN_LEGAL_FORMS = (
     (r"co\.?,?\s*ltd\.?", "有限公司"),
@@ -106,7 +107,7 @@ def _chinese_name(text: str) -> EnterpriseName:
             break
     rest = _PROVINCE_PREFIX.sub("", rest)
     if prefix := _CITY_PREFIX.match(rest):
-        city = city or prefix[1]
+        city = city or prefix[1] or prefix[2]
         if len(rest) > prefix.end():
             rest = rest[prefix.end() :]
     if (district := _DISTRICT_PREFIX.match(rest)) and len(rest) > district.end():

@@ -62,10 +62,11 @@ class PersonName:
 def standardise_person_name(raw: str | None) -> PersonName | None:
     """Standardise one written name; None when ``raw`` is empty.
 
-    CJK names are simplified and lose internal spaces; their surname is found compound-aware
-    and read with its surname reading (曾 zeng, 区 ou, 单 shan …). Latin names (passport
-    style) are title-cased with the first token as surname. Text mixing both scripts is kept
-    with ``script="mixed"`` and no surname split. Never raises.
+    CJK names (``script="cjk"``) are simplified and lose internal spaces, digits and notes in
+    brackets (王芳（母）→ 王芳); their surname is found compound-aware and read with its
+    surname reading (曾 zeng, 区 ou, 单 shan …). Latin names (``"latin"``, passport style)
+    are title-cased with the first token as surname. Text mixing both scripts is kept with
+    ``script="mixed"`` and no surname split. Never raises.
     """
     text = clean_text(raw)
     if text is None:

@@ -457,7 +457,8 @@ def test_any_text_never_raises_and_reparses_stably(raw):
         assert (again.point_key, again.unit_key) == (address.point_key, address.unit_key)
 
 
-ADDRESS_ALPHABET = "广州市越秀区北京街道社区中山五路号之栋座房室-0123456789 （）三"
+ADDRESS_ALPHABET = "广东省州市越秀天河区北京街道办社区居委会中山五路大道巷"
+ADDRESS_ALPHABET += "号之栋座幢房室楼层单元首-0123456789 （）三十Ac#"
 
 
 @given(st.text(alphabet=ADDRESS_ALPHABET, max_size=30))
