@@ -29,10 +29,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from loaders import staging
-from loaders.config import IDENTIFYING_FIELDS, MentionSpec, SourcesConfig, SourceSpec
-from loaders.readers import RawRow, iter_rows
-from loaders.standardise import (
+from huitong.standardise import (
     parse_address,
     parse_date,
     standardise_enterprise_name,
@@ -42,7 +39,10 @@ from loaders.standardise import (
     standardise_resident_id,
     standardise_uscc,
 )
-from loaders.standardise.names import homophone_key
+from huitong.standardise.names import homophone_key
+from loaders import staging
+from loaders.config import IDENTIFYING_FIELDS, MentionSpec, SourcesConfig, SourceSpec
+from loaders.readers import RawRow, iter_rows
 
 REPORT_FILE = "ingest_report.json"
 _CACHE = 1 << 18
@@ -448,7 +448,7 @@ def _mapping_hash(spec: SourceSpec) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-STANDARDISER_VERSION = "1"
+STANDARDISER_VERSION = "2"
 """Bump when standardisation changes, so the next ingest re-stages unchanged files."""
 
 

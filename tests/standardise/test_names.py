@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.standardise.names import (
+from huitong.standardise.names import (
     COMPOUND_SURNAMES,
     PersonName,
     homophone_key,

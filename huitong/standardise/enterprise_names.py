@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from loaders.standardise._chinese import HAN_CLASS, has_han, pinyin_syllables
-from loaders.standardise.addresses import DISTRICTS
-from loaders.standardise.text import clean_text, to_simplified
+from huitong.standardise._chinese import HAN_CLASS, has_han, pinyin_syllables
+from huitong.standardise.addresses import DISTRICTS
+from huitong.standardise.text import clean_text, to_simplified
 
 # Written legal-form suffixes (longest first) and their canonical form.
 _LEGAL_FORMS = (

@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-import loaders.standardise as standardise
+import huitong.standardise as standardise
 
 
 def test_every_exported_name_exists():

@@ -11,14 +11,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from loaders.standardise._chinese import (
+from huitong.standardise._chinese import (
     HAN_CLASS,
     chinese_numeral_value,
     has_han,
     number_value,
     to_chinese_numeral,
 )
-from loaders.standardise.text import clean_text, to_simplified
+from huitong.standardise.text import clean_text, to_simplified
 
 GUANGZHOU = "广州市"
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")

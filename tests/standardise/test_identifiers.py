@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import uscc as stdnum_uscc
 
-from loaders.standardise.identifiers import (
+from huitong.standardise.identifiers import (
     organisation_code_check_char,
     resident_id_check_char,
     standardise_resident_id,

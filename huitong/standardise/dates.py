@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from loaders.standardise.text import clean_text
+from huitong.standardise.text import clean_text
 
 _SEPARATED = re.compile(
     r"(?P<y>[0-9]{4})\s*(?:[-/.年])\s*(?P<m>[0-9]{1,2})\s*(?:[-/.月])\s*(?P<d>[0-9]{1,2})\s*[日号]?"

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.standardise.text import clean_text, to_simplified
+from huitong.standardise.text import clean_text, to_simplified
 
 
 def test_full_width_becomes_half_width():

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from loaders.standardise._chinese import HAN_CLASS, has_han, is_han, pinyin_syllables, split_pinyin
-from loaders.standardise.text import clean_text, to_simplified
+from huitong.standardise._chinese import HAN_CLASS, has_han, is_han, pinyin_syllables, split_pinyin
+from huitong.standardise.text import clean_text, to_simplified
 
 # Compound surnames recognised whenever a name of three or more characters starts with them.
 COMPOUND_SURNAMES = frozenset((

@@ -6,10 +6,10 @@ Only :func:`parse_date` and :func:`standardise_gender` raise, on text that is no
 gender at all, so the loader can quarantine the record.
 """
 
-from loaders.standardise.addresses import Address, parse_address
-from loaders.standardise.dates import parse_date, standardise_gender
-from loaders.standardise.enterprise_names import EnterpriseName, standardise_enterprise_name
-from loaders.standardise.identifiers import (
+from huitong.standardise.addresses import Address, parse_address
+from huitong.standardise.dates import parse_date, standardise_gender
+from huitong.standardise.enterprise_names import EnterpriseName, standardise_enterprise_name
+from huitong.standardise.identifiers import (
     ResidentId,
     Uscc,
     resident_id_check_char,
@@ -17,9 +17,9 @@ from loaders.standardise.identifiers import (
     standardise_uscc,
     uscc_check_char,
 )
-from loaders.standardise.names import PersonName, homophone_key, standardise_person_name
-from loaders.standardise.phones import Phone, standardise_phone, standardise_phones
-from loaders.standardise.text import clean_text, to_simplified
+from huitong.standardise.names import PersonName, homophone_key, standardise_person_name
+from huitong.standardise.phones import Phone, standardise_phone, standardise_phones
+from huitong.standardise.text import clean_text, to_simplified
 
 __all__ = [
     "Address",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
-from loaders.standardise.text import clean_text
+from huitong.standardise.text import clean_text
 
 GUANGZHOU_AREA_CODE = "020"
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.standardise.phones import Phone, standardise_phone, standardise_phones
+from huitong.standardise.phones import Phone, standardise_phone, standardise_phones
 
 MOBILE = Phone("13812345678", "mobile", True, None)
 GUANGZHOU_LANDLINE = Phone("020-87654321", "landline", True, None)

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.standardise.enterprise_names import EnterpriseName, standardise_enterprise_name
+from huitong.standardise.enterprise_names import EnterpriseName, standardise_enterprise_name
 
 
 @pytest.mark.parametrize(

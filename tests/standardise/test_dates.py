@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.standardise.dates import parse_date, standardise_gender
+from huitong.standardise.dates import parse_date, standardise_gender
 
 
 @pytest.mark.parametrize(

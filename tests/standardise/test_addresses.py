@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.standardise.addresses import Address, parse_address
+from huitong.standardise.addresses import Address, parse_address
 
 FULL = "广州市越秀区北京街道某某社区中山五路12号之3 3栋502房"
 
