@@ -44,9 +44,15 @@ def test_env_prints_local_server_lines_that_eval_round_trips(tmp_path, monkeypat
     result = runner.invoke(app, ["neo4j", "env"])
     assert result.exit_code == 0, result.output
     shell = subprocess.run(
-        ["bash", "-c", 'eval "$0"; printf "%s\\n%s\\n%s" "$NEO4J_URI" "$NEO4J_USER" '
-         '"$NEO4J_PASSWORD"', result.stdout],
-        capture_output=True, text=True, check=True,
+        [
+            "bash",
+            "-c",
+            'eval "$0"; printf "%s\\n%s\\n%s" "$NEO4J_URI" "$NEO4J_USER" "$NEO4J_PASSWORD"',
+            result.stdout,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     uri, user, password = shell.stdout.split("\n")
     assert uri == "bolt://127.0.0.1:7789"
