@@ -1,0 +1,487 @@
+"""Clustering: scored pairs → clusters of mentions, never violating a hard constraint.
+
+Input: ``mentions`` (from ingest) and ``pairs_<entity>`` (from prediction: ``mention_id_l``,
+``mention_id_r``, ``match_probability``…). Output, both replaced on every run:
+
+- ``clusters_<entity>(mention_id, cluster_key)``: every mention of the entity type, singletons
+  included; ``cluster_key`` is the cluster's smallest mention id;
+- ``weak_links_<entity>(cluster_key, mention_id_l, mention_id_r, match_probability)``: predicted
+  edges whose removal would split their cluster and whose probability is below the review
+  band's upper end — the links a steward should look at first.
+
+Edges at or above the threshold are taken in descending probability (ties by mention ids) and
+joined with a union-find that refuses any union a hard constraint forbids: a resident ID, a
+USCC, a branch against its parent, a room. Because constraints only ever accumulate, the order
+fixes the result: the same input always gives the same clusters. Steward decisions come first:
+must-links are joined regardless of constraints, cannot-links become constraints themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from resolution.errors import ConflictingDecisions, MissingTable, UnknownEntity
+
+ENTITIES = ("person", "enterprise", "rental_unit")
+
+DEFAULT_WEAK_LINK_BELOW = 0.95
+"""Upper end of the default review band: a bridging edge below it is a weak link."""
+
+CONSTRAINTS: dict[str, dict[str, str]] = {
+    "person": {
+        "resident_id": "CASE WHEN id_valid THEN NULLIF(id_number, '') END",
+    },
+    "enterprise": {
+        "uscc": "CASE WHEN uscc_valid THEN NULLIF(uscc, '') END",
+        "branch_vs_parent": (
+            "CASE WHEN ent_is_branch THEN 'branch' WHEN NOT ent_is_branch THEN 'parent' END"
+        ),
+        "branch_name": "CASE WHEN ent_is_branch THEN NULLIF(ent_branch_name, '') END",
+    },
+    "rental_unit": {
+        "room": "NULLIF(room, '')",
+        "unit_key": "CASE WHEN NULLIF(room, '') IS NOT NULL THEN NULLIF(unit_key, '') END",
+    },
+}
+"""Per entity type: constraint name → SQL over ``mentions`` giving the mention's value, or NULL.
+
+Two clusters may not merge if, for any constraint, both hold a value and together they hold
+more than one (a cluster forced by must-links to hold two values merges with nothing that
+holds any).
+"""
+
+_NONE = -1
+_SEVERAL = -2
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    """What :func:`cluster_entity` did; the clusters themselves are in ``clusters_<entity>``."""
+
+    entity: str
+    threshold: float
+    mentions: int
+    clusters: int
+    edges: int
+    """Distinct pairs at or above the threshold."""
+    accepted: int
+    """Edges that joined two clusters."""
+    refused: dict[str, int] = field(default_factory=dict)
+    """Constraint name (or ``cannot_link``) → edges refused because of it."""
+    weak_links: int = 0
+    ignored_decisions: int = 0
+    """Steward pairs naming a mention that is not (or no longer) staged for this entity type."""
+
+
+def check_entity(entity: str) -> str:
+    """``entity`` if it is one of :data:`ENTITIES` (it becomes part of table names), else raise."""
+    if entity not in ENTITIES:
+        raise UnknownEntity(entity, ENTITIES)
+    return entity
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+    ).fetchall()[0]
+    return bool(row and row[0])
+
+
+def require_table(connection: duckdb.DuckDBPyConnection, table: str, produced_by: str) -> None:
+    if not table_exists(connection, table):
+        raise MissingTable(table, produced_by)
+
+
+def cluster_entity(
+    connection: duckdb.DuckDBPyConnection,
+    entity: str,
+    threshold: float,
+    *,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+    weak_link_below: float = DEFAULT_WEAK_LINK_BELOW,
+) -> ClusterResult:
+    """Cluster the mentions of ``entity`` from ``pairs_<entity>`` and write the cluster tables.
+
+    ``threshold`` is the lowest match probability that may join two mentions;
+    ``must_link``/``cannot_link`` are steward decisions as mention-id pairs (a pair naming an
+    unknown mention is ignored and counted); ``weak_link_below`` is the upper end of the review
+    band. Raises :class:`ConflictingDecisions` when must-links join a cannot-link pair.
+    """
+    check_entity(entity)
+    require_table(connection, "mentions", "ingest")
+    pairs_table = f"pairs_{entity}"
+    require_table(connection, pairs_table, "prediction (resolution.predict)")
+    try:
+        return _cluster(
+            connection, entity, threshold, list(must_link), list(cannot_link), weak_link_below
+        )
+    finally:
+        connection.execute("DROP TABLE IF EXISTS _cluster_mentions")
+
+
+def _cluster(
+    connection: duckdb.DuckDBPyConnection,
+    entity: str,
+    threshold: float,
+    must_link: list[tuple[str, str]],
+    cannot_link: list[tuple[str, str]],
+    weak_link_below: float,
+) -> ClusterResult:
+    pairs_table = f"pairs_{entity}"
+    codes, n = _load_mentions(connection, entity)
+    must, ignored_must = _decision_indices(connection, must_link)
+    cannot, ignored_cannot = _decision_indices(connection, cannot_link)
+    edge_l, edge_r, edge_p = _load_edges(connection, pairs_table, threshold)
+
+    forest = _Forest(n, codes)
+    for k, (a, b) in enumerate(cannot):
+        forest.forbid(k, a, b)
+    graph = _Graph()
+    for a, b in must:
+        graph.add(a, b, 1.0, tree=forest.union(a, b), steward=True)
+    joined = [(a, b) for a, b in cannot if forest.find(a) == forest.find(b)]
+    if joined:
+        raise ConflictingDecisions(entity, _mention_ids(connection, joined))
+
+    refused: dict[str, int] = defaultdict(int)
+    accepted = 0
+    find, union, conflict = forest.find, forest.union, forest.conflict
+    for a, b, p in zip(edge_l.tolist(), edge_r.tolist(), edge_p.tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            graph.add(a, b, p, tree=False, steward=False)
+            continue
+        reason = conflict(ra, rb)
+        if reason is not None:
+            refused[reason] += 1
+            continue
+        union(a, b)
+        accepted += 1
+        graph.add(a, b, p, tree=True, steward=False)
+
+    roots = forest.roots()
+    _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
+    cluster_index = first[inverse]
+    _write_clusters(connection, entity, cluster_index)
+    weak = graph.weak_links(roots, weak_link_below)
+    _write_weak_links(connection, entity, weak, cluster_index)
+    return ClusterResult(
+        entity=entity,
+        threshold=threshold,
+        mentions=n,
+        clusters=len(first),
+        edges=len(edge_p),
+        accepted=accepted,
+        refused=dict(sorted(refused.items())),
+        weak_links=len(weak[0]),
+        ignored_decisions=ignored_must + ignored_cannot,
+    )
+
+
+def _load_mentions(
+    connection: duckdb.DuckDBPyConnection, entity: str
+) -> tuple[dict[str, list[int]], int]:
+    """Number the entity's mentions by mention id (temp table) and code their constraint values."""
+    constraints = CONSTRAINTS[entity]
+    values = ", ".join(f"{sql} AS c_{name}" for name, sql in constraints.items())
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _cluster_mentions AS
+        SELECT row_number() OVER (ORDER BY mention_id) - 1 AS idx, mention_id, {values}
+        FROM mentions WHERE entity = ?
+        """,
+        [entity],
+    )
+    coded = ", ".join(
+        f"CASE WHEN c_{name} IS NULL THEN {_NONE} "
+        f"ELSE dense_rank() OVER (PARTITION BY c_{name} IS NULL ORDER BY c_{name}) END "
+        f"AS c_{name}"
+        for name in constraints
+    )
+    result = connection.execute(f"SELECT {coded} FROM _cluster_mentions ORDER BY idx").fetchnumpy()
+    codes = {name: np.asarray(result[f"c_{name}"], dtype=np.int64).tolist() for name in constraints}
+    return codes, len(next(iter(codes.values())))
+
+
+def _decision_indices(
+    connection: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, str]]
+) -> tuple[list[tuple[int, int]], int]:
+    """Steward pairs as mention indices, in the given order; also how many were ignored."""
+    pairs = [(str(left), str(right)) for left, right in pairs]
+    if not pairs:
+        return [], 0
+    decisions = pa.table(
+        {
+            "k": list(range(len(pairs))),
+            "l": [left for left, _ in pairs],
+            "r": [right for _, right in pairs],
+        }
+    )
+    connection.register("_cluster_decisions", decisions)
+    try:
+        rows = connection.execute(
+            """
+            SELECT a.idx, b.idx FROM _cluster_decisions d
+            JOIN _cluster_mentions a ON a.mention_id = d.l
+            JOIN _cluster_mentions b ON b.mention_id = d.r
+            WHERE a.idx <> b.idx ORDER BY d.k
+            """
+        ).fetchall()
+    finally:
+        connection.unregister("_cluster_decisions")
+    return [(int(a), int(b)) for a, b in rows], len(pairs) - len(rows)
+
+
+def _load_edges(
+    connection: duckdb.DuckDBPyConnection, pairs_table: str, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct pairs at or above ``threshold``, strongest first, ties by mention ids."""
+    result = connection.execute(
+        f"""
+        WITH p AS (
+            SELECT least(mention_id_l, mention_id_r) AS a,
+                   greatest(mention_id_l, mention_id_r) AS b,
+                   max(match_probability) AS p
+            FROM {pairs_table}
+            WHERE match_probability >= ? AND mention_id_l <> mention_id_r
+            GROUP BY 1, 2
+        )
+        SELECT ma.idx AS l, mb.idx AS r, p.p AS p FROM p
+        JOIN _cluster_mentions ma ON ma.mention_id = p.a
+        JOIN _cluster_mentions mb ON mb.mention_id = p.b
+        ORDER BY p.p DESC, ma.idx, mb.idx
+        """,
+        [threshold],
+    ).fetchnumpy()
+    return (
+        np.asarray(result["l"], dtype=np.int64),
+        np.asarray(result["r"], dtype=np.int64),
+        np.asarray(result["p"], dtype=np.float64),
+    )
+
+
+def _mention_ids(
+    connection: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[int, int]]
+) -> list[tuple[str, str]]:
+    ids = dict(connection.execute("SELECT idx, mention_id FROM _cluster_mentions").fetchall())
+    return [(ids[a], ids[b]) for a, b in pairs]
+
+
+class _Forest:
+    """Union-find with, per root, the cluster's constraint codes and cannot-link sides."""
+
+    def __init__(self, n: int, codes: dict[str, list[int]]) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+        self.codes = codes
+        self.sides: dict[int, dict[int, int]] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def forbid(self, k: int, a: int, b: int) -> None:
+        """Cannot-link ``k``: the clusters of ``a`` and ``b`` must stay apart."""
+        self.sides.setdefault(self.find(a), {})[k] = 0
+        self.sides.setdefault(self.find(b), {})[k] = 1
+
+    def conflict(self, ra: int, rb: int) -> str | None:
+        """Name of the first constraint that forbids joining roots ``ra`` and ``rb``, or None."""
+        for name, code in self.codes.items():
+            ca, cb = code[ra], code[rb]
+            if ca != _NONE and cb != _NONE and (ca != cb or ca == _SEVERAL):
+                return name
+        sides = self.sides
+        if ra in sides and rb in sides:
+            small, large = sorted((sides[ra], sides[rb]), key=len)
+            for k, side in small.items():
+                if large.get(k, side) != side:
+                    return "cannot_link"
+        return None
+
+    def union(self, a: int, b: int) -> bool:
+        """Join the clusters of ``a`` and ``b`` unconditionally; False if already one."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        for code in self.codes.values():
+            ca, cb = code[ra], code[rb]
+            if ca == _NONE:
+                code[ra] = cb
+            elif cb != _NONE and cb != ca:
+                code[ra] = _SEVERAL
+        if rb in self.sides:
+            moved = self.sides.pop(rb)
+            self.sides.setdefault(ra, {}).update(moved)
+        return True
+
+    def roots(self) -> np.ndarray:
+        parent = np.asarray(self.parent, dtype=np.int64)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return parent
+            parent = grand
+
+
+class _Graph:
+    """The edges inside clusters: tree edges (they joined two clusters) and the others."""
+
+    def __init__(self) -> None:
+        self.left: list[int] = []
+        self.right: list[int] = []
+        self.probability: list[float] = []
+        self.candidate: list[bool] = []
+
+    def add(self, a: int, b: int, p: float, *, tree: bool, steward: bool) -> None:
+        self.left.append(a)
+        self.right.append(b)
+        self.probability.append(p)
+        self.candidate.append(tree and not steward)
+
+    def weak_links(
+        self, roots: np.ndarray, below: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Predicted edges below ``below`` whose removal splits their cluster (bridges)."""
+        empty = np.empty(0, dtype=np.int64)
+        if not self.left:
+            return empty, empty, np.empty(0)
+        left = np.asarray(self.left, dtype=np.int64)
+        right = np.asarray(self.right, dtype=np.int64)
+        probability = np.asarray(self.probability)
+        candidate = np.asarray(self.candidate) & (probability < below)
+        if not candidate.any():
+            return empty, empty, np.empty(0)
+        root = roots[left]
+        # A cluster with no edge besides its predicted tree edges is a tree: all are bridges.
+        others = np.zeros(len(roots), dtype=np.int64)
+        np.add.at(others, root[~np.asarray(self.candidate)], 1)
+        is_bridge = candidate & (others[root] == 0)
+        cyclic = candidate & ~is_bridge
+        if cyclic.any():
+            clusters = np.unique(root[cyclic])
+            inside = np.isin(root, clusters)
+            edge_ids = np.flatnonzero(inside)
+            bridges = _bridges(left[edge_ids], right[edge_ids])
+            is_bridge[edge_ids[bridges & candidate[edge_ids]]] = True
+        chosen = np.flatnonzero(is_bridge)
+        return left[chosen], right[chosen], probability[chosen]
+
+
+def _bridges(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Which edges of an undirected multigraph are bridges (iterative Tarjan, by edge id)."""
+    nodes, local = np.unique(np.concatenate([left, right]), return_inverse=True)
+    m = len(left)
+    u, v = local[:m], local[m:]
+    n = len(nodes)
+    ends = np.concatenate([u, v])
+    others = np.concatenate([v, u])
+    edge_of = np.concatenate([np.arange(m), np.arange(m)])
+    order = np.argsort(ends, kind="stable")
+    starts = np.searchsorted(ends[order], np.arange(n + 1)).tolist()
+    neighbour = others[order].tolist()
+    via = edge_of[order].tolist()
+    discovered = [-1] * n
+    low = [0] * n
+    bridge = [False] * m
+    clock = 0
+    for start in range(n):
+        if discovered[start] != -1:
+            continue
+        discovered[start] = low[start] = clock
+        clock += 1
+        stack = [(start, -1, starts[start])]
+        while stack:
+            node, parent_edge, position = stack[-1]
+            if position < starts[node + 1]:
+                stack[-1] = (node, parent_edge, position + 1)
+                edge = via[position]
+                if edge == parent_edge:
+                    continue
+                nxt = neighbour[position]
+                if discovered[nxt] == -1:
+                    discovered[nxt] = low[nxt] = clock
+                    clock += 1
+                    stack.append((nxt, edge, starts[nxt]))
+                elif discovered[nxt] < low[node]:
+                    low[node] = discovered[nxt]
+                continue
+            stack.pop()
+            if stack:
+                parent = stack[-1][0]
+                if low[node] < low[parent]:
+                    low[parent] = low[node]
+                if low[node] > discovered[parent]:
+                    bridge[parent_edge] = True
+    return np.asarray(bridge, dtype=bool)
+
+
+def _write_clusters(
+    connection: duckdb.DuckDBPyConnection, entity: str, cluster_index: np.ndarray
+) -> None:
+    assignment = pa.table(
+        {"idx": np.arange(len(cluster_index), dtype=np.int64), "key_idx": cluster_index}
+    )
+    connection.register("_cluster_assignment", assignment)
+    try:
+        connection.execute(
+            f"""
+            CREATE OR REPLACE TABLE clusters_{entity} AS
+            SELECT m.mention_id, k.mention_id AS cluster_key
+            FROM _cluster_assignment a
+            JOIN _cluster_mentions m ON m.idx = a.idx
+            JOIN _cluster_mentions k ON k.idx = a.key_idx
+            ORDER BY cluster_key, m.mention_id
+            """
+        )
+    finally:
+        connection.unregister("_cluster_assignment")
+
+
+def _write_weak_links(
+    connection: duckdb.DuckDBPyConnection,
+    entity: str,
+    weak: tuple[np.ndarray, np.ndarray, np.ndarray],
+    cluster_index: np.ndarray,
+) -> None:
+    left, right, probability = weak
+    links = pa.table(
+        {
+            "l": left.astype(np.int64),
+            "r": right.astype(np.int64),
+            "key_idx": cluster_index[left].astype(np.int64),
+            "p": probability.astype(np.float64),
+        }
+    )
+    connection.register("_cluster_weak", links)
+    try:
+        connection.execute(
+            f"""
+            CREATE OR REPLACE TABLE weak_links_{entity} AS
+            SELECT k.mention_id AS cluster_key, ml.mention_id AS mention_id_l,
+                   mr.mention_id AS mention_id_r, w.p AS match_probability
+            FROM _cluster_weak w
+            JOIN _cluster_mentions ml ON ml.idx = w.l
+            JOIN _cluster_mentions mr ON mr.idx = w.r
+            JOIN _cluster_mentions k ON k.idx = w.key_idx
+            ORDER BY cluster_key, mention_id_l, mention_id_r
+            """
+        )
+    finally:
+        connection.unregister("_cluster_weak")

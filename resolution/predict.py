@@ -1,0 +1,630 @@
+"""Train an entity type's matching model on its staged mentions and score candidate pairs.
+
+Input: the ``mentions`` table of a DuckDB workspace (one row per entity mention, see
+:mod:`loaders.staging`) and the entity type's model (:mod:`resolution.model_spec`).
+Output, in the same database, replaced on every run:
+
+- ``pairs_<entity>``: scored pairs of mentions at or above the model's low ``predict``
+  threshold, with the per-comparison gamma and match-weight columns (see :func:`pairs_columns`);
+- ``mention_profiles_<entity>(mention_id, profile_id, profile_size)``: every mention, with the
+  smallest mention id among the mentions identical to it on every matching column;
+
+and the trained Splink model as ``<workdir>/models/<entity>.json``.
+
+Mentions identical on every matching column (a landlord written the same way on 2,000 rental
+rows, an employer on every insured person's row) form a *profile*. Splink trains on and compares
+profiles, not mentions, so the work grows with the number of distinct ways things are written
+rather than with the square of a big entity's mention count. The pairs table keeps that shape:
+two profiles are linked by one pair between their representatives (their smallest mention ids),
+and every other mention of a profile is paired with its representative, scored as the profile
+against itself (``blocking_rule = 'identical'``). Connected components at any threshold are those
+of the complete mention-pair graph; the complete pairs are each profile pair expanded over the
+profiles' members (``mention_profiles_<entity>``).
+
+Splink runs on a cursor of the caller's connection whose default catalog is a private in-memory
+database attached for the run, so Splink's many intermediate tables never land in the workspace
+file; the input is read from, and the outputs written to, the workspace catalog directly.
+
+Training is unsupervised and deterministic for the same input: λ from deterministic rules (or from
+the expected number of mentions per entity), u by hash-based random sampling with a fixed seed,
+m by expectation maximisation on the model's training blocking rules. Each comparison starts from
+the priors in the model file; a comparison whose trained weights are not sane (agreement not
+evidence for a match, or disagreement not evidence against) falls back to its priors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from splink import DuckDBAPI, Linker
+from splink.internals.exceptions import SplinkException
+
+from resolution.model_spec import ModelSpec, load_model_spec, weights_are_sane
+
+logger = logging.getLogger(__name__)
+
+PAIRS_TABLE = "pairs_{entity}"
+PROFILES_TABLE = "mention_profiles_{entity}"
+IDENTICAL = "identical"
+"""``blocking_rule`` of a pair between a mention and its profile's representative."""
+MODEL_FILE = "models/{entity}.json"
+_SIGNIFICANT_DIGITS = 10
+_SANITY_TOLERANCE_BITS = 1.0
+
+
+@dataclass(frozen=True)
+class PredictResult:
+    """What :func:`train_and_predict` did for one entity type."""
+
+    entity: str
+    mentions: int
+    profiles: int
+    """distinct mentions on the matching columns: what Splink trained on and compared."""
+    comparisons: int
+    """candidate profile pairs produced by blocking and scored."""
+    pairs: int
+    """pairs written to ``pairs_table`` (match probability >= the predict threshold)."""
+    pairs_table: str
+    model_path: Path
+    trained: bool
+    probability_two_random_records_match: float
+    notes: tuple[str, ...] = ()
+    """training steps skipped or reverted to priors, and why."""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def pairs_columns(spec: ModelSpec) -> list[tuple[str, str]]:
+    """Columns (name, DuckDB type) of ``pairs_<entity>``, in order."""
+    columns = [
+        ("mention_id_l", "VARCHAR"),
+        ("mention_id_r", "VARCHAR"),
+        ("match_probability", "DOUBLE"),
+        ("match_weight", "DOUBLE"),
+        ("blocking_rule", "VARCHAR"),
+    ]
+    for name in spec.comparison_names:
+        columns.append((f"gamma_{name}", "INTEGER"))
+        columns.append((f"mw_{name}", "DOUBLE"))
+        if spec.has_tf_adjustments(name):
+            columns.append((f"mw_tf_adj_{name}", "DOUBLE"))
+    return columns
+
+
+def train_and_predict(
+    connection: duckdb.DuckDBPyConnection,
+    entity: str,
+    workdir: Path,
+    *,
+    seed: int | None = None,
+) -> PredictResult:
+    """Train the model of ``entity`` on its mentions and write ``pairs_<entity>``.
+
+    ``seed`` (default: the model file's) fixes u sampling; the same mentions and seed give the
+    same model JSON and the same pairs. Works for 0 or 1 mentions (an empty pairs table).
+    """
+    spec = load_model_spec(entity)
+    seed = spec.training.seed if seed is None else seed
+    seconds: dict[str, float] = {}
+    notes: list[str] = []
+    started = time.perf_counter()
+    _limit_threads(connection)
+    with _scratch(connection) as (cursor, workspace), _quiet_splink():
+        mentions, profiles = _prepare_input(cursor, spec, workspace)
+        seconds["prepare"] = _lap(started)
+
+        timer = time.perf_counter()
+        db_api = DuckDBAPI(connection=cursor)
+        frame = db_api.register(_PROFILES, dataset_display_name=f"{entity}_profiles")
+        prior = spec.prior_probability_two_random_records_match(profiles)
+        linker = Linker(
+            frame,
+            spec.settings_creator(probability_two_random_records_match=prior),
+            log_level=None,
+        )
+        trained = profiles >= spec.training.min_mentions
+        if trained:
+            _train(linker, cursor, spec, seed, prior, notes, seconds)
+        else:
+            notes.append(
+                f"{profiles} distinct mention(s) < {spec.training.min_mentions}: priors used"
+            )
+        model = _regularise(linker.misc.save_model_to_json(), spec, prior, trained, notes)
+        seconds["train"] = _lap(timer)
+
+        timer = time.perf_counter()
+        linker = Linker(frame, model, log_level=None)
+        _register_term_frequencies(linker, db_api, cursor, spec)
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        comparisons = int(_scalar(cursor, f"SELECT count(*) FROM {blocked.physical_name}"))
+        seconds["block"] = _lap(timer)
+        timer = time.perf_counter()
+        predictions = linker.inference.predict(
+            threshold_match_probability=spec.predict_threshold, warning_mode="never"
+        )
+        self_scores = _self_scores(linker, db_api, spec)
+        seconds["predict"] = _lap(timer)
+        timer = time.perf_counter()
+        table = PAIRS_TABLE.format(entity=entity)
+        pairs = _write_pairs(cursor, spec, predictions.physical_name, self_scores, workspace, table)
+        _write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
+        seconds["write"] = _lap(timer)
+
+    model_file = Path(workdir) / MODEL_FILE.format(entity=entity)
+    model_file.parent.mkdir(parents=True, exist_ok=True)
+    model_file.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    seconds["total"] = _lap(started)
+    for note in notes:
+        logger.info("%s: %s", entity, note)
+    return PredictResult(
+        entity=entity,
+        mentions=mentions,
+        profiles=profiles,
+        comparisons=comparisons,
+        pairs=pairs,
+        pairs_table=table,
+        model_path=model_file,
+        trained=trained,
+        probability_two_random_records_match=model["probability_two_random_records_match"],
+        notes=tuple(notes),
+        seconds=seconds,
+    )
+
+
+def blocking_recall(
+    connection: duckdb.DuckDBPyConnection, entity: str, truth_table: str = "truth"
+) -> dict[str, Any]:
+    """Count the candidate pairs the blocking rules of ``entity`` produce, and their recall.
+
+    ``truth_table`` (``source, record_id, role, entity, true_id``) says which mentions are the
+    same entity; a mention's id is ``source/record_id/role``. A true pair of mentions is found
+    when the two are identical on the matching columns (same profile) or their profiles are a
+    blocked pair. Returns the counts of mentions and profiles; ``comparisons`` (profile pairs
+    Splink scores, total and per rule, each rule counting only pairs no earlier rule found) and
+    ``mention_pairs`` (the mention pairs they stand for, identical mentions included); true
+    pairs, those found (total, per rule and ``identical``) and the recall.
+    """
+    spec = load_model_spec(entity)
+    _limit_threads(connection)
+    with _scratch(connection) as (cursor, workspace), _quiet_splink():
+        mentions, profiles = _prepare_input(cursor, spec, workspace)
+        db_api = DuckDBAPI(connection=cursor)
+        linker = Linker(db_api.register(_PROFILES), spec.settings_creator(), log_level=None)
+        blocked = linker.inference.compute_blocked_pairs_for_predict().physical_name
+        cursor.execute(
+            f"""
+            CREATE TABLE huitong_truth_counts AS
+            WITH truth AS (
+                SELECT t.source || '/' || t.record_id || '/' || t.role AS mention_id,
+                       any_value(t.true_id) AS true_id
+                FROM {_qualified(workspace, truth_table)} t
+                WHERE t.entity = ?
+                GROUP BY ALL)
+            SELECT m.profile_id, t.true_id, count(*) AS n
+            FROM {_MENTIONS} m JOIN truth t USING (mention_id)
+            GROUP BY ALL
+            """,
+            [entity],
+        )
+        rows = cursor.execute(
+            f"""
+            WITH sizes AS (SELECT profile_id, sum(n) AS size FROM huitong_truth_counts GROUP BY 1),
+            blocked AS (
+                SELECT {_rule_case(spec, "b.match_key")} AS rule,
+                       b.join_key_l AS l, b.join_key_r AS r
+                FROM {blocked} b),
+            found AS (
+                SELECT b.rule, sum(cl.n * cr.n) AS found
+                FROM blocked b
+                JOIN huitong_truth_counts cl ON cl.profile_id = b.l
+                JOIN huitong_truth_counts cr ON cr.profile_id = b.r AND cr.true_id = cl.true_id
+                GROUP BY 1),
+            counted AS (
+                SELECT b.rule, count(*) AS comparisons, sum(sl.size * sr.size) AS mention_pairs
+                FROM blocked b
+                JOIN sizes sl ON sl.profile_id = b.l
+                JOIN sizes sr ON sr.profile_id = b.r
+                GROUP BY 1)
+            SELECT rule, comparisons, mention_pairs, coalesce(found, 0)
+            FROM counted LEFT JOIN found USING (rule)
+            UNION ALL
+            SELECT '{IDENTICAL}', 0,
+                   (SELECT coalesce(sum(size * (size - 1) // 2), 0) FROM sizes),
+                   (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM huitong_truth_counts)
+            """
+        ).fetchall()
+        true_pairs = _scalar(
+            cursor,
+            """
+            SELECT coalesce(sum(n * (n - 1) // 2), 0)
+            FROM (SELECT true_id, sum(n) AS n FROM huitong_truth_counts GROUP BY 1)
+            """,
+        )
+    order = {rule.name: i for i, rule in enumerate(spec.blocking_rules)}
+    rows.sort(key=lambda row: order.get(row[0], len(order)))
+    found = int(sum(row[3] for row in rows))
+    return {
+        "entity": entity,
+        "mentions": mentions,
+        "profiles": profiles,
+        "comparisons": int(sum(row[1] for row in rows)),
+        "comparisons_by_rule": {row[0]: int(row[1]) for row in rows if row[0] != IDENTICAL},
+        "mention_pairs": int(sum(row[2] for row in rows)),
+        "true_pairs": int(true_pairs),
+        "true_pairs_found": found,
+        "true_pairs_found_by_rule": {row[0]: int(row[3]) for row in rows},
+        "recall": found / true_pairs if true_pairs else 1.0,
+    }
+
+
+# -- the run's private scratch database --------------------------------------------------------
+
+
+@contextmanager
+def _scratch(
+    connection: duckdb.DuckDBPyConnection,
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, tuple[str, str]]]:
+    """A cursor whose default catalog is a fresh in-memory database, and the caller's
+    (catalog, schema), where ``mentions`` is read and ``pairs_*`` written."""
+    workspace = connection.execute("SELECT current_database(), current_schema()").fetchall()[0]
+    name = f"huitong_scratch_{uuid.uuid4().hex[:12]}"
+    cursor = connection.cursor()
+    cursor.execute(f"ATTACH ':memory:' AS {name}")
+    try:
+        cursor.execute(f"USE {name}")
+        yield cursor, (workspace[0], workspace[1])
+    finally:
+        cursor.execute(f'USE "{workspace[0]}"."{workspace[1]}"')
+        cursor.execute(f"DETACH {name}")
+        cursor.close()
+
+
+@contextmanager
+def _quiet_splink() -> Iterator[None]:
+    """Keep Splink's expected training warnings (a level never observed in a sample …) out of
+    the caller's output; what matters is reported in :attr:`PredictResult.notes`."""
+    splink_logger = logging.getLogger("splink")
+    level = splink_logger.level
+    splink_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        splink_logger.setLevel(level)
+
+
+def _qualified(workspace: tuple[str, str], table: str) -> str:
+    return f'"{workspace[0]}"."{workspace[1]}"."{table}"'
+
+
+def _limit_threads(connection: duckdb.DuckDBPyConnection) -> None:
+    """Use no more DuckDB threads than the CPUs this process may run on (containers often
+    report the host's core count, and oversubscription slows the joins down)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    threads = _scalar(connection, "SELECT current_setting('threads')")
+    if int(threads) > cpus:
+        connection.execute(f"SET threads = {cpus}")
+
+
+def _scalar(connection: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The single value of a one-row query, with the result fully consumed."""
+    return connection.execute(sql, params or []).fetchall()[0][0]
+
+
+def _lap(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
+
+
+# -- input ----------------------------------------------------------------------------------------
+
+
+_MENTIONS = "huitong_mentions"
+_PROFILES = "huitong_profiles"
+
+
+def _prepare_input(
+    cursor: duckdb.DuckDBPyConnection, spec: ModelSpec, workspace: tuple[str, str]
+) -> tuple[int, int]:
+    """Materialise the matcher's input; returns (mentions, profiles).
+
+    ``huitong_mentions``: each mention's model columns and its ``profile_id`` (the smallest
+    mention id with the same values on every model column). ``huitong_profiles``: one row per
+    profile, keyed ``mention_id`` = its representative, with its ``mention_count`` and one
+    capped block key per capped blocking rule (NULL where the block holds more than
+    ``max_block_size`` profiles).
+    """
+    names = list(spec.columns)
+    selected = ",\n".join(f"({sql}) AS {name}" for name, sql in spec.columns.items())
+    cursor.execute(
+        f"""
+        CREATE TABLE {_MENTIONS} AS
+        WITH base AS (
+            SELECT mention_id,
+            {selected}
+            FROM {_qualified(workspace, "mentions")}
+            WHERE entity = ?
+        )
+        SELECT mention_id, min(mention_id) OVER (PARTITION BY {", ".join(names)}) AS profile_id,
+               {", ".join(names)}
+        FROM base
+        """,
+        [spec.entity],
+    )
+    keys = []
+    for rule in spec.blocking_rules:
+        if rule.capped_key is None:
+            continue
+        on = ", ".join(rule.on)
+        present = " AND ".join(f"{column} IS NOT NULL" for column in rule.on)
+        keys.append(
+            f"CASE WHEN {present} AND count(*) OVER (PARTITION BY {on}) <= {rule.max_block_size}"
+            f" THEN hash({on}) END AS {rule.capped_key}"
+        )
+    cursor.execute(
+        f"""
+        CREATE TABLE {_PROFILES} AS
+        WITH grouped AS (
+            SELECT profile_id AS mention_id, count(*) AS mention_count, {", ".join(names)}
+            FROM {_MENTIONS}
+            GROUP BY ALL
+        )
+        SELECT *{"".join(f", {key}" for key in keys)}
+        FROM grouped
+        ORDER BY mention_id
+        """
+    )
+    mentions = _scalar(cursor, f"SELECT count(*) FROM {_MENTIONS}")
+    profiles = _scalar(cursor, f"SELECT count(*) FROM {_PROFILES}")
+    return int(mentions), int(profiles)
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def _train(
+    linker: Linker,
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    seed: int,
+    prior: float,
+    notes: list[str],
+    seconds: dict[str, float],
+) -> None:
+    training = spec.training
+    timer = time.perf_counter()
+    if training.deterministic_rules:
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                list(training.deterministic_rules), recall=training.deterministic_recall
+            )
+        except (ValueError, SplinkException) as e:
+            notes.append(f"λ not estimated ({e}); using {prior:.3g}")
+    seconds["train_lambda"] = _lap(timer)
+
+    timer = time.perf_counter()
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=training.u_max_pairs,
+        seed=seed,
+        min_count_per_level=training.u_min_count_per_level,
+    )
+    seconds["train_u"] = _lap(timer)
+
+    timer = time.perf_counter()
+    for rule in training.em_blocking_rules:
+        pairs = _scalar(
+            cursor,
+            f"SELECT count(*) FROM {_PROFILES} l JOIN {_PROFILES} r ON ({rule}) "
+            "WHERE l.mention_id < r.mention_id",
+        )
+        if pairs < training.em_min_pairs:
+            notes.append(f"EM on {rule!r} skipped: {pairs} pairs < {training.em_min_pairs}")
+            continue
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule,
+                estimate_without_term_frequencies=True,
+                max_pairs=training.em_max_pairs if pairs > training.em_max_pairs else None,
+            )
+        except SplinkException as e:
+            notes.append(f"EM on {rule!r} failed: {e}")
+    seconds["train_em"] = _lap(timer)
+
+
+def _regularise(
+    model: dict[str, Any], spec: ModelSpec, prior: float, trained: bool, notes: list[str]
+) -> dict[str, Any]:
+    """The trained model made safe to predict with, and reproducible.
+
+    - an unusable λ is replaced by ``prior``;
+    - u from random sampling counts true matches among the sampled pairs as non-matches, which
+      matters for the strongest levels (two random mentions share an ID mostly because they are
+      the same person): each u is corrected to ``(u - λ·m) / (1 - λ)``, but never below the
+      smaller of its estimate and its prior;
+    - no m falls below a tenth of its prior (a gender written wrongly must not cost 13 bits
+      because the training pairs never showed it);
+    - a comparison whose weights still point the wrong way (see :func:`weights_are_sane`) is
+      reset to its priors;
+    - every probability is rounded to 10 significant digits, so float summation order cannot
+      change the saved model or the scores.
+    """
+    lam = model["probability_two_random_records_match"]
+    if not isinstance(lam, (int, float)) or not 0 < lam < 1:
+        notes.append(f"λ estimate {lam} unusable; using {prior:.3g}")
+        lam = model["probability_two_random_records_match"] = prior
+    priors = {c["output_column_name"]: c["comparison_levels"] for c in spec.comparisons}
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        prior_levels = [lv for lv in priors[name] if not lv.get("is_null_level")]
+        if trained:
+            _correct_u(levels, prior_levels, lam)
+            _floor_m(levels, prior_levels)
+        if not weights_are_sane(levels, tolerance=_SANITY_TOLERANCE_BITS):
+            notes.append(f"{name}: trained weights not sane, priors used")
+            for level, prior_level in zip(levels, prior_levels, strict=True):
+                level["m_probability"] = prior_level["m_probability"]
+                level["u_probability"] = prior_level["u_probability"]
+        for level in levels:
+            for key in ("m_probability", "u_probability"):
+                level[key] = _round(level[key])
+    model["probability_two_random_records_match"] = _round(lam)
+    return model
+
+
+def _probability(value: Any, fallback: float) -> float:
+    return float(value) if isinstance(value, (int, float)) and value > 0 else fallback
+
+
+def _correct_u(levels: list[dict], prior_levels: list[dict], lam: float) -> None:
+    corrected = []
+    for level, prior_level in zip(levels, prior_levels, strict=True):
+        u = _probability(level.get("u_probability"), prior_level["u_probability"])
+        m = _probability(level.get("m_probability"), prior_level["m_probability"])
+        floor = min(u, prior_level["u_probability"])
+        corrected.append(max((u - lam * m) / (1 - lam), floor))
+    total = sum(corrected)
+    for level, u in zip(levels, corrected, strict=True):
+        level["u_probability"] = u / total
+
+
+def _floor_m(levels: list[dict], prior_levels: list[dict]) -> None:
+    floored = [
+        max(
+            _probability(level.get("m_probability"), prior["m_probability"]),
+            prior["m_probability"] / 10,
+        )
+        for level, prior in zip(levels, prior_levels, strict=True)
+    ]
+    total = sum(floored)
+    for level, m in zip(levels, floored, strict=True):
+        level["m_probability"] = m / total
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.{_SIGNIFICANT_DIGITS}g}")
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def _rule_case(spec: ModelSpec, match_key: str) -> str:
+    whens = " ".join(f"WHEN '{i}' THEN '{rule.name}'" for i, rule in enumerate(spec.blocking_rules))
+    return f"CASE CAST({match_key} AS VARCHAR) {whens} END"
+
+
+def _register_term_frequencies(
+    linker: Linker, db_api: DuckDBAPI, cursor: duckdb.DuckDBPyConnection, spec: ModelSpec
+) -> None:
+    """Term frequency tables for the model's tf columns, counting distinct entities as the
+    model's ``term_frequencies`` says (else distinct profiles)."""
+    for column in _tf_columns(spec):
+        keys = spec.term_frequencies.get(column)
+        if keys is None:
+            linker.table_management.compute_tf_table(column)
+            continue
+        table = f"huitong_tf_{column}"
+        cursor.execute(
+            f"""
+            CREATE OR REPLACE TABLE {table} AS
+            WITH entities AS (
+                SELECT DISTINCT {", ".join((column, *keys))}
+                FROM {_MENTIONS}
+                WHERE {column} IS NOT NULL)
+            SELECT {column},
+                   CAST(count(*) AS DOUBLE) / (SELECT count(*) FROM entities) AS tf_{column}
+            FROM entities
+            GROUP BY 1
+            """
+        )
+        linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
+
+
+def _self_scores(linker: Linker, db_api: DuckDBAPI, spec: ModelSpec) -> str | None:
+    """Score every profile of two or more mentions against itself; the table's name, or None."""
+    left = db_api.register(_PROFILES, table_name="huitong_profiles_left")
+    right = db_api.register(_PROFILES, table_name="huitong_profiles_right")
+    scores = linker.inference.predict_between(
+        left,
+        right,
+        blocking_rules_to_generate_predictions=[
+            "l.mention_id = r.mention_id AND l.mention_count > 1"
+        ],
+        threshold_match_probability=spec.predict_threshold,
+        warning_mode="never",
+    )
+    return scores.physical_name
+
+
+def _tf_columns(spec: ModelSpec) -> list[str]:
+    columns = {
+        level["tf_adjustment_column"]
+        for comparison in spec.comparisons
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    }
+    return sorted(columns)
+
+
+def _write_pairs(
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    predictions: str,
+    self_scores: str | None,
+    workspace: tuple[str, str],
+    table: str,
+) -> int:
+    between, identical = [], []
+    for name, duck_type in pairs_columns(spec):
+        if name == "blocking_rule":
+            between.append(f"CAST({_rule_case(spec, 'p.match_key')} AS {duck_type}) AS {name}")
+            identical.append(f"'{IDENTICAL}' AS {name}")
+        elif name == "mention_id_r":
+            between.append(f"CAST(p.{name} AS {duck_type}) AS {name}")
+            identical.append(f"m.mention_id AS {name}")
+        else:
+            between.append(f"CAST(p.{name} AS {duck_type}) AS {name}")
+            identical.append(f"CAST(p.{name} AS {duck_type}) AS {name}")
+    union = ""
+    if self_scores is not None:
+        union = f"""
+            UNION ALL
+            SELECT {", ".join(identical)}
+            FROM {self_scores} p
+            JOIN {_MENTIONS} m ON m.profile_id = p.mention_id_l AND m.mention_id <> m.profile_id
+        """
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TABLE {_qualified(workspace, table)} AS
+        SELECT * FROM (
+            SELECT {", ".join(between)}
+            FROM {predictions} p
+            {union}
+        )
+        ORDER BY mention_id_l, mention_id_r
+        """
+    )
+    return int(_scalar(cursor, f"SELECT count(*) FROM {_qualified(workspace, table)}"))
+
+
+def _write_profiles(
+    cursor: duckdb.DuckDBPyConnection, workspace: tuple[str, str], table: str
+) -> None:
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TABLE {_qualified(workspace, table)} AS
+        SELECT mention_id, profile_id, count(*) OVER (PARTITION BY profile_id) AS profile_size
+        FROM {_MENTIONS}
+        ORDER BY mention_id
+        """
+    )

@@ -1,0 +1,110 @@
+"""Review candidates: the pairs a data steward should decide, most consequential first.
+
+Input: ``pairs_<entity>``, ``clusters_<entity>``, ``weak_links_<entity>`` and, when present,
+``steward_decisions(entity, decision, mention_id_l, mention_id_r, …)``. Output, replaced on every
+run: ``review_candidates_<entity>(candidate_id, mention_id_l, mention_id_r, match_probability,
+match_weight, comparisons, cluster_key_l, cluster_key_r, weak_link, priority)``, ordered by
+priority, highest first.
+
+A candidate is a scored pair inside the review band ``[low, high)`` or a weak link, unless a
+steward already decided it. ``candidate_id`` is a hash of the two mention ids, so it survives
+re-runs; ``comparisons`` is a JSON object of every ``mw_*`` column (the per-comparison match
+weights). ``priority`` is the number of mentions a decision would move (both clusters when the
+pair lies between two clusters, the cluster itself when it lies inside one) times the
+uncertainty ``1 - |2p - 1|`` (at least 0.05, so a weak link at high probability still counts).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from resolution.cluster import check_entity, require_table, table_exists
+
+MIN_UNCERTAINTY = 0.05
+
+
+def build_review_candidates(
+    connection: duckdb.DuckDBPyConnection, entity: str, band: tuple[float, float]
+) -> int:
+    """Write ``review_candidates_<entity>`` for the pairs in ``band`` and the weak links.
+
+    Returns the number of candidates.
+    """
+    check_entity(entity)
+    low, high = band
+    pairs_table = f"pairs_{entity}"
+    require_table(connection, pairs_table, "prediction (resolution.predict)")
+    require_table(connection, f"clusters_{entity}", "clustering (resolution.cluster)")
+    weights = [
+        name
+        for (name,) in connection.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = ? AND column_name LIKE 'mw\\_%' ESCAPE '\\' "
+            "ORDER BY ordinal_position",
+            [pairs_table],
+        ).fetchall()
+    ]
+    if weights:
+        fields = ", ".join(f"'{name}', p.\"{name}\"" for name in weights)
+        comparisons = f"json_object({fields})"
+    else:
+        comparisons = "CAST('{}' AS JSON)"
+    weak_table = f"weak_links_{entity}"
+    weak = (
+        f"SELECT least(mention_id_l, mention_id_r) AS a, "
+        f"greatest(mention_id_l, mention_id_r) AS b FROM {weak_table}"
+        if table_exists(connection, weak_table)
+        else "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE false"
+    )
+    decided = (
+        "SELECT least(mention_id_l, mention_id_r) AS a, "
+        "greatest(mention_id_l, mention_id_r) AS b FROM steward_decisions WHERE entity = $1"
+        if table_exists(connection, "steward_decisions")
+        else "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE CAST($1 AS VARCHAR) IS NULL"
+    )
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE review_candidates_{entity} AS
+        WITH weak AS ({weak}),
+        decided AS ({decided}),
+        scored AS (
+            SELECT least(p.mention_id_l, p.mention_id_r) AS a,
+                   greatest(p.mention_id_l, p.mention_id_r) AS b,
+                   p.match_probability, p.match_weight, {comparisons} AS comparisons
+            FROM {pairs_table} p
+            WHERE p.mention_id_l <> p.mention_id_r
+        ),
+        best AS (
+            SELECT * FROM scored
+            QUALIFY row_number() OVER (
+                PARTITION BY a, b ORDER BY match_probability DESC, match_weight DESC) = 1
+        ),
+        chosen AS (
+            SELECT best.*, weak.a IS NOT NULL AS weak_link FROM best
+            LEFT JOIN weak ON weak.a = best.a AND weak.b = best.b
+            WHERE (best.match_probability >= $2 AND best.match_probability < $3)
+               OR weak.a IS NOT NULL
+        ),
+        sizes AS (
+            SELECT cluster_key, count(*) AS size FROM clusters_{entity} GROUP BY cluster_key
+        )
+        SELECT substr(sha256(c.a || chr(31) || c.b), 1, 16) AS candidate_id,
+               c.a AS mention_id_l, c.b AS mention_id_r, c.match_probability, c.match_weight,
+               c.comparisons, kl.cluster_key AS cluster_key_l, kr.cluster_key AS cluster_key_r,
+               c.weak_link,
+               round(
+                   CASE WHEN kl.cluster_key = kr.cluster_key THEN sl.size
+                        ELSE coalesce(sl.size, 1) + coalesce(sr.size, 1) END
+                   * greatest(1 - abs(2 * c.match_probability - 1), {MIN_UNCERTAINTY}),
+                   6) AS priority
+        FROM chosen c
+        LEFT JOIN clusters_{entity} kl ON kl.mention_id = c.a
+        LEFT JOIN clusters_{entity} kr ON kr.mention_id = c.b
+        LEFT JOIN sizes sl ON sl.cluster_key = kl.cluster_key
+        LEFT JOIN sizes sr ON sr.cluster_key = kr.cluster_key
+        WHERE NOT EXISTS (SELECT 1 FROM decided d WHERE d.a = c.a AND d.b = c.b)
+        ORDER BY priority DESC, candidate_id
+        """,
+        [entity, low, high],
+    )
+    return connection.execute(f"SELECT count(*) FROM review_candidates_{entity}").fetchall()[0][0]

@@ -1,0 +1,383 @@
+"""Clustering on hand-built mentions and pairs in a real DuckDB workspace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from loaders import staging
+from resolution.cluster import cluster_entity
+from resolution.errors import ConflictingDecisions, MissingTable, UnknownEntity
+from resolution.review import build_review_candidates
+
+
+@pytest.fixture
+def connection(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh workspace, created by ingest's own schema."""
+    connection = staging.connect(tmp_path)
+    yield connection
+    connection.close()
+
+
+def stage_mentions(connection: duckdb.DuckDBPyConnection, entity: str, rows: list[dict]) -> None:
+    """Insert mentions of ``entity``; each row needs ``mention_id``, other columns default NULL.
+
+    ``source``, ``record_id`` and ``role`` are taken from the mention id when not given.
+    """
+    filled = []
+    for number, row in enumerate(rows, start=1):
+        source, record_id, role = row["mention_id"].split("/")
+        base = {name: None for name in staging.MENTION_SCHEMA.names}
+        base.update(
+            source=source,
+            record_id=record_id,
+            role=role,
+            entity=entity,
+            row_number=number,
+            batch_id=1,
+        )
+        base.update(row)
+        filled.append(base)
+    table = pa.Table.from_pylist(filled, schema=staging.MENTION_SCHEMA)
+    connection.register("_staged", table)
+    connection.execute("INSERT INTO mentions SELECT * FROM _staged")
+    connection.unregister("_staged")
+
+
+def stage_pairs(
+    connection: duckdb.DuckDBPyConnection, entity: str, pairs: list[tuple[str, str, float]]
+) -> None:
+    """Write ``pairs_<entity>`` as prediction would, with two ``mw_`` comparison columns."""
+    connection.execute(
+        f"""CREATE OR REPLACE TABLE pairs_{entity} (
+            mention_id_l VARCHAR, mention_id_r VARCHAR, match_probability DOUBLE,
+            match_weight DOUBLE, mw_name DOUBLE, mw_id_number DOUBLE)"""
+    )
+    for left, right, probability in pairs:
+        connection.execute(
+            f"INSERT INTO pairs_{entity} VALUES (?, ?, ?, ?, ?, ?)",
+            [left, right, probability, probability * 10, 1.5, -2.0],
+        )
+
+
+def clusters(connection: duckdb.DuckDBPyConnection, entity: str) -> dict[str, list[str]]:
+    """cluster_key → sorted mention ids."""
+    rows = connection.execute(
+        f"SELECT cluster_key, list_sort(list(mention_id)) FROM clusters_{entity} GROUP BY 1"
+    ).fetchall()
+    return dict(rows)
+
+
+def person(mention_id: str, id_number: str | None = None, *, valid: bool = True) -> dict:
+    return {
+        "mention_id": mention_id,
+        "id_number": id_number,
+        "id_valid": valid if id_number else None,
+    }
+
+
+def test_two_valid_resident_ids_never_share_a_cluster_even_at_high_probability(connection):
+    stage_mentions(
+        connection,
+        "person",
+        [person("s/1/p", "A"), person("s/2/p", "B"), person("s/3/p"), person("s/4/p", "A")],
+    )
+    stage_pairs(
+        connection,
+        "person",
+        [
+            ("s/1/p", "s/2/p", 0.99),
+            ("s/3/p", "s/1/p", 0.98),
+            ("s/2/p", "s/3/p", 0.97),
+            ("s/4/p", "s/1/p", 0.6),
+        ],
+    )
+    result = cluster_entity(connection, "person", 0.5)
+    assert clusters(connection, "person") == {
+        "s/1/p": ["s/1/p", "s/3/p", "s/4/p"],
+        "s/2/p": ["s/2/p"],
+    }
+    assert result.refused == {"resident_id": 2}
+    assert (result.mentions, result.clusters, result.edges, result.accepted) == (4, 2, 4, 2)
+
+
+def test_invalid_ids_do_not_constrain(connection):
+    stage_mentions(connection, "person", [person("s/1/p", "A", valid=False), person("s/2/p", "B")])
+    stage_pairs(connection, "person", [("s/1/p", "s/2/p", 0.9)])
+    cluster_entity(connection, "person", 0.5)
+    assert clusters(connection, "person") == {"s/1/p": ["s/1/p", "s/2/p"]}
+
+
+def test_equal_probabilities_are_taken_in_mention_id_order(connection):
+    stage_mentions(
+        connection, "person", [person("s/a/p", "A"), person("s/b/p", "B"), person("s/c/p")]
+    )
+    # Both edges at 0.9: (a, c) comes before (b, c), so c joins a and b is refused.
+    stage_pairs(connection, "person", [("s/c/p", "s/b/p", 0.9), ("s/c/p", "s/a/p", 0.9)])
+    cluster_entity(connection, "person", 0.5)
+    assert clusters(connection, "person") == {"s/a/p": ["s/a/p", "s/c/p"], "s/b/p": ["s/b/p"]}
+
+
+def test_every_mention_gets_a_cluster_and_keys_are_smallest_ids(connection):
+    ids = ["t/9/p", "t/1/p", "u/5/p", "s/7/p", "v/1/p"]
+    stage_mentions(connection, "person", [person(i) for i in ids])
+    stage_pairs(
+        connection,
+        "person",
+        [("t/9/p", "t/1/p", 0.8), ("u/5/p", "t/9/p", 0.7), ("s/7/p", "v/1/p", 0.2)],
+    )
+    cluster_entity(connection, "person", 0.5)
+    assert clusters(connection, "person") == {
+        "s/7/p": ["s/7/p"],
+        "t/1/p": ["t/1/p", "t/9/p", "u/5/p"],
+        "v/1/p": ["v/1/p"],
+    }
+
+
+def test_same_input_in_any_row_order_gives_the_same_clusters(tmp_path):
+    mentions = [person(f"s/{i}/p", "ABCD"[i % 4] if i % 3 else None) for i in range(12)]
+    pairs = [(f"s/{i}/p", f"s/{(i * 5 + 1) % 12}/p", 0.5 + (i % 4) / 10) for i in range(12)]
+    results = []
+    for n, order in enumerate((pairs, pairs[::-1], [(r, left, p) for left, r, p in pairs])):
+        connection = staging.connect(tmp_path / str(n))
+        stage_mentions(connection, "person", mentions[::-1] if n else mentions)
+        stage_pairs(connection, "person", order)
+        cluster_entity(connection, "person", 0.5)
+        results.append(clusters(connection, "person"))
+        connection.close()
+    assert results[0] == results[1] == results[2]
+
+
+def enterprise(mention_id: str, uscc: str | None = None, branch: str | None = None) -> dict:
+    return {
+        "mention_id": mention_id,
+        "uscc": uscc,
+        "uscc_valid": True if uscc else None,
+        "ent_is_branch": branch is not None,
+        "ent_branch_name": branch or None,
+    }
+
+
+def test_a_branch_never_joins_its_parent(connection):
+    stage_mentions(
+        connection,
+        "enterprise",
+        [
+            enterprise("c/1/e"),
+            enterprise("c/2/e"),
+            enterprise("c/3/e", branch="天河"),
+            enterprise("c/4/e", branch="天河"),
+            enterprise("c/5/e", branch="越秀"),
+        ],
+    )
+    stage_pairs(
+        connection,
+        "enterprise",
+        [
+            ("c/1/e", "c/2/e", 0.99),
+            ("c/2/e", "c/3/e", 0.99),
+            ("c/3/e", "c/4/e", 0.95),
+            ("c/4/e", "c/5/e", 0.9),
+        ],
+    )
+    result = cluster_entity(connection, "enterprise", 0.5)
+    assert clusters(connection, "enterprise") == {
+        "c/1/e": ["c/1/e", "c/2/e"],
+        "c/3/e": ["c/3/e", "c/4/e"],
+        "c/5/e": ["c/5/e"],
+    }
+    assert result.refused == {"branch_name": 1, "branch_vs_parent": 1}
+
+
+def test_two_valid_usccs_never_share_a_cluster(connection):
+    stage_mentions(
+        connection,
+        "enterprise",
+        [enterprise("c/1/e", "U1"), enterprise("c/2/e", "U2"), enterprise("c/3/e", "U1")],
+    )
+    stage_pairs(connection, "enterprise", [("c/1/e", "c/2/e", 0.99), ("c/1/e", "c/3/e", 0.7)])
+    cluster_entity(connection, "enterprise", 0.5)
+    assert clusters(connection, "enterprise") == {
+        "c/1/e": ["c/1/e", "c/3/e"],
+        "c/2/e": ["c/2/e"],
+    }
+
+
+def test_rental_units_with_different_rooms_stay_apart(connection):
+    def unit(mention_id: str, room: str | None, unit_key: str | None) -> dict:
+        return {"mention_id": mention_id, "room": room, "unit_key": unit_key}
+
+    stage_mentions(
+        connection,
+        "rental_unit",
+        [
+            unit("r/1/u", "502", "K1-502"),
+            unit("r/2/u", "503", "K1-503"),
+            unit("r/3/u", "502", "K2-502"),
+            unit("r/4/u", None, "K1"),
+            unit("r/5/u", "502", "K1-502"),
+        ],
+    )
+    stage_pairs(
+        connection,
+        "rental_unit",
+        [
+            ("r/1/u", "r/2/u", 0.99),
+            ("r/1/u", "r/3/u", 0.98),
+            ("r/1/u", "r/4/u", 0.97),
+            ("r/4/u", "r/5/u", 0.96),
+        ],
+    )
+    result = cluster_entity(connection, "rental_unit", 0.5)
+    assert clusters(connection, "rental_unit") == {
+        "r/1/u": ["r/1/u", "r/4/u", "r/5/u"],
+        "r/2/u": ["r/2/u"],
+        "r/3/u": ["r/3/u"],
+    }
+    assert result.refused == {"room": 1, "unit_key": 1}
+
+
+def test_must_link_overrides_constraints_and_cannot_link_is_one(connection):
+    stage_mentions(
+        connection,
+        "person",
+        [person("s/1/p", "A"), person("s/2/p", "B"), person("s/3/p"), person("s/4/p")],
+    )
+    stage_pairs(
+        connection,
+        "person",
+        [("s/3/p", "s/1/p", 0.99), ("s/3/p", "s/4/p", 0.98), ("s/4/p", "s/2/p", 0.4)],
+    )
+    result = cluster_entity(
+        connection,
+        "person",
+        0.5,
+        must_link=[("s/1/p", "s/2/p"), ("s/1/p", "gone/1/p")],
+        cannot_link=[("s/4/p", "s/1/p")],
+    )
+    assert clusters(connection, "person") == {
+        "s/1/p": ["s/1/p", "s/2/p", "s/3/p"],
+        "s/4/p": ["s/4/p"],
+    }
+    assert result.refused == {"cannot_link": 1}
+    assert result.ignored_decisions == 1
+
+
+def test_contradicting_decisions_are_reported(connection):
+    stage_mentions(connection, "person", [person("s/1/p"), person("s/2/p"), person("s/3/p")])
+    stage_pairs(connection, "person", [])
+    with pytest.raises(ConflictingDecisions) as caught:
+        cluster_entity(
+            connection,
+            "person",
+            0.5,
+            must_link=[("s/1/p", "s/2/p"), ("s/2/p", "s/3/p")],
+            cannot_link=[("s/3/p", "s/1/p")],
+        )
+    assert caught.value.pairs == [("s/3/p", "s/1/p")]
+
+
+def weak_links(connection: duckdb.DuckDBPyConnection, entity: str) -> list[tuple]:
+    return connection.execute(
+        f"SELECT cluster_key, mention_id_l, mention_id_r, match_probability "
+        f"FROM weak_links_{entity} ORDER BY ALL"
+    ).fetchall()
+
+
+def test_weak_links_are_bridges_below_the_review_band(connection):
+    ids = [f"s/{i}/p" for i in range(1, 9)]
+    stage_mentions(connection, "person", [person(i) for i in ids])
+    stage_pairs(
+        connection,
+        "person",
+        [
+            # a triangle with a tail: only the tail edge is a bridge
+            ("s/1/p", "s/2/p", 0.9),
+            ("s/2/p", "s/3/p", 0.8),
+            ("s/1/p", "s/3/p", 0.7),
+            ("s/3/p", "s/4/p", 0.6),
+            # a strong bridge is no weak link
+            ("s/5/p", "s/6/p", 0.99),
+            # a bridge backed by a steward's must-link is no weak link
+            ("s/7/p", "s/8/p", 0.6),
+        ],
+    )
+    result = cluster_entity(connection, "person", 0.5, must_link=[("s/8/p", "s/7/p")])
+    assert weak_links(connection, "person") == [("s/1/p", "s/3/p", "s/4/p", 0.6)]
+    assert result.weak_links == 1
+
+
+def test_weak_links_in_trees_and_multigraphs(connection):
+    ids = [f"s/{i}/p" for i in range(1, 7)]
+    stage_mentions(connection, "person", [person(i) for i in ids])
+    stage_pairs(
+        connection,
+        "person",
+        [
+            ("s/1/p", "s/2/p", 0.9),
+            ("s/2/p", "s/3/p", 0.8),
+            # duplicated rows (both orientations) are one edge
+            ("s/4/p", "s/5/p", 0.7),
+            ("s/5/p", "s/4/p", 0.6),
+            ("s/5/p", "s/6/p", 0.99),
+            ("s/4/p", "s/6/p", 0.98),
+        ],
+    )
+    cluster_entity(connection, "person", 0.5, weak_link_below=0.95)
+    assert weak_links(connection, "person") == [
+        ("s/1/p", "s/1/p", "s/2/p", 0.9),
+        ("s/1/p", "s/2/p", "s/3/p", 0.8),
+    ]
+
+
+def test_unknown_entity_and_missing_pairs_are_errors(connection):
+    with pytest.raises(UnknownEntity):
+        cluster_entity(connection, "person; DROP TABLE mentions", 0.5)
+    with pytest.raises(MissingTable, match="pairs_person"):
+        cluster_entity(connection, "person", 0.5)
+
+
+def test_review_candidates_cover_the_band_and_weak_links_by_priority(connection):
+    ids = [f"s/{i}/p" for i in range(1, 7)]
+    stage_mentions(connection, "person", [person(i) for i in ids])
+    stage_pairs(
+        connection,
+        "person",
+        [
+            ("s/1/p", "s/2/p", 0.97),
+            ("s/2/p", "s/3/p", 0.55),
+            ("s/4/p", "s/3/p", 0.45),
+            ("s/5/p", "s/6/p", 0.2),
+        ],
+    )
+    cluster_entity(connection, "person", 0.5, weak_link_below=0.95)
+    connection.execute(
+        """CREATE TABLE steward_decisions (entity VARCHAR, decision VARCHAR,
+           mention_id_l VARCHAR, mention_id_r VARCHAR, decided_at TIMESTAMP)"""
+    )
+    connection.execute(
+        "INSERT INTO steward_decisions VALUES ('person', 'NOT_A_MATCH', 's/6/p', 's/5/p', now())"
+    )
+    assert build_review_candidates(connection, "person", (0.1, 0.95)) == 2
+    rows = connection.execute(
+        "SELECT candidate_id, mention_id_l, mention_id_r, comparisons, cluster_key_l, "
+        "cluster_key_r, weak_link, priority FROM review_candidates_person"
+    ).fetchall()
+    # (s/3, s/4) lies between a cluster of 3 and a singleton: 4 mentions x 0.9 uncertainty;
+    # (s/2, s/3) is a weak link inside the cluster of 3: 3 x 0.9.
+    assert [(r[1], r[2], r[4], r[5], r[6], r[7]) for r in rows] == [
+        ("s/3/p", "s/4/p", "s/1/p", "s/4/p", False, 3.6),
+        ("s/2/p", "s/3/p", "s/1/p", "s/1/p", True, 2.7),
+    ]
+    assert json.loads(rows[0][3]) == {"mw_name": 1.5, "mw_id_number": -2.0}
+    first_id = rows[0][0]
+    build_review_candidates(connection, "person", (0.1, 0.95))
+    again = connection.execute(
+        "SELECT candidate_id FROM review_candidates_person WHERE mention_id_l = 's/3/p'"
+    ).fetchall()
+    assert again == [(first_id,)]

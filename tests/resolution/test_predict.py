@@ -1,0 +1,510 @@
+"""Training and prediction on hand-made mentions in a real DuckDB workspace with real Splink."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from loaders import staging
+from resolution.errors import ModelSpecError
+from resolution.model_spec import ENTITIES, load_model_spec, parse_model_spec, weights_are_sane
+from resolution.predict import _regularise, blocking_recall, pairs_columns, train_and_predict
+
+# -- building mentions ------------------------------------------------------------------------
+
+PINYIN = {
+    "陈": "chen", "陳": "chen", "张": "zhang", "張": "zhang", "黄": "huang", "黃": "huang",
+    "王": "wang", "李": "li", "林": "lin", "梁": "liang", "刘": "liu", "伟": "wei", "偉": "wei",
+    "玮": "wei", "芳": "fang", "丽": "li", "莉": "li", "明": "ming", "铭": "ming", "华": "hua",
+    "强": "qiang", "敏": "min", "静": "jing", "军": "jun", "杰": "jie", "婷": "ting", "建": "jian",
+    "国": "guo", "志": "zhi", "秀": "xiu", "英": "ying", "海": "hai", "平": "ping", "红": "hong",
+}  # fmt: skip
+SIMPLIFIED = {"陳": "陈", "張": "张", "黃": "黄", "偉": "伟"}
+TRADITIONAL = {v: k for k, v in SIMPLIFIED.items()}
+HOMOPHONE = {"huang": "wang", "zh": "z", "ch": "c", "sh": "s"}
+
+
+def name_fields(name: str) -> dict:
+    """The standardised name columns of a CJK person name, as the standardiser would give."""
+    surname, given = name[0], name[1:]
+    surname_key = PINYIN[surname]
+    given_key = "".join(PINYIN[c] for c in given)
+    key = f"{surname_key} {given_key}"
+    fuzzy = []
+    for part in (surname_key, given_key):
+        part = HOMOPHONE.get(part, part)
+        for long, short in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+            if part.startswith(long):
+                part = short + part[2:]
+        fuzzy.append(part)
+    return {
+        "name": name,
+        "name_key": key,
+        "name_homophone_key": " ".join(fuzzy),
+        "surname": surname,
+        "surname_key": surname_key,
+        "given_name": given,
+    }
+
+
+def resident_id(region: str, born: dt.date, sequence: int) -> str:
+    """An 18-character resident ID with its ISO 7064 MOD 11-2 check character."""
+    body = f"{region}{born:%Y%m%d}{sequence:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+def id_fields(id_number: str, *, converted: bool = False) -> dict:
+    born = dt.datetime.strptime(id_number[6:14], "%Y%m%d").date()
+    return {
+        "id_number": id_number,
+        "id_valid": id_number == resident_id(id_number[:6], born, int(id_number[14:17])),
+        "id_converted_from_15": converted,
+        "id_birth_date": born,
+        "id_gender": "男" if int(id_number[16]) % 2 else "女",
+    }
+
+
+def address_fields(road: str, number: int, room: str | None, district: str = "天河区") -> dict:
+    point = f"{road}|{number}|"
+    return {
+        "district": district,
+        "road": road,
+        "house_number": str(number),
+        "room": room,
+        "point_key": point,
+        "unit_key": f"{point}||{room}" if room else None,
+    }
+
+
+def stage(connection: duckdb.DuckDBPyConnection, entity: str, rows: list[dict]) -> None:
+    """Insert mentions of ``entity``; ``mention_id`` is ``source/record_id/role``."""
+    filled = []
+    for number, row in enumerate(rows, start=1):
+        source, record_id, role = row["mention_id"].split("/")
+        base = {name: None for name in staging.MENTION_SCHEMA.names}
+        base.update(
+            source=source,
+            record_id=record_id,
+            role=role,
+            entity=entity,
+            row_number=number,
+            batch_id=1,
+        )
+        base.update(row)
+        filled.append(base)
+    connection.register("_staged", pa.Table.from_pylist(filled, schema=staging.MENTION_SCHEMA))
+    connection.execute("INSERT INTO mentions SELECT * FROM _staged")
+    connection.unregister("_staged")
+
+
+SURNAMES = "陈张黄王李林梁刘"
+GIVEN = ["伟", "芳", "丽", "明", "华", "强", "敏", "静", "军", "杰", "婷", "建国", "志明", "秀英"]
+ROADS = ["天河路", "中山大道", "环市东路", "江南大道", "黄埔大道", "东风路"]
+DISTRICTS = ["天河区", "越秀区", "海珠区", "白云区"]
+SOURCES = ["police", "civil", "labour", "health"]
+
+
+def synthetic_persons(persons: int, seed: int) -> tuple[list[dict], list[tuple[str, str]]]:
+    """``persons`` people with 1–4 noisy mentions each (traditional forms, homophones, swapped
+    or mistyped ID digits, missing fields, but always an ID or a birth date); returns the
+    mentions and (mention_id, true_id)."""
+    rng = random.Random(seed)
+    mentions: list[dict] = []
+    truth: list[tuple[str, str]] = []
+    for p in range(persons):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 55))
+        true_id = resident_id("440106", born, rng.randrange(1, 999))
+        phone = f"13{rng.randrange(10**9):09d}"
+        district = rng.choice(DISTRICTS)
+        home = address_fields(
+            rng.choice(ROADS),
+            rng.randrange(1, 400),
+            f"{rng.randrange(1, 30)}0{rng.randrange(1, 9)}",
+        )
+        home["district"] = district
+        for k in range(rng.choice([1, 2, 2, 3, 3, 4])):
+            row: dict = {"mention_id": f"{SOURCES[k]}/{p}/person"}
+            shown = name
+            roll = rng.random()
+            if roll < 0.1:
+                shown = "".join(TRADITIONAL.get(c, c) for c in name)
+            elif roll < 0.15 and name[-1] == "伟":
+                shown = name[:-1] + "玮"
+            row.update(name_fields(shown))
+            id_number = true_id
+            roll = rng.random()
+            if roll < 0.08:
+                i = rng.randrange(14, 16)
+                id_number = id_number[:i] + id_number[i + 1] + id_number[i] + id_number[i + 2 :]
+            elif roll < 0.14:
+                i = rng.randrange(6, 17)
+                id_number = id_number[:i] + str((int(id_number[i]) + 1) % 10) + id_number[i + 1 :]
+            has_id = rng.random() < 0.8
+            if has_id:
+                try:
+                    row.update(id_fields(id_number))
+                except ValueError:
+                    row.update(id_number=id_number, id_valid=False)
+            if not has_id or rng.random() < 0.5:
+                row["birth_date"] = born
+            if rng.random() < 0.5:
+                row["phone"] = phone
+            if rng.random() < 0.6:
+                row.update(home)
+            mentions.append(row)
+            truth.append((row["mention_id"], f"P{p}"))
+    return mentions, truth
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def connection(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh workspace, created by ingest's own schema."""
+    connection = staging.connect(tmp_path / "work")
+    yield connection
+    connection.close()
+
+
+def pairs(connection: duckdb.DuckDBPyConnection, entity: str = "person") -> dict:
+    rows = connection.execute(
+        f"SELECT mention_id_l, mention_id_r, match_probability FROM pairs_{entity}"
+    ).fetchall()
+    return {(left, right): probability for left, right, probability in rows}
+
+
+def probability(scored: dict, a: str, b: str) -> float:
+    return scored.get((min(a, b), max(a, b)), 0.0)
+
+
+CHEN_WEI = {
+    **name_fields("陈伟"),
+    **id_fields(resident_id("440106", dt.date(1985, 3, 7), 123)),
+    "birth_date": dt.date(1985, 3, 7),
+    "phone": "13800138000",
+    **address_fields("天河路", 12, "502"),
+}
+
+
+def hand_made_persons() -> list[dict]:
+    true_id = CHEN_WEI["id_number"]
+    swapped = true_id[:14] + true_id[15] + true_id[14] + true_id[16:]
+    return [
+        {"mention_id": "police/1/resident", **CHEN_WEI},
+        # the same man: traditional characters, the old 15-digit ID converted by the standardiser
+        {
+            "mention_id": "civil/7/spouse",
+            **name_fields("陳偉"),
+            **id_fields(true_id, converted=True),
+        },
+        # the same man again: two ID digits swapped, same phone and unit
+        {
+            "mention_id": "labour/3/employee",
+            **name_fields("陈伟"),
+            **id_fields(swapped),
+            "phone": "13800138000",
+            **address_fields("天河路", 12, "502"),
+        },
+        # a different 陈伟: other ID, other birth date, other phone, same road
+        {
+            "mention_id": "health/5/parent",
+            **name_fields("陈伟"),
+            **id_fields(resident_id("440104", dt.date(1990, 11, 21), 357)),
+            "birth_date": dt.date(1990, 11, 21),
+            "phone": "13912345678",
+            **address_fields("天河路", 88, "1201"),
+        },
+        # two more different 张伟
+        {
+            "mention_id": "police/2/resident",
+            **name_fields("张伟"),
+            **id_fields(resident_id("440103", dt.date(1978, 6, 1), 111)),
+        },
+        {
+            "mention_id": "labour/9/employee",
+            **name_fields("张伟"),
+            **id_fields(resident_id("440111", dt.date(1978, 6, 2), 246)),
+            "district": "天河区",
+        },
+    ]
+
+
+# -- models -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_model_files_load_and_validate(entity: str) -> None:
+    spec = load_model_spec(entity)
+    assert spec.entity == entity
+    settings = spec.settings_creator().get_settings("duckdb")
+    assert [c.output_column_name for c in settings.comparisons] == spec.comparison_names
+    assert 0 < spec.predict_threshold <= spec.review_band[0] < spec.review_band[1] <= 1
+    assert spec.review_band[0] <= spec.cluster_threshold <= 1
+    assert spec.blocking_rules and spec.training.deterministic_rules
+    for comparison in spec.comparisons:
+        assert weights_are_sane(comparison["comparison_levels"]), comparison["output_column_name"]
+
+
+def test_a_broken_model_lists_every_problem() -> None:
+    raw = json.loads(load_model_spec("person").path.read_text(encoding="utf-8"))
+    raw["entity"] = "martian"
+    raw["blocking_rules"][0]["on"] = ["shoe_size"]
+    raw["comparisons"][0]["comparison_levels"][1]["m_probability"] = 0.0001
+    raw["thresholds"]["review_band"] = [0.9, 0.3]
+    with pytest.raises(ModelSpecError) as caught:
+        parse_model_spec(raw)
+    problems = "\n".join(caught.value.problems)
+    assert "martian" in problems
+    assert "shoe_size" in problems
+    assert "sum to" in problems
+    assert "review_band" in problems
+
+
+# -- prediction -------------------------------------------------------------------------------
+
+
+def test_obvious_duplicates_score_high_and_namesakes_low(
+    connection: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    stage(connection, "person", hand_made_persons())
+    result = train_and_predict(connection, "person", tmp_path / "work")
+    scored = pairs(connection)
+    spec = load_model_spec("person")
+
+    assert not result.trained  # six mentions: the priors decide
+    assert probability(scored, "police/1/resident", "civil/7/spouse") > spec.cluster_threshold
+    assert probability(scored, "police/1/resident", "labour/3/employee") > spec.cluster_threshold
+    assert probability(scored, "civil/7/spouse", "labour/3/employee") > spec.cluster_threshold
+    for other in ("police/1/resident", "civil/7/spouse", "labour/3/employee"):
+        assert probability(scored, other, "health/5/parent") < spec.review_band[0]
+    assert probability(scored, "police/2/resident", "labour/9/employee") < spec.review_band[0]
+
+
+def test_pairs_table_has_weights_for_every_comparison(
+    connection: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    stage(connection, "person", hand_made_persons())
+    train_and_predict(connection, "person", tmp_path / "work")
+    spec = load_model_spec("person")
+    described = connection.execute("DESCRIBE pairs_person").fetchall()
+    assert [(row[0], row[1]) for row in described] == pairs_columns(spec)
+    for name in spec.comparison_names:
+        assert f"mw_{name}" in {row[0] for row in described}
+    row = connection.execute(
+        "SELECT gamma_id_number, mw_id_number, blocking_rule FROM pairs_person "
+        "WHERE mention_id_l = 'labour/3/employee' AND mention_id_r = 'police/1/resident'"
+    ).fetchall()
+    assert row and row[0][0] == 2 and row[0][1] > 10  # one edit (gamma 2 of 0–3): strong
+    assert row[0][2] in {rule.name for rule in spec.blocking_rules}
+    # Splink's working tables stay out of the workspace
+    tables = {r[0] for r in connection.execute("SHOW TABLES").fetchall()}
+    assert not {t for t in tables if t.startswith("__splink")}
+
+
+def test_identical_mentions_are_one_profile_linked_to_its_first_mention(
+    connection: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    landlord = {key: value for key, value in CHEN_WEI.items() if key != "birth_date"}
+    stage(
+        connection,
+        "person",
+        [{"mention_id": f"rental/{n}/landlord", **landlord} for n in range(1, 5)]
+        + hand_made_persons()[1:],
+    )
+    result = train_and_predict(connection, "person", tmp_path / "work")
+    assert result.mentions == 9 and result.profiles == 6
+    profiles = dict(
+        connection.execute(
+            "SELECT mention_id, profile_id FROM mention_profiles_person WHERE profile_size = 4"
+        ).fetchall()
+    )
+    assert set(profiles) == {f"rental/{n}/landlord" for n in range(1, 5)}
+    assert set(profiles.values()) == {"rental/1/landlord"}
+    identical = connection.execute(
+        "SELECT mention_id_l, mention_id_r, match_probability FROM pairs_person "
+        "WHERE blocking_rule = 'identical' ORDER BY mention_id_r"
+    ).fetchall()
+    assert [(left, right) for left, right, _ in identical] == [
+        ("rental/1/landlord", f"rental/{n}/landlord") for n in range(2, 5)
+    ]
+    assert all(probability > 0.99 for _, _, probability in identical)
+    # the profile is linked to the same man's other mentions through its first mention only
+    scored = pairs(connection)
+    assert probability(scored, "civil/7/spouse", "rental/1/landlord") > 0.9
+    assert probability(scored, "civil/7/spouse", "rental/2/landlord") == 0.0
+
+
+def test_untrainable_weights_fall_back_to_priors() -> None:
+    spec = load_model_spec("person")
+    model = spec.settings_creator().create_settings_dict("duckdb")
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] == "phone":
+            same, other = comparison["comparison_levels"][1:]
+            same["m_probability"], same["u_probability"] = 0.01, 0.5  # agreement as evidence
+            other["m_probability"], other["u_probability"] = 0.99, 0.5  # against a match
+    notes: list[str] = []
+    regularised = _regularise(model, spec, 1e-4, True, notes)
+    assert "phone: trained weights not sane, priors used" in notes
+    phone = next(c for c in regularised["comparisons"] if c["output_column_name"] == "phone")
+    prior = next(c for c in spec.comparisons if c["output_column_name"] == "phone")
+    assert (
+        phone["comparison_levels"][1]["m_probability"]
+        == prior["comparison_levels"][1]["m_probability"]
+    )
+    assert weights_are_sane(phone["comparison_levels"])
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_no_or_one_mention_gives_an_empty_pairs_table(
+    connection: duckdb.DuckDBPyConnection, tmp_path: Path, count: int
+) -> None:
+    stage(connection, "person", hand_made_persons()[:count])
+    result = train_and_predict(connection, "person", tmp_path / "work")
+    assert result.mentions == count and result.pairs == 0
+    assert connection.execute("SELECT count(*) FROM pairs_person").fetchall() == [(0,)]
+    assert json.loads(result.model_path.read_text(encoding="utf-8"))["comparisons"]
+
+
+def test_every_entity_type_runs(connection: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    stage(
+        connection,
+        "enterprise",
+        [
+            {
+                "mention_id": "commerce/1/enterprise",
+                "name": "广州市恒通贸易有限公司",
+                "name_key": "hengtong maoyi",
+                "ent_brand": "恒通贸易",
+                "ent_legal_form": "有限公司",
+                "ent_is_branch": False,
+                "uscc": "91440101MA59ABCD1X",
+                **address_fields("天河路", 12, None),
+            },
+            {
+                "mention_id": "tax/4/enterprise",
+                "name": "恒通贸易（广州）有限公司",
+                "name_key": "hengtong maoyi",
+                "ent_brand": "恒通贸易",
+                "ent_legal_form": "有限公司",
+                "ent_is_branch": False,
+                "uscc": "91440101MA59ABCD1X",
+            },
+            {
+                "mention_id": "tax/5/enterprise",
+                "name": "广州市恒通贸易有限公司天河分公司",
+                "name_key": "hengtong maoyi",
+                "ent_brand": "恒通贸易",
+                "ent_legal_form": "有限公司",
+                "ent_is_branch": True,
+                "ent_branch_name": "天河",
+                **address_fields("天河路", 12, None),
+            },
+        ],
+    )
+    stage(
+        connection,
+        "rental_unit",
+        [
+            {"mention_id": "housing/1/unit", **address_fields("天河路", 12, "502")},
+            {"mention_id": "police/8/unit", **address_fields("天河路", 12, "502")},
+            {"mention_id": "police/9/unit", **address_fields("天河路", 12, "503")},
+        ],
+    )
+    enterprise = train_and_predict(connection, "enterprise", tmp_path / "work")
+    rental = train_and_predict(connection, "rental_unit", tmp_path / "work")
+    assert enterprise.pairs and rental.pairs
+    firms = pairs(connection, "enterprise")
+    assert probability(firms, "commerce/1/enterprise", "tax/4/enterprise") > 0.9
+    # a branch is not its parent
+    assert probability(firms, "commerce/1/enterprise", "tax/5/enterprise") < 0.3
+    units = pairs(connection, "rental_unit")
+    assert probability(units, "housing/1/unit", "police/8/unit") > 0.9
+    assert probability(units, "housing/1/unit", "police/9/unit") < 0.3
+
+
+# -- training on a larger synthetic population ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def population() -> tuple[list[dict], list[tuple[str, str]]]:
+    return synthetic_persons(500, seed=7)
+
+
+def run(population: tuple[list[dict], list[tuple[str, str]]], workdir: Path):
+    mentions, _ = population
+    connection = staging.connect(workdir)
+    stage(connection, "person", mentions)
+    result = train_and_predict(connection, "person", workdir, seed=3)
+    scored = connection.execute(
+        "SELECT * FROM pairs_person ORDER BY mention_id_l, mention_id_r"
+    ).fetchall()
+    return connection, result, scored
+
+
+def test_training_is_deterministic(population, tmp_path: Path) -> None:
+    first_connection, first, first_pairs = run(population, tmp_path / "one")
+    second_connection, second, second_pairs = run(population, tmp_path / "two")
+    first_connection.close()
+    second_connection.close()
+    assert first.trained and second.trained
+    assert first.model_path.read_bytes() == second.model_path.read_bytes()
+    assert first_pairs == second_pairs
+    assert first.pairs > 0
+
+
+def test_trained_model_separates_people(population, tmp_path: Path) -> None:
+    connection, result, _ = run(population, tmp_path / "work")
+    _, truth = population
+    connection.execute("CREATE TABLE truth (mention_id VARCHAR, true_id VARCHAR)")
+    connection.executemany("INSERT INTO truth VALUES (?, ?)", truth)
+    spec = load_model_spec("person")
+    (tp, fp, fn) = connection.execute(
+        """
+        WITH predicted AS (
+            SELECT mention_id_l, mention_id_r FROM pairs_person WHERE match_probability >= ?),
+        actual AS (
+            SELECT a.mention_id AS mention_id_l, b.mention_id AS mention_id_r
+            FROM truth a JOIN truth b ON a.true_id = b.true_id AND a.mention_id < b.mention_id)
+        SELECT
+            (SELECT count(*) FROM predicted JOIN actual USING (mention_id_l, mention_id_r)),
+            (SELECT count(*) FROM predicted ANTI JOIN actual USING (mention_id_l, mention_id_r)),
+            (SELECT count(*) FROM actual ANTI JOIN predicted USING (mention_id_l, mention_id_r))
+        """,
+        [spec.cluster_threshold],
+    ).fetchall()[0]
+    connection.close()
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision > 0.95, (tp, fp, fn, result.notes)
+    assert recall > 0.85, (tp, fp, fn, result.notes)
+
+
+def test_blocking_recall_counts_comparisons_and_true_pairs(population, tmp_path: Path) -> None:
+    mentions, truth = population
+    connection = staging.connect(tmp_path / "work")
+    stage(connection, "person", mentions)
+    connection.execute(
+        "CREATE TABLE truth (source VARCHAR, record_id VARCHAR, role VARCHAR, entity VARCHAR,"
+        " true_id VARCHAR)"
+    )
+    connection.executemany(
+        "INSERT INTO truth VALUES (?, ?, ?, 'person', ?)",
+        [(*mention_id.split("/"), true_id) for mention_id, true_id in truth],
+    )
+    measured = blocking_recall(connection, "person", "truth")
+    connection.close()
+    assert measured["mentions"] == len(mentions)
+    assert measured["comparisons"] == sum(measured["comparisons_by_rule"].values())
+    assert measured["true_pairs"] > 0
+    assert measured["recall"] >= 0.99
+    assert measured["comparisons"] < len(mentions) * 20
