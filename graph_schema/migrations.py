@@ -93,6 +93,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX address_point_road IF NOT EXISTS FOR (n:AddressPoint) ON (n.road)",
         ),
     ),
+    Migration(
+        6,
+        "steward decisions and review candidates",
+        (
+            "CREATE CONSTRAINT steward_decision_id IF NOT EXISTS "
+            "FOR (n:StewardDecision) REQUIRE n.id IS UNIQUE",
+            "CREATE CONSTRAINT review_candidate_id IF NOT EXISTS "
+            "FOR (n:ReviewCandidate) REQUIRE n.id IS UNIQUE",
+            "CREATE INDEX review_candidate_entity IF NOT EXISTS "
+            "FOR (n:ReviewCandidate) ON (n.entity, n.priority)",
+        ),
+    ),
 )
 
 

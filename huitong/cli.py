@@ -108,11 +108,17 @@ def resolve_command(
     config: Annotated[Path, typer.Option("--config", help="The sources TOML file.")],
     workdir: Annotated[Path, typer.Option("--workdir", help="Where the workspace is kept.")],
 ) -> None:
-    """Ingest, then resolve people, enterprises and rental units into golden records."""
+    """Ingest, then resolve people, enterprises and rental units into golden records.
+
+    Steward decisions are fetched from Neo4j when it is reachable (NEO4J_URI or the local
+    server); otherwise the copy kept in the workdir from the last run is honoured.
+    """
     from loaders.config import load_config
     from resolution.pipeline import REPORT_FILE, resolve
 
-    report = resolve(load_config(config), workdir)
+    sources = load_config(config)
+    decisions = fetch_steward_decisions()
+    report = resolve(sources, workdir, decisions=decisions)
     print_ingest_report(report.ingest)
     from rich.table import Table
 
@@ -133,6 +139,26 @@ def resolve_command(
         f"({mentions / max(report.seconds, 1e-9):,.0f} mentions/s); "
         f"report: {workdir / REPORT_FILE}"
     )
+
+
+def fetch_steward_decisions() -> list[dict] | None:
+    """Decision rows from the graph, or None (with a note) when Neo4j cannot be reached."""
+    from graph_schema.connection import open_driver, resolve_target
+    from graph_schema.decisions import decision_rows, fetch_decisions
+    from graph_schema.errors import GraphUnavailable
+
+    target = resolve_target()
+    try:
+        with open_driver(target) as driver:
+            decisions = fetch_decisions(driver, target.database)
+    except GraphUnavailable:
+        console.print(
+            f"note: Neo4j at {target.uri} is not reachable; using the steward decisions kept "
+            "in the workdir from the last run"
+        )
+        return None
+    console.print(f"{len(decisions)} steward decision(s) fetched from {target.uri}")
+    return decision_rows(decisions)
 
 
 export_app = typer.Typer(help="Export resolution results.")

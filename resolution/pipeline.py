@@ -56,6 +56,30 @@ class ResolveReport:
         }
 
 
+STEWARD_DECISIONS_DDL = """
+CREATE TABLE IF NOT EXISTS steward_decisions (
+    decision_id VARCHAR, kind VARCHAR, entity VARCHAR, decision VARCHAR,
+    mention_id_l VARCHAR, mention_id_r VARCHAR, reason VARCHAR, decided_by VARCHAR,
+    decided_at VARCHAR)
+"""
+
+
+def store_decisions(connection, rows: list[dict]) -> None:
+    """Replace the workspace's copy of the steward decisions (the graph is the record)."""
+    connection.execute(STEWARD_DECISIONS_DDL)
+    connection.execute("BEGIN TRANSACTION")
+    connection.execute("DELETE FROM steward_decisions")
+    connection.executemany(
+        "INSERT INTO steward_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [r["decision_id"], r["kind"], r["entity"], r["decision"], r["mention_id_l"],
+             r["mention_id_r"], r["reason"], r["decided_by"], r["decided_at"]]
+            for r in rows
+        ],
+    )  # fmt: skip
+    connection.execute("COMMIT")
+
+
 def decisions_for(connection, entity: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Steward decisions as (must-link, cannot-link) mention pairs for one entity type."""
     exists = connection.execute(
@@ -80,8 +104,14 @@ def resolve(
     progress: bool = True,
     now: datetime | None = None,
     thresholds: dict[str, float] | None = None,
+    decisions: list[dict] | None = None,
 ) -> ResolveReport:
-    """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON."""
+    """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON.
+
+    ``decisions`` are steward decisions as ``steward_decisions`` rows (see
+    :func:`graph_schema.decisions.decision_rows`); when given they replace the workspace's
+    copy, otherwise the copy kept from the last run is honoured.
+    """
     began = time.perf_counter()
     now = now or datetime.now(UTC)
     run_id = now.strftime("%Y%m%dT%H%M%S%fZ")
@@ -89,6 +119,8 @@ def resolve(
     connection = staging.connect(workdir)
     reports: list[EntityReport] = []
     try:
+        if decisions is not None:
+            store_decisions(connection, decisions)
         for entity in ENTITIES:
             spec = load_model_spec(entity)
             threshold = (thresholds or {}).get(entity, spec.cluster_threshold)

@@ -10,7 +10,7 @@ from graph_schema.errors import GraphError
 from graph_schema.publish import graph_counts, publish
 from huitong.citygen import generate_city
 from loaders.config import load_config
-from resolution.pipeline import resolve
+from resolution.pipeline import resolve, store_decisions
 
 
 @pytest.fixture(scope="module")
@@ -112,16 +112,15 @@ def test_publish_after_a_new_resolve_applies_the_difference(driver, resolved, tm
             [golden, moved_key],
         ).fetchall()
     ]
-    connection.execute(
-        """CREATE TABLE IF NOT EXISTS steward_decisions (entity VARCHAR, decision VARCHAR,
-           mention_id_l VARCHAR, mention_id_r VARCHAR, decided_at TIMESTAMP)"""
-    )
-    for other in others:
-        connection.execute(
-            "INSERT INTO steward_decisions VALUES "
-            "('person', 'NOT_A_MATCH', ?, ?, current_timestamp)",
-            [moved_key, other],
-        )
+    store_decisions(
+        connection,
+        [
+            {"decision_id": "D-1", "kind": "split", "entity": "person",
+             "decision": "NOT_A_MATCH", "mention_id_l": moved_key, "mention_id_r": other,
+             "reason": "different people", "decided_by": "test", "decided_at": "2026-01-01"}
+            for other in others
+        ],
+    )  # fmt: skip
     connection.close()
     resolve(load_config(city / "sources.toml"), copy, progress=False)
     publish(copy, driver, progress=False)

@@ -1,0 +1,129 @@
+"""Steward decisions, kept in the graph: the system of record that every later resolve honours.
+
+A decision (accept or reject a candidate, split an entity, merge two) is stored as one
+``(:StewardDecision)`` node with who, when, why and the state before and after, and expands into
+mention-level constraints (``pairs``: must-link ``MATCH`` or cannot-link ``NOT_A_MATCH``). The
+``huitong resolve`` command fetches them before resolving, so they survive any batch run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from neo4j import Driver, RoutingControl
+
+DECISIONS = ("MATCH", "NOT_A_MATCH")
+KINDS = ("candidate", "split", "merge")
+
+RECORD_DECISION = """
+CREATE (d:StewardDecision {
+  id: $id, kind: $kind, entity: $entity, subject: $subject, reason: $reason,
+  decided_by: $decided_by, role: $role, decided_at: datetime($decided_at),
+  pairs: $pairs, before: $before, after: $after
+})
+"""
+
+FETCH_DECISIONS = """
+MATCH (d:StewardDecision)
+RETURN d.id AS id, d.kind AS kind, d.entity AS entity, d.subject AS subject,
+       d.reason AS reason, d.decided_by AS decided_by, d.role AS role,
+       toString(d.decided_at) AS decided_at, d.pairs AS pairs, d.before AS before,
+       d.after AS after
+ORDER BY d.decided_at, d.id
+"""
+
+
+@dataclass(frozen=True)
+class PairConstraint:
+    decision: str
+    mention_id_l: str
+    mention_id_r: str
+
+    def __post_init__(self) -> None:
+        if self.decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {DECISIONS}, got {self.decision!r}")
+
+
+@dataclass(frozen=True)
+class StewardDecision:
+    """One decision of a steward, with the mention pairs it constrains."""
+
+    kind: str
+    entity: str
+    subject: str
+    """what was decided on: a candidate id, or the golden id(s) split or merged."""
+    reason: str
+    decided_by: str
+    role: str
+    pairs: tuple[PairConstraint, ...]
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+    decided_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    @property
+    def id(self) -> str:
+        payload = f"{self.kind}|{self.subject}|{self.decided_by}|{self.decided_at}"
+        return "D-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def record_decision(driver: Driver, decision: StewardDecision, database: str = "neo4j") -> str:
+    """Store a decision durably; returns its id."""
+    if decision.kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {decision.kind!r}")
+    if not decision.reason.strip():
+        raise ValueError("a steward decision needs a reason")
+    driver.execute_query(
+        RECORD_DECISION,
+        id=decision.id,
+        kind=decision.kind,
+        entity=decision.entity,
+        subject=decision.subject,
+        reason=decision.reason,
+        decided_by=decision.decided_by,
+        role=decision.role,
+        decided_at=decision.decided_at,
+        pairs=json.dumps([asdict(p) for p in decision.pairs], ensure_ascii=False),
+        before=json.dumps(decision.before, ensure_ascii=False),
+        after=json.dumps(decision.after, ensure_ascii=False),
+        database_=database,
+    )
+    return decision.id
+
+
+def fetch_decisions(driver: Driver, database: str = "neo4j") -> list[dict]:
+    """Every stored decision, oldest first, with its pairs parsed."""
+    records, _, _ = driver.execute_query(
+        FETCH_DECISIONS, database_=database, routing_=RoutingControl.READ
+    )
+    decisions = []
+    for record in records:
+        row = dict(record)
+        row["pairs"] = json.loads(row["pairs"] or "[]")
+        row["before"] = json.loads(row["before"] or "{}")
+        row["after"] = json.loads(row["after"] or "{}")
+        decisions.append(row)
+    return decisions
+
+
+def decision_rows(decisions: list[dict]) -> list[dict]:
+    """Flatten decisions into workspace rows of ``steward_decisions`` (one per mention pair)."""
+    rows = []
+    for decision in decisions:
+        for pair in decision["pairs"]:
+            rows.append(
+                {
+                    "decision_id": decision["id"],
+                    "kind": decision["kind"],
+                    "entity": decision["entity"],
+                    "decision": pair["decision"],
+                    "mention_id_l": pair["mention_id_l"],
+                    "mention_id_r": pair["mention_id_r"],
+                    "reason": decision["reason"],
+                    "decided_by": decision["decided_by"],
+                    "decided_at": decision["decided_at"],
+                }
+            )
+    return rows
