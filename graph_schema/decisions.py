@@ -127,3 +127,11 @@ def decision_rows(decisions: list[dict]) -> list[dict]:
                 }
             )
     return rows
+
+
+CLEAR_DECISIONS = "MATCH (d:StewardDecision) DETACH DELETE d"
+
+
+def clear_decisions(driver: Driver, database: str = "neo4j") -> None:
+    """Delete every stored decision (development and benchmarks only)."""
+    driver.execute_query(CLEAR_DECISIONS, database_=database)

@@ -177,6 +177,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     steps.extend(_attachment_steps(connection))
     steps.extend(_relation_steps(connection))
     steps.extend(_event_steps(connection))
+    steps.extend(_review_steps(connection))
     if _table_exists(connection, "golden_redirects"):
         for entity in ENTITIES:
             redirects = _rows(
@@ -427,6 +428,29 @@ def _event_steps(connection) -> list[_Step]:
             _Step(f"participants ({entity})", q.merge_participants(entity), participants, 1)
         )
     return steps
+
+
+def _review_steps(connection) -> list[_Step]:
+    """Review candidates for the stewards' queue, each pointing at its two source records."""
+    rows = []
+    for entity in ENTITIES:
+        table = f"review_candidates_{entity}"
+        if not _table_exists(connection, table):
+            continue
+        for row in _rows(
+            connection,
+            f"""SELECT candidate_id, mention_id_l, mention_id_r, match_probability,
+                       match_weight, CAST(comparisons AS VARCHAR) AS comparisons,
+                       cluster_key_l, cluster_key_r, weak_link, priority
+                FROM {table} ORDER BY candidate_id""",
+        ):
+            props = _props(row, ("candidate_id", "mention_id_l", "mention_id_r"))
+            props["entity"] = entity
+            rows.append(
+                {"id": row["candidate_id"], "left": row["mention_id_l"],
+                 "right": row["mention_id_r"], "props": props}
+            )  # fmt: skip
+    return [_Step("review candidates", q.MERGE_REVIEW_CANDIDATES, rows, 3)]
 
 
 def _flat_attributes(attributes: str | None) -> dict:

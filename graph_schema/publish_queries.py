@@ -32,6 +32,7 @@ MANAGED_LABELS = (
     "District",
     "Department",
     "RetiredEntity",
+    "ReviewCandidate",
 )
 MANAGED_RELATIONSHIPS = (
     "RESOLVES_TO",
@@ -41,6 +42,8 @@ MANAGED_RELATIONSHIPS = (
     "INVOLVES",
     "REPORTED_BY",
     "REDIRECTS_TO",
+    "LEFT",
+    "RIGHT",
     *RELATION_TYPES,
 )
 _EVENT_LABEL = re.compile(r"^[A-Z][A-Za-z]*$")
@@ -199,6 +202,19 @@ WITH o, row
 MATCH (n:{_label(entity)} {{id: row.new_id}})
 MERGE (o)-[r:REDIRECTS_TO]->(n)
 SET r.publish_run = $run
+"""
+
+
+MERGE_REVIEW_CANDIDATES = """
+UNWIND $rows AS row
+MATCH (l:SourceRecord {key: row.left})
+MATCH (r:SourceRecord {key: row.right})
+MERGE (c:ReviewCandidate {id: row.id})
+SET c += row.props, c.publish_run = $run
+MERGE (c)-[a:LEFT]->(l)
+SET a.publish_run = $run
+MERGE (c)-[b:RIGHT]->(r)
+SET b.publish_run = $run
 """
 
 

@@ -281,7 +281,13 @@ class _Forest:
         self.parent = list(range(n))
         self.size = [1] * n
         self.codes = codes
+        self.several: dict[tuple[str, int], set[int]] = {}
+        """The values of a constraint in a cluster a steward joined despite them."""
         self.sides: dict[int, dict[int, int]] = {}
+
+    def _values(self, name: str, root: int) -> set[int]:
+        code = self.codes[name][root]
+        return self.several[(name, root)] if code == _SEVERAL else {code}
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -301,7 +307,14 @@ class _Forest:
         """Name of the first constraint that forbids joining roots ``ra`` and ``rb``, or None."""
         for name, code in self.codes.items():
             ca, cb = code[ra], code[rb]
-            if ca != _NONE and cb != _NONE and (ca != cb or ca == _SEVERAL):
+            if ca == _NONE or cb == _NONE or (ca == cb and ca != _SEVERAL):
+                continue
+            if ca != _SEVERAL and cb != _SEVERAL:
+                return name
+            # A steward joined several values in one cluster: a mention carrying one of them
+            # may still join it; a new value may not.
+            va, vb = self._values(name, ra), self._values(name, rb)
+            if not (va <= vb or vb <= va):
                 return name
         sides = self.sides
         if ra in sides and rb in sides:
@@ -320,12 +333,18 @@ class _Forest:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
-        for code in self.codes.values():
+        for name, code in self.codes.items():
             ca, cb = code[ra], code[rb]
             if ca == _NONE:
                 code[ra] = cb
-            elif cb != _NONE and cb != ca:
-                code[ra] = _SEVERAL
+                if cb == _SEVERAL:
+                    self.several[(name, ra)] = self.several.pop((name, rb))
+            elif cb != _NONE and (cb != ca or ca == _SEVERAL):
+                values = self._values(name, ra) | self._values(name, rb)
+                self.several.pop((name, rb), None)
+                if len(values) > 1:
+                    code[ra] = _SEVERAL
+                    self.several[(name, ra)] = values
         if rb in self.sides:
             moved = self.sides.pop(rb)
             self.sides.setdefault(ra, {}).update(moved)

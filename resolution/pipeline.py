@@ -69,14 +69,15 @@ def store_decisions(connection, rows: list[dict]) -> None:
     connection.execute(STEWARD_DECISIONS_DDL)
     connection.execute("BEGIN TRANSACTION")
     connection.execute("DELETE FROM steward_decisions")
-    connection.executemany(
-        "INSERT INTO steward_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [r["decision_id"], r["kind"], r["entity"], r["decision"], r["mention_id_l"],
-             r["mention_id_r"], r["reason"], r["decided_by"], r["decided_at"]]
-            for r in rows
-        ],
-    )  # fmt: skip
+    if rows:
+        connection.executemany(
+            "INSERT INTO steward_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [r["decision_id"], r["kind"], r["entity"], r["decision"], r["mention_id_l"],
+                 r["mention_id_r"], r["reason"], r["decided_by"], r["decided_at"]]
+                for r in rows
+            ],
+        )  # fmt: skip
     connection.execute("COMMIT")
 
 

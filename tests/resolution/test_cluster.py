@@ -268,6 +268,23 @@ def test_must_link_overrides_constraints_and_cannot_link_is_one(connection):
     assert result.ignored_decisions == 1
 
 
+def test_a_steward_joined_cluster_still_takes_mentions_with_one_of_its_ids(connection):
+    """A steward says A and B are one person (a relative's ID written in, say): a third
+    mention carrying A joins them; a mention carrying a new ID C still may not."""
+    stage_mentions(
+        connection,
+        "person",
+        [person("s/1/p", "A"), person("s/2/p", "B"), person("s/3/p", "A"), person("s/4/p", "C")],
+    )
+    stage_pairs(connection, "person", [("s/1/p", "s/3/p", 0.99), ("s/3/p", "s/4/p", 0.97)])
+    result = cluster_entity(connection, "person", 0.5, must_link=[("s/1/p", "s/2/p")])
+    assert clusters(connection, "person") == {
+        "s/1/p": ["s/1/p", "s/2/p", "s/3/p"],
+        "s/4/p": ["s/4/p"],
+    }
+    assert sum(result.refused.values()) == 1
+
+
 def test_contradicting_decisions_are_reported(connection):
     stage_mentions(connection, "person", [person("s/1/p"), person("s/2/p"), person("s/3/p")])
     stage_pairs(connection, "person", [])
