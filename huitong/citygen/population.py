@@ -575,7 +575,9 @@ class _Builder:
     def employment(self, enterprises: list[Enterprise]) -> None:
         rng = self.rng
         active = [e for e in enterprises if e.status in ("存续", "在业")]
-        sizes = list(accumulate(rng.paretovariate(1.2) for _ in active))
+        # Pareto-skewed firm sizes, capped so that no firm employs more than about 1% of the
+        # city (uncapped, one firm of a 100k city employed 59,000 people).
+        sizes = list(accumulate(min(rng.paretovariate(1.2), 300.0) for _ in active))
         foreign_firms = [e.index for e in active if e.nature in ("外资", "港澳台")]
 
         def pick(person: Person) -> int:
