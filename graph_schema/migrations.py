@@ -105,6 +105,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (n:ReviewCandidate) ON (n.entity, n.priority)",
         ),
     ),
+    Migration(
+        7,
+        "API look-ups: source-record search keys, jurisdiction of golden records",
+        (
+            "CREATE INDEX source_record_name_key IF NOT EXISTS "
+            "FOR (n:SourceRecord) ON (n.name_key)",
+            "CREATE INDEX source_record_id_number IF NOT EXISTS "
+            "FOR (n:SourceRecord) ON (n.id_number)",
+            "CREATE INDEX source_record_phone IF NOT EXISTS FOR (n:SourceRecord) ON (n.phone)",
+            "CREATE INDEX source_record_uscc IF NOT EXISTS FOR (n:SourceRecord) ON (n.uscc)",
+            "CREATE INDEX person_community IF NOT EXISTS FOR (n:Person) ON (n.community)",
+            "CREATE INDEX enterprise_street IF NOT EXISTS FOR (n:Enterprise) ON (n.street)",
+            "CREATE INDEX enterprise_community IF NOT EXISTS FOR (n:Enterprise) ON (n.community)",
+            "CREATE INDEX community_street IF NOT EXISTS FOR (n:Community) ON (n.street)",
+            "CREATE INDEX address_point_street IF NOT EXISTS "
+            "FOR (n:AddressPoint) ON (n.street)",
+            "CREATE INDEX address_point_community IF NOT EXISTS "
+            "FOR (n:AddressPoint) ON (n.community)",
+        ),
+    ),
 )
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from api.cli import api_cli
 from graph_schema.errors import GraphError
 from loaders.errors import LoaderError
 
@@ -26,6 +27,7 @@ neo4j_app = typer.Typer(help="The project's own Neo4j server (used when NEO4J_UR
 graph_app = typer.Typer(help="Schema migrations and maintenance of the graph.")
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(graph_app, name="graph")
+app.add_typer(api_cli)  # serve, token create
 
 console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 140)
 

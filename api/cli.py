@@ -1,0 +1,126 @@
+"""``huitong serve`` and ``huitong token create``: run the API, mint development tokens.
+
+Registered into the main CLI with ``app.add_typer(api_cli)`` (no name: the commands join the
+top level). ``token create`` prints the token on its last line, so scripts can take
+``tail -n 1``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.auth import ROLES, issue_token, load_secret, parse_ttl
+
+api_cli = typer.Typer(add_completion=False, no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
+api_cli.add_typer(token_app, name="token")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(1)
+
+
+@api_cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            "--workdir",
+            help="A resolved workdir: warn when the graph does not hold its published run.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the GraphQL API (POST /graphql, /healthz, /readyz, /metrics) with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.config import ApiSettings
+
+    settings = ApiSettings()
+    if workdir is not None:
+        _check_published(workdir)
+    app = create_app(settings)
+    base = f"http://{host}:{port}"
+    typer.echo(f"GraphQL API at {base}/graphql (health {base}/healthz, ready {base}/readyz)")
+    if settings.graphiql:
+        typer.echo(f"GraphiQL: open {base}/graphql in a browser; set the Authorization header")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_published(workdir: Path) -> None:
+    """Warn (not fail) when the workdir's resolve run is not what the graph holds."""
+    from graph_schema import api_queries as q
+    from graph_schema.connection import open_driver
+    from graph_schema.errors import GraphError
+
+    report = workdir / "resolve_report.json"
+    try:
+        run_id = json.loads(report.read_text())["run_id"]
+    except (OSError, ValueError, KeyError):
+        raise _fail(f"{workdir} is not a resolved workdir (no {report.name})") from None
+    try:
+        with open_driver() as driver:
+            records, _, _ = driver.execute_query(q.READINESS)
+    except GraphError as error:
+        raise _fail(str(error)) from error
+    published = records[0]["publish_run"] if records else None
+    if published != run_id:
+        typer.secho(
+            f"warning: the graph holds run {published or 'none'}, the workdir run {run_id}: "
+            f"run `huitong publish --workdir {workdir}`",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+@token_app.command("create")
+def create_token(
+    role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")],
+    department: Annotated[
+        str | None, typer.Option("--department", help="Department (required for apps).")
+    ] = None,
+    district: Annotated[
+        str | None, typer.Option("--district", help="Jurisdiction: district (区).")
+    ] = None,
+    street: Annotated[
+        str | None, typer.Option("--street", help="Jurisdiction: street office (街道).")
+    ] = None,
+    community: Annotated[
+        str | None, typer.Option("--community", help="Jurisdiction: community (社区).")
+    ] = None,
+    ttl: Annotated[str, typer.Option("--ttl", help="Lifetime: 30m, 8h, 7d.")] = "8h",
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Who the token is for (default: you).")
+    ] = None,
+) -> None:
+    """Create a signed token (HUITONG_JWT_SECRET, else the development secret)."""
+    from api.config import ApiSettings
+    from huitong.settings import get_settings
+
+    try:
+        lifetime = parse_ttl(ttl)
+        secret = load_secret(ApiSettings().jwt_secret, get_settings().home_dir)
+        token = issue_token(
+            secret,
+            role=role,
+            subject=subject or f"cli:{getpass.getuser()}",
+            department=department,
+            district=district,
+            street=street,
+            community=community,
+            ttl=lifetime,
+        )
+    except ValueError as error:
+        raise _fail(str(error)) from error
+    scope = "/".join(p for p in (district, street, community) if p) or "city-wide"
+    typer.echo(f"role {role}, department {department or '-'}, {scope}, valid {ttl}", err=True)
+    sys.stdout.write(token + "\n")

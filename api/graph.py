@@ -1,0 +1,130 @@
+"""Read access to Neo4j for the API: one async driver per app, read transactions only.
+
+:class:`Graph` owns the driver (opened in the app's lifespan, closed with it). Each request
+gets a :class:`ScopedGraph`, which adds the caller's jurisdiction as ``$scope`` to every query
+(see :func:`graph_schema.api_queries.in_scope`), counts the queries it runs and can record them
+(the benchmark replays them through the driver alone).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+
+from api.auth import Jurisdiction
+from api.errors import GraphUnavailable
+from graph_schema import api_queries as q
+from graph_schema.connection import Neo4jTarget
+
+_AREA_CACHE_SECONDS = 300.0
+Area = dict[str, Any]
+
+
+class Graph:
+    """The app's connection to Neo4j."""
+
+    def __init__(self, driver: AsyncDriver, database: str, timeout: float = 10.0) -> None:
+        self.driver = driver
+        self.database = database
+        self.timeout = timeout
+        self._areas: dict[tuple[str | None, ...], tuple[float, Area]] = {}
+
+    @classmethod
+    def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
+        """A driver for ``target``; it connects lazily, so the app starts while Neo4j is down."""
+        driver = AsyncGraphDatabase.driver(
+            target.uri,
+            auth=(target.user, target.password),
+            connection_timeout=3.0,
+            max_transaction_retry_time=2.0,  # a caller waits; better fail fast than hang
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, target.database, timeout)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run one read query in a read transaction; rows as dicts."""
+        try:
+            records, _, _ = await self.driver.execute_query(
+                Query(query, timeout=self.timeout),
+                parameters_=params,
+                routing_=RoutingControl.READ,
+                database_=self.database,
+                bookmark_manager_=None,
+            )
+        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
+            raise GraphUnavailable(
+                f"the graph database is unavailable ({type(error).__name__}); retry later"
+            ) from error
+        return [dict(record.items()) for record in records]
+
+    async def ready(self) -> dict[str, Any]:
+        """``{"publish_run": …}`` when Neo4j answers; GraphUnavailable otherwise."""
+        rows = await self.read(q.READINESS, {})
+        return {"publish_run": rows[0]["publish_run"] if rows else None}
+
+    async def area(
+        self, district: str | None, street: str | None = None, community: str | None = None
+    ) -> Area:
+        """The ``$area`` / ``$scope`` map of a district, street and/or community (see
+        :func:`graph_schema.api_queries.in_area`), cached for a few minutes."""
+        key = (district, street, community)
+        cached = self._areas.get(key)
+        if cached and time.monotonic() - cached[0] < _AREA_CACHE_SECONDS:
+            return cached[1]
+        area: Area = {
+            "district": district,
+            "street": street,
+            "community": community,
+            "street_communities": [],
+            "street_roads": [],
+            "community_roads": [],
+        }
+        if street or community:
+            rows = await self.read(
+                q.AREA_KEYS, {"district": district, "street": street, "community": community}
+            )
+            if rows:
+                area.update(rows[0])
+        self._areas[key] = (time.monotonic(), area)
+        return area
+
+
+class ScopedGraph:
+    """The graph as one caller may see it: every query gets ``$scope``."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        jurisdiction: Jurisdiction,
+        recorder: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.jurisdiction = jurisdiction
+        self.recorder = recorder
+        self.queries_run = 0
+        self._scope: Area | None = None
+
+    async def scope(self) -> Area:
+        """The ``$scope`` parameter for this caller (looked up once per request)."""
+        if self._scope is None:
+            j = self.jurisdiction
+            self._scope = await self.graph.area(j.district, j.street, j.community)
+        return self._scope
+
+    async def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        params["scope"] = await self.scope()
+        self.queries_run += 1
+        if self.recorder is not None:
+            self.recorder.append((query, dict(params)))
+        return await self.graph.read(query, params)
+
+    async def area(
+        self, district: str | None, street: str | None = None, community: str | None = None
+    ) -> Area:
+        return await self.graph.area(district, street, community)

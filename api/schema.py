@@ -1,0 +1,303 @@
+"""The GraphQL schema: the ``Query`` root, assembled from :mod:`api.types`, and its limits."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from api import investigate, services
+from api.audit import AuditExtension
+from api.config import ApiSettings
+from api.context import Context
+from api.errors import ApiError
+from api.limits import cost_limit_rule
+from api.steward_schema import ReviewQueries, StewardMutation
+from api.types.address import AddressLookup, AddressPointConnection, ParsedAddress
+from api.types.enterprise import Enterprise, EnterpriseConnection
+from api.types.event import EVENT_TYPES
+from api.types.household import Household
+from api.types.lookups import (
+    EnterpriseLookup,
+    NotFound,
+    OutOfJurisdiction,
+    PersonLookup,
+    RentalUnitLookup,
+)
+from api.types.pagination import After, First
+from api.types.person import Person, PersonConnection
+from api.types.rental_unit import RentalUnit
+from api.types.unemployment import UnemployedResidentConnection
+from api.types.viewer import Viewer
+
+Info = strawberry.Info[Context, None]
+
+IdArg = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="Golden ID; a retired ID resolves to its successor."),
+]
+AddressArg = Annotated[
+    str,
+    strawberry.argument(
+        description="Free-text address, read like any department's (繁体, 之N, 3栋502房…)."
+    ),
+]
+CommunityArg = Annotated[
+    str,
+    strawberry.argument(description="Community (社区/居委会), e.g. 良口东社区 or 良口东居委会."),
+]
+DistrictArg = Annotated[
+    str | None,
+    strawberry.argument(description="District (区), to tell apart same-named places."),
+]
+
+
+def _unavailable(label: str, golden_id: str, ctx: Context, lookup: services.Lookup):
+    if not lookup.found:
+        return NotFound(id=strawberry.ID(golden_id), message=f"no {label} has ID {golden_id}")
+    jurisdiction = ctx.caller.jurisdiction.describe()
+    return OutOfJurisdiction(
+        id=strawberry.ID(golden_id),
+        jurisdiction=jurisdiction,
+        message=f"{label} {golden_id} lies outside your jurisdiction ({jurisdiction})",
+    )
+
+
+@strawberry.type(description="Cross-department questions, answered within your jurisdiction.")
+class Query(ReviewQueries):
+    @strawberry.field(description="Who you are to the API: role, department, jurisdiction.")
+    def me(self, info: Info) -> Viewer:
+        return Viewer.from_caller(info.context.caller)
+
+    @strawberry.field(description="One person, the 360° view across departments.")
+    async def person(self, info: Info, id: IdArg) -> PersonLookup:
+        found = await services.lookup(info.context, "Person", id)
+        if not found.visible:
+            return _unavailable("person", id, info.context, found)
+        redirected = id if found.redirected else None
+        return Person.from_record(found.node, info.context, redirected_from=redirected)
+
+    @strawberry.field(description="One enterprise or other legal person, the 360° view.")
+    async def enterprise(self, info: Info, id: IdArg) -> EnterpriseLookup:
+        found = await services.lookup(info.context, "Enterprise", id)
+        if not found.visible:
+            return _unavailable("enterprise", id, info.context, found)
+        redirected = id if found.redirected else None
+        return Enterprise.from_record(found.node, info.context, redirected_from=redirected)
+
+    @strawberry.field(description="One rental unit, with landlord, tenants and lineage.")
+    async def rental_unit(self, info: Info, id: IdArg) -> RentalUnitLookup:
+        found = await services.lookup(info.context, "RentalUnit", id)
+        if not found.visible:
+            return _unavailable("rental unit", id, info.context, found)
+        redirected = id if found.redirected else None
+        return RentalUnit.from_record(found.node, info.context, redirected_from=redirected)
+
+    @strawberry.field(
+        description="Persons matching every criterion given. Names match as the resolver "
+        "matches them: traditional characters, same pinyin (伟/玮), romanised (CHEN WEI) and, "
+        "with homophones, Cantonese-blurred sounds (黄/王, zh/z, n/l, -ng). Best first."
+    )
+    async def search_people(
+        self,
+        info: Info,
+        name: Annotated[str | None, strawberry.argument(description="Name, any script.")] = None,
+        id_number: Annotated[
+            str | None, strawberry.argument(description="Resident ID (15 or 18 digits).")
+        ] = None,
+        phone: Annotated[
+            str | None, strawberry.argument(description="Phone, any writing (+86, spaces…).")
+        ] = None,
+        homophones: Annotated[
+            bool, strawberry.argument(description="Also match names that sound alike.")
+        ] = True,
+        first: First = None,
+        after: After = None,
+    ) -> PersonConnection:
+        ctx = info.context
+        window = await services.search_people(
+            ctx, ctx.page(first, after), name, id_number, phone, homophones
+        )
+        return PersonConnection.from_window(window, ctx)
+
+    @strawberry.field(
+        description="Enterprises matching every criterion given: name (any of its writings, "
+        "or a part of it) and/or USCC. Best first."
+    )
+    async def search_enterprises(
+        self,
+        info: Info,
+        name: Annotated[str | None, strawberry.argument(description="Name or part of it.")] = None,
+        uscc: Annotated[
+            str | None, strawberry.argument(description="Unified social credit code.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> EnterpriseConnection:
+        ctx = info.context
+        window = await services.search_enterprises(ctx, ctx.page(first, after), name, uscc)
+        return EnterpriseConnection.from_window(window, ctx)
+
+    @strawberry.field(
+        description="Free text read by the ingest's address parser, to address points (with "
+        "their district, street, community, rental units, registered persons and events)."
+    )
+    async def address(
+        self, info: Info, text: AddressArg, first: First = None, after: After = None
+    ) -> AddressLookup:
+        ctx = info.context
+        match = await services.find_address(ctx, text, ctx.page(first, after))
+        return AddressLookup(
+            parsed=ParsedAddress.from_address(text, match.address),
+            points=AddressPointConnection.from_window(match.points, ctx),
+        )
+
+    @strawberry.field(
+        description="Which repeat-offender street vendors are at this address? Persons with at "
+        "least `minViolations` violations in total (since `since`) who are registered or rent "
+        "at the address point, or were cited there. Most violations first; each person's "
+        "violationCount, offenderClass and violations follow the same `since`."
+    )
+    async def repeat_offenders(
+        self,
+        info: Info,
+        address: AddressArg,
+        min_violations: Annotated[
+            int, strawberry.argument(description="Least number of violations (default 2).")
+        ] = 2,
+        since: Annotated[
+            date | None, strawberry.argument(description="Count violations from this date.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> PersonConnection:
+        ctx = info.context
+        _, window = await services.repeat_offenders(
+            ctx, address, min_violations, since, ctx.page(first, after)
+        )
+        return PersonConnection.from_window(window, ctx, violation_window=since)
+
+    @strawberry.field(
+        description="The electronic household register of an address: who is registered or "
+        "rents there, by source. With a room (…号 502房) only that flat."
+    )
+    async def household(
+        self, info: Info, address: AddressArg, first: First = None, after: After = None
+    ) -> Household:
+        ctx = info.context
+        register = await services.household(ctx, address, ctx.page(first, after))
+        return Household.from_register(address, register, ctx)
+
+    @strawberry.field(
+        description="Non-public enterprises (非公企业) of a street office, per the commerce "
+        "registry, with their legal representatives — for party building."
+    )
+    async def non_public_enterprises(
+        self,
+        info: Info,
+        street: Annotated[
+            str, strawberry.argument(description="Street office (北京街道, 北京街…).")
+        ],
+        district: DistrictArg = None,
+        first: First = None,
+        after: After = None,
+    ) -> EnterpriseConnection:
+        ctx = info.context
+        window = await services.non_public_enterprises(
+            ctx, street, district, ctx.page(first, after)
+        )
+        return EnterpriseConnection.from_window(window, ctx)
+
+    @strawberry.field(
+        description="Married women of childbearing age (15–49) of a community — for family "
+        "planning: women with a marriage registration (SPOUSE_OF or a Marriage event), not "
+        "recorded dead."
+    )
+    async def married_women_of_childbearing_age(
+        self,
+        info: Info,
+        community: CommunityArg,
+        district: DistrictArg = None,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="Age on this day (default today).")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> PersonConnection:
+        ctx = info.context
+        window = await services.married_women(
+            ctx, community, district, as_of, ctx.page(first, after)
+        )
+        return PersonConnection.from_window(window, ctx)
+
+    @strawberry.field(
+        description="Residents of a community out of work — registered unemployed or 失业 in "
+        "social insurance — with what the data says about each (五清四知)."
+    )
+    async def unemployed_residents(
+        self,
+        info: Info,
+        community: CommunityArg,
+        district: DistrictArg = None,
+        include_flexible_employment: Annotated[
+            bool, strawberry.argument(description="Also list 灵活就业 (informal work).")
+        ] = False,
+        first: First = None,
+        after: After = None,
+    ) -> UnemployedResidentConnection:
+        ctx = info.context
+        window = await services.unemployed_residents(
+            ctx, community, district, include_flexible_employment, ctx.page(first, after)
+        )
+        return UnemployedResidentConnection.from_window(window, ctx)
+
+    neighborhood = investigate.neighborhood_field
+    connections = investigate.connections_field
+    shared_identifiers = investigate.shared_identifiers_field
+    timeline = investigate.timeline_field
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Mask unexpected errors; ours (ApiError) and validation errors are shown as they are."""
+    original = error.original_error
+    return original is not None and not isinstance(original, ApiError)
+
+
+def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
+    """The schema with its limits; introspection off when ``HUITONG_INTROSPECTION=0``."""
+    settings = settings or ApiSettings()
+    # Validation rules are built once: the validation cache is keyed by the rule classes, and
+    # the limiters would otherwise make new classes for every request.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        cost_limit_rule(settings.max_cost, settings.default_page_size, settings.max_page_size),
+    ]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    extensions = [
+        lambda: ParserCache(maxsize=256),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=256),
+        AuditExtension,
+        lambda: MaskErrors(should_mask_error=_should_mask),
+    ]
+    return strawberry.Schema(
+        query=Query, mutation=StewardMutation, types=list(EVENT_TYPES), extensions=extensions
+    )
+
+
+schema = build_schema(ApiSettings(HUITONG_INTROSPECTION=True))

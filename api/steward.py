@@ -1,0 +1,207 @@
+"""The stewards' workflow: the review queue and decisions that every later resolve honours.
+
+Only ``steward`` and ``admin`` callers get here (:func:`require_steward`; anyone else gets a
+``FORBIDDEN`` error and no data). A decision on a candidate, a split or a merge becomes one
+:class:`graph_schema.decisions.StewardDecision` with mention-level MATCH / NOT_A_MATCH pairs,
+who decided, when, why and the state before and after; ``huitong resolve`` turns the pairs into
+must-link / cannot-link constraints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Query
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+
+from api.context import Context
+from api.errors import ApiError, BadRequest, GraphUnavailable
+from api.pagination import Page, Window
+from graph_schema import steward_queries as q
+from graph_schema.decisions import (
+    DECISIONS,
+    RECORD_DECISION,
+    PairConstraint,
+    StewardDecision,
+    decision_params,
+)
+
+STEWARD_ROLES = frozenset({"steward", "admin"})
+
+
+class Forbidden(ApiError):
+    """The caller's role may not do this."""
+
+    code = "FORBIDDEN"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A review candidate as read from the graph, with both records and their entities now."""
+
+    candidate: dict[str, Any]
+    left: dict[str, Any]
+    right: dict[str, Any]
+    left_entity_id: str | None
+    right_entity_id: str | None
+
+    @property
+    def comparisons(self) -> list[tuple[str, float]]:
+        """``(comparison, match weight)`` in the order the model lists them."""
+        raw = self.candidate.get("comparisons") or "{}"
+        weights = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        return [
+            (name.removeprefix("mw_"), float(weight))
+            for name, weight in weights.items()
+            if weight is not None
+        ]
+
+
+def require_steward(ctx: Context) -> None:
+    """Refuse every role but steward and admin."""
+    if ctx.caller.role not in STEWARD_ROLES:
+        raise Forbidden(f"role {ctx.caller.role} may not review or decide; stewards and admins may")
+
+
+async def review_queue(ctx: Context, entity: str, page: Page) -> Window[Candidate]:
+    """Undecided candidates of one entity type, highest priority first."""
+    require_steward(ctx)
+    total = await ctx.graph.read(q.REVIEW_QUEUE_COUNT, entity=entity)
+    rows = await ctx.graph.read(q.REVIEW_QUEUE, entity=entity, **page.params)
+    items = [Candidate(**row) for row in rows]
+    return Window(items, page.offset, total[0]["total"] if total else 0)
+
+
+async def candidate(ctx: Context, candidate_id: str) -> Candidate | None:
+    rows = await ctx.graph.read(q.CANDIDATE, id=candidate_id)
+    return Candidate(**rows[0]) if rows else None
+
+
+async def entity_records(ctx: Context, golden_id: str) -> tuple[str, str, list[str]] | None:
+    """``(current id, entity type, record keys)`` of a golden ID (retired IDs redirect)."""
+    rows = await ctx.graph.read(q.ENTITY_RECORDS, id=golden_id)
+    if not rows:
+        return None
+    return rows[0]["id"], rows[0]["entity"], list(rows[0]["record_keys"])
+
+
+async def decide_candidate(
+    ctx: Context, candidate_id: str, decision: str, reason: str
+) -> StewardDecision | None:
+    """Accept (MATCH) or reject (NOT_A_MATCH) a candidate; None when there is no such one."""
+    require_steward(ctx)
+    if decision not in DECISIONS:
+        raise BadRequest(f"decision must be one of {', '.join(DECISIONS)}")
+    found = await candidate(ctx, candidate_id)
+    if found is None:
+        return None
+    left, right = found.left["key"], found.right["key"]
+    before = {
+        "left": {"record": left, "entity_id": found.left_entity_id},
+        "right": {"record": right, "entity_id": found.right_entity_id},
+        "match_probability": found.candidate.get("match_probability"),
+    }
+    after = {"records": [left, right], "together": decision == "MATCH"}
+    return await _record(
+        ctx,
+        kind="candidate",
+        entity=found.candidate["entity"],
+        subject=candidate_id,
+        reason=reason,
+        pairs=(PairConstraint(decision, left, right),),
+        before=before,
+        after=after,
+    )
+
+
+async def split_entity(
+    ctx: Context, golden_id: str, record_ids: list[str], reason: str
+) -> StewardDecision | None:
+    """Split records off a golden entity: NOT_A_MATCH between each split record and each
+    remaining one, MATCH among the split records. None when there is no such entity."""
+    require_steward(ctx)
+    found = await entity_records(ctx, golden_id)
+    if found is None:
+        return None
+    current_id, entity, keys = found
+    split = sorted(dict.fromkeys(record_ids))
+    unknown = [key for key in split if key not in keys]
+    if unknown:
+        raise BadRequest(f"not records of {current_id}: {', '.join(unknown)}")
+    remaining = [key for key in keys if key not in split]
+    if not split or not remaining:
+        raise BadRequest("a split needs at least one record to split off and one to keep")
+    pairs = [PairConstraint("NOT_A_MATCH", s, r) for s in split for r in remaining]
+    pairs += [PairConstraint("MATCH", split[0], s) for s in split[1:]]
+    return await _record(
+        ctx,
+        kind="split",
+        entity=entity,
+        subject=current_id,
+        reason=reason,
+        pairs=tuple(pairs),
+        before={"entity_id": current_id, "records": keys},
+        after={"split_off": split, "kept": remaining},
+    )
+
+
+async def merge_entities(
+    ctx: Context, keep_id: str, merge_id: str, reason: str
+) -> StewardDecision | None:
+    """Merge ``merge_id`` into ``keep_id`` (a MATCH between a record of each). None when either
+    does not exist."""
+    require_steward(ctx)
+    keep = await entity_records(ctx, keep_id)
+    merge = await entity_records(ctx, merge_id)
+    if keep is None or merge is None:
+        return None
+    if keep[1] != merge[1]:
+        raise BadRequest(f"cannot merge a {keep[1]} with a {merge[1]}")
+    if keep[0] == merge[0]:
+        raise BadRequest(f"{keep_id} and {merge_id} are already one entity ({keep[0]})")
+    return await _record(
+        ctx,
+        kind="merge",
+        entity=keep[1],
+        subject=f"{keep[0]}+{merge[0]}",
+        reason=reason,
+        pairs=(PairConstraint("MATCH", keep[2][0], merge[2][0]),),
+        before={
+            "keep": {"entity_id": keep[0], "records": keep[2]},
+            "merge": {"entity_id": merge[0], "records": merge[2]},
+        },
+        after={"entity_id": keep[0], "retired": merge[0], "records": keep[2] + merge[2]},
+    )
+
+
+async def decisions(ctx: Context, page: Page, mine: bool) -> Window[dict[str, Any]]:
+    """Decision history, newest first; ``mine``: only the caller's."""
+    require_steward(ctx)
+    decided_by = ctx.caller.subject if mine else None
+    total = await ctx.graph.read(q.DECISION_COUNT, decided_by=decided_by)
+    rows = await ctx.graph.read(q.DECISIONS, decided_by=decided_by, **page.params)
+    return Window(rows, page.offset, total[0]["total"] if total else 0)
+
+
+async def _record(ctx: Context, *, reason: str, **fields: Any) -> StewardDecision:
+    if not reason.strip():
+        raise BadRequest("a decision needs a reason")
+    caller = ctx.caller
+    fields["before"] = {**fields["before"], "department": caller.department}
+    decision = StewardDecision(
+        reason=reason.strip(), decided_by=caller.subject, role=caller.role, **fields
+    )
+    graph = ctx.graph.graph
+    try:
+        await graph.driver.execute_query(
+            Query(RECORD_DECISION, timeout=graph.timeout),
+            parameters_=decision_params(decision),
+            database_=graph.database,
+        )
+    except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
+        raise GraphUnavailable(
+            f"the decision could not be stored ({type(error).__name__}); retry later"
+        ) from error
+    return decision

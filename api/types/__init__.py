@@ -1,0 +1,1 @@
+"""GraphQL types, one concept per module; assembled in :mod:`api.schema`."""

@@ -1,0 +1,86 @@
+from typing import Any
+
+import strawberry
+
+from api.context import Context
+from api.pagination import Window
+from api.services import HouseholdRegister
+from api.types.address import AddressPoint, ParsedAddress
+from api.types.pagination import PageInfo, cursors
+from api.types.person import Person
+from api.types.source_record import SourceRecord
+
+
+@strawberry.type(description="A person of an electronic household register, and on what basis.")
+class HouseholdMember:
+    person: Person = strawberry.field(description="The person.")
+    basis: list[str] = strawberry.field(
+        description="REGISTERED (a department records them at this address: household "
+        "registration, residence, migrant registration…) and/or TENANT (rental registry)."
+    )
+    source_records: list[SourceRecord] = strawberry.field(
+        description="The records placing them here, each naming its source and department."
+    )
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any], ctx: Context) -> "HouseholdMember":
+        records = sorted(row.get("records") or [], key=lambda r: (r["source"], r["record_id"]))
+        return cls(
+            person=Person.from_record(row["node"], ctx),
+            basis=sorted(row.get("basis") or []),
+            source_records=[SourceRecord.from_record(r, ctx) for r in records],
+        )
+
+
+@strawberry.type(description="A household member in a list.")
+class HouseholdMemberEdge:
+    node: HouseholdMember = strawberry.field(description="The member.")
+    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
+
+
+@strawberry.type(description="A page of household members (Relay connection).")
+class HouseholdMemberConnection:
+    edges: list[HouseholdMemberEdge] = strawberry.field(description="The members of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
+    total_count: int = strawberry.field(description="How many members the register holds.")
+
+
+@strawberry.type(description="How many members of the register one source places here.")
+class SourceCount:
+    source: str = strawberry.field(description="Source name.")
+    department: str | None = strawberry.field(description="Department keeping the source.")
+    members: int = strawberry.field(description="Members this source places at the address.")
+
+
+@strawberry.type(
+    description="The electronic household register (电子户籍) of an address: who is registered "
+    "or lives there, by source. A room in the address narrows it to that flat."
+)
+class Household:
+    parsed: ParsedAddress = strawberry.field(description="How the address was read.")
+    point: AddressPoint | None = strawberry.field(
+        description="The address point, when it exists in your jurisdiction."
+    )
+    members: HouseholdMemberConnection = strawberry.field(description="The members.")
+    by_source: list[SourceCount] = strawberry.field(
+        description="Members per source: which departments know of people here."
+    )
+
+    @classmethod
+    def from_register(cls, given: str, register: HouseholdRegister, ctx: Context) -> "Household":
+        window: Window = register.members
+        edges = [
+            HouseholdMemberEdge(node=HouseholdMember.from_record(row, ctx), cursor=cursor)
+            for cursor, row in cursors(window)
+        ]
+        return cls(
+            parsed=ParsedAddress.from_address(given, register.address),
+            point=AddressPoint.from_record(register.point, ctx) if register.point else None,
+            members=HouseholdMemberConnection(
+                edges=edges, page_info=PageInfo.of(window), total_count=window.total
+            ),
+            by_source=[
+                SourceCount(source=s, department=d, members=n)
+                for s, d, n in register.members_by_source
+            ],
+        )

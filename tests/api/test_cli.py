@@ -1,0 +1,49 @@
+"""``token create`` and ``serve`` as the main CLI will register them."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from api.auth import verify_token
+from api.cli import api_cli
+
+runner = CliRunner()
+
+
+def test_token_create_prints_a_verifiable_token_last(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUITONG_HOME", str(tmp_path))
+    monkeypatch.delenv("HUITONG_JWT_SECRET", raising=False)
+    result = runner.invoke(
+        api_cli,
+        ["token", "create", "--role", "department_app", "--department", "城管",
+         "--district", "越秀区", "--street", "北京街道", "--ttl", "30m"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    signed = result.stdout.strip().splitlines()[-1]
+    caller = verify_token((tmp_path / "jwt_secret").read_text().strip(), signed)
+    assert caller.role == "department_app" and caller.jurisdiction.street == "北京街道"
+
+
+def test_token_create_uses_the_configured_secret(monkeypatch):
+    monkeypatch.setenv("HUITONG_JWT_SECRET", "configured-" + "s" * 40)
+    result = runner.invoke(api_cli, ["token", "create", "--role", "admin"])
+    assert result.exit_code == 0
+    caller = verify_token("configured-" + "s" * 40, result.stdout.strip().splitlines()[-1])
+    assert caller.role == "admin" and caller.jurisdiction.citywide
+
+
+def test_token_create_refuses_bad_claims(monkeypatch):
+    monkeypatch.setenv("HUITONG_JWT_SECRET", "configured-" + "s" * 40)
+    result = runner.invoke(api_cli, ["token", "create", "--role", "department_app"])
+    assert result.exit_code == 1
+    assert "needs a department" in result.output
+    assert (
+        runner.invoke(api_cli, ["token", "create", "--role", "x", "--ttl", "soon"]).exit_code == 1
+    )
+
+
+def test_serve_documents_its_options():
+    result = runner.invoke(api_cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--workdir"):
+        assert option in result.output

@@ -1,0 +1,181 @@
+"""The investigators' queries against the published city: they find the planted patterns
+(``patterns.json``), hold their caps, stay in the jurisdiction and refuse other roles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api import investigate
+from tests.api import _truth
+from tests.api.conftest import token
+
+INVESTIGATOR = token("investigator")
+
+SHARED = """query($kind: IdentifierKind!, $min: Int!) {
+  sharedIdentifiers(kind: $kind, minEntities: $min, first: 100) {
+    totalCount truncated items { value label entityCount entities { id kind } } } }"""
+NEIGHBORHOOD = """query($id: ID!, $depth: Int!, $first: Int, $types: [String!]) {
+  neighborhood(id: $id, depth: $depth, first: $first, relationTypes: $types) {
+    truncated totalCount endCursor center { id kind }
+    nodes { id kind label properties } edges { source target type sources } } }"""
+CONNECTIONS = """query($a: ID!, $b: ID!) { connections(fromId: $a, toId: $b, maxHops: 4) {
+  truncated paths { length nodes { node { id kind } lineage }
+                    steps { source target type sources } } } }"""
+TIMELINE = """query($id: ID!) { timeline(id: $id) { truncated entity { id }
+  entries { kind id date type department source recordId role } } }"""
+
+
+@pytest.fixture(scope="module")
+def patterns(city) -> dict:
+    return json.loads((city.out / "patterns.json").read_text(encoding="utf-8"))
+
+
+def goldens(city, true_ids) -> set[str]:
+    return {city.golden_of_true[t] for t in true_ids if t in city.golden_of_true}
+
+
+def errors(api, query: str, auth: str, **variables) -> list[dict]:
+    response = api.post(query, auth=auth, variables=variables)
+    assert response.status_code == 200, response.text
+    return response.json().get("errors") or []
+
+
+def shared(api, kind: str, minimum: int, auth: str = INVESTIGATOR) -> dict[str, dict]:
+    data = api.query(SHARED, auth, kind=kind, min=minimum)["sharedIdentifiers"]
+    return {item["value"]: item for item in data["items"]}
+
+
+def test_the_shared_phone_is_found_with_its_people(api, city, patterns):
+    planted = patterns["shared_phones"][0]
+    people = goldens(city, planted["persons"])
+    assert len(people) == len(planted["persons"])  # unrelated people stay apart
+    found = shared(api, "PHONE", 4)
+    assert planted["phone"] in found
+    entities = {e["id"] for e in found[planted["phone"]]["entities"]}
+    assert people <= entities
+    assert all(item["entityCount"] >= 4 for item in found.values())
+
+
+def test_the_address_with_many_enterprises_is_found(api, city, patterns):
+    planted = patterns["crowded_addresses"][0]
+    found = shared(api, "ADDRESS_POINT", 4)
+    assert planted["point_key"] in found
+    entities = {e["id"] for e in found[planted["point_key"]]["entities"]}
+    assert goldens(city, planted["enterprises"]) <= entities
+    assert {e["kind"] for e in found[planted["point_key"]]["entities"]} == {"Enterprise"}
+
+
+def test_the_overcrowded_unit_is_found_with_its_tenants(api, city, patterns):
+    planted = patterns["overcrowded_units"][0]
+    unit = city.golden_of_true[planted["unit"]]
+    found = shared(api, "RENTAL_UNIT", 8)
+    assert list(found)[0] == unit  # the most crowded first
+    tenants = {e["id"] for e in found[unit]["entities"]}
+    assert goldens(city, planted["tenants"]) <= tenants
+
+
+def test_a_path_links_two_people_through_their_shared_unit(api, city, patterns):
+    planted = patterns["overcrowded_units"][0]
+    unit = city.golden_of_true[planted["unit"]]
+    first, second = (city.golden_of_true[t] for t in planted["tenants"][:2])
+    data = api.query(CONNECTIONS, INVESTIGATOR, a=first, b=second)["connections"]
+    through_unit = [
+        p for p in data["paths"] if [n["node"]["id"] for n in p["nodes"]] == [first, unit, second]
+    ]
+    assert through_unit and all(p["length"] == 2 for p in data["paths"])
+    steps = through_unit[0]["steps"]
+    assert [s["type"] for s in steps] == ["RENTS", "RENTS"]
+    assert all(s["sources"] and s["sources"][0].startswith("rental/") for s in steps)
+    assert all(n["lineage"] for n in through_unit[0]["nodes"])
+
+
+def test_neighborhood_draws_the_unit_and_grows_with_depth(api, city, patterns):
+    planted = patterns["overcrowded_units"][0]
+    unit = city.golden_of_true[planted["unit"]]
+    near = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=1)["neighborhood"]
+    assert near["center"] == {"id": unit, "kind": "RentalUnit"}
+    ids = {n["id"] for n in near["nodes"]}
+    assert goldens(city, planted["tenants"]) <= ids
+    assert "AddressPoint" in {n["kind"] for n in near["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in near["edges"])
+    assert not near["truncated"]
+    far = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=2, first=500)["neighborhood"]
+    assert ids < {n["id"] for n in far["nodes"]}
+    only_rents = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=1, types=["RENTS"])
+    assert {e["type"] for e in only_rents["neighborhood"]["edges"]} == {"RENTS"}
+
+
+def test_caps_hold_on_a_high_degree_node(api, city, patterns, monkeypatch):
+    unit = city.golden_of_true[patterns["overcrowded_units"][0]["unit"]]
+    paged = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=1, first=4)["neighborhood"]
+    assert paged["truncated"] and len(paged["nodes"]) == 4 and paged["endCursor"]
+    monkeypatch.setattr(investigate, "NEIGHBOURS_PER_NODE", 5)
+    capped = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=2, first=500)["neighborhood"]
+    assert capped["truncated"]
+    assert len(capped["nodes"]) <= 1 + 5 + 5 * 5
+    too_deep = errors(api, NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=4)
+    assert too_deep[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    bad_type = errors(api, NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=1, types=["RESOLVES_TO"])
+    assert bad_type[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_timeline_lists_events_and_registrations_by_date(api, city):
+    cited = _truth.citations(city)
+    vendor = max(
+        (t for t in cited if t in city.golden_of_true), key=lambda t: (len(cited[t]), t)
+    )
+    golden = city.golden_of_true[vendor]
+    data = api.query(TIMELINE, INVESTIGATOR, id=golden)["timeline"]
+    kinds = {e["kind"] for e in data["entries"]}
+    assert kinds == {"EVENT", "REGISTRATION"}
+    violations = [e for e in data["entries"] if e["type"] == "Violation"]
+    assert len(violations) >= len(cited[vendor]) // 2
+    dated = [e["date"] for e in data["entries"] if e["date"]]
+    assert dated == sorted(dated)
+    assert len({e["department"] for e in data["entries"] if e["department"]}) >= 2
+
+
+def test_jurisdiction_holds(api, city, patterns, graph_driver):
+    unit = city.golden_of_true[patterns["overcrowded_units"][0]["unit"]]
+    records, _, _ = graph_driver.execute_query(
+        "MATCH (u:RentalUnit {id: $id}) RETURN u.district AS district", id=unit
+    )
+    home = records[0]["district"]
+    other = "越秀区" if home != "越秀区" else "天河区"
+    outside = token("investigator", district=other)
+    hidden = errors(api, NEIGHBORHOOD, outside, id=unit, depth=1)
+    assert hidden[0]["extensions"]["code"] == "NOT_FOUND"
+    inside = token("investigator", district=home)
+    hood = api.query(NEIGHBORHOOD, inside, id=unit, depth=2, first=500)["neighborhood"]
+    golden = [n for n in hood["nodes"] if n["kind"] != "Event"]
+    assert golden and all(n["properties"].get("district") == home for n in golden)
+    for item in shared(api, "PHONE", 2, outside).values():
+        ids = [e["id"] for e in item["entities"]]
+        rows, _, _ = graph_driver.execute_query(
+            "MATCH (g) WHERE g.id IN $ids RETURN DISTINCT g.district AS d", ids=ids
+        )
+        assert {r["d"] for r in rows} == {other}
+
+
+@pytest.mark.parametrize("role", ["department_app", "steward"])
+def test_other_roles_are_refused(api, city, patterns, role):
+    unit = city.golden_of_true[patterns["overcrowded_units"][0]["unit"]]
+    for query, variables in (
+        (NEIGHBORHOOD, {"id": unit, "depth": 1}),
+        (SHARED, {"kind": "PHONE", "min": 2}),
+        (TIMELINE, {"id": unit}),
+    ):
+        found = errors(api, query, token(role), **variables)
+        assert found and found[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_every_call_is_audited_with_its_arguments(api, city, patterns, audit_stream):
+    unit = city.golden_of_true[patterns["overcrowded_units"][0]["unit"]]
+    api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=2, first=7)
+    lines = [json.loads(line) for line in audit_stream.getvalue().splitlines() if line]
+    audited = [line for line in lines if "neighborhood" in line.get("arguments", {})]
+    assert audited[-1]["arguments"]["neighborhood"]["depth"] == 2
+    assert audited[-1]["arguments"]["neighborhood"]["id"] == unit
+    assert audited[-1]["role"] == "investigator"

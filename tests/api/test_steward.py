@@ -1,0 +1,189 @@
+"""Stewards through the API: the review queue, decisions, and decisions holding after the next
+resolve and publish (a MATCH joins, a NOT_A_MATCH or split separates, a merged-away ID
+redirects). Other roles are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from graph_schema.decisions import clear_decisions, decision_rows, fetch_decisions
+from graph_schema.publish import publish
+from loaders.config import load_config
+from resolution.pipeline import resolve
+from tests.api.conftest import token
+
+QUEUE = """query($entity: EntityType!, $first: Int, $after: String) {
+  reviewQueue(entity: $entity, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id matchProbability matchWeight priority leftEntityId rightEntityId
+      comparisons { name matchWeight } left { key name } right { key name } } } } }"""
+DECIDE = """mutation($id: ID!, $decision: Decision!, $reason: String!) {
+  decideCandidate(id: $id, decision: $decision, reason: $reason) {
+    __typename ... on StewardDecision { id kind subject decidedBy role reason before after
+      pairs { decision left right } } ... on NotFound { message } } }"""
+SPLIT = """mutation($id: ID!, $records: [ID!]!, $reason: String!) {
+  splitEntity(id: $id, recordIds: $records, reason: $reason) {
+    __typename ... on StewardDecision { id kind pairs { decision left right } } } }"""
+MERGE = """mutation($keep: ID!, $merge: ID!, $reason: String!) {
+  mergeEntities(keepId: $keep, mergeId: $merge, reason: $reason) {
+    __typename ... on StewardDecision { id kind subject pairs { decision left right } } } }"""
+HISTORY = """query($mine: Boolean!) { decisions(first: 50, mine: $mine) {
+  totalCount edges { node { id kind subject decidedBy reason } } } }"""
+PERSON = """query($id: ID!) {
+  person(id: $id) { __typename ... on Person { id redirectedFrom } } }"""
+
+STEWARD = token("steward", department="政务服务数据管理局")
+
+
+@pytest.fixture(scope="module")
+def clean_decisions(city, graph_driver, neo4j_target):
+    """No decisions before; afterwards none, and the original city published again."""
+    clear_decisions(graph_driver, neo4j_target.database)
+    yield
+    clear_decisions(graph_driver, neo4j_target.database)
+    publish(city.workdir, graph_driver, neo4j_target.database, progress=False)
+
+
+def queue(api, entity: str = "PERSON", first: int = 100) -> list[dict]:
+    data = api.query(QUEUE, STEWARD, entity=entity, first=first)
+    return [edge["node"] for edge in data["reviewQueue"]["edges"]]
+
+
+def golden_of(graph_driver) -> dict[str, str]:
+    records, _, _ = graph_driver.execute_query(
+        "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g) RETURN s.key AS key, g.id AS golden"
+    )
+    return {r["key"]: r["golden"] for r in records}
+
+
+@pytest.mark.parametrize("role", ["department_app", "investigator"])
+def test_other_roles_are_refused(api, clean_decisions, role):
+    caller = token(role)
+    for query, variables in (
+        (QUEUE, {"entity": "PERSON", "first": 5}),
+        (HISTORY, {"mine": False}),
+        (DECIDE, {"id": "x", "decision": "MATCH", "reason": "r"}),
+        (SPLIT, {"id": "P-x", "records": ["a/b/c"], "reason": "r"}),
+        (MERGE, {"keep": "P-x", "merge": "P-y", "reason": "r"}),
+    ):
+        payload = api.post(query, auth=caller, variables=variables).json()
+        assert payload["data"] is None, payload
+        assert payload["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_the_queue_is_ordered_with_waterfall_data(api, clean_decisions):
+    first = api.query(QUEUE, STEWARD, entity="PERSON", first=5)["reviewQueue"]
+    nodes = [edge["node"] for edge in first["edges"]]
+    assert first["totalCount"] > 5 and len(nodes) == 5
+    priorities = [node["priority"] for node in nodes]
+    assert priorities == sorted(priorities, reverse=True)
+    for node in nodes:
+        assert node["left"]["key"] != node["right"]["key"]
+        assert node["leftEntityId"].startswith("P-") and node["rightEntityId"].startswith("P-")
+        assert node["comparisons"] and all(c["name"] for c in node["comparisons"])
+        assert 0 <= node["matchProbability"] <= 1
+    after = first["pageInfo"]["endCursor"]
+    second = api.query(QUEUE, STEWARD, entity="PERSON", first=5, after=after)["reviewQueue"]
+    assert not {e["node"]["id"] for e in second["edges"]} & {n["id"] for n in nodes}
+    for entity in ("ENTERPRISE", "RENTAL_UNIT"):
+        api.query(QUEUE, STEWARD, entity=entity, first=3)  # answers for every entity type
+
+
+def test_unknown_subjects_and_missing_reasons(api, clean_decisions):
+    missing = api.query(DECIDE, STEWARD, id="no-such", decision="MATCH", reason="r")
+    assert missing["decideCandidate"]["__typename"] == "NotFound"
+    candidate = queue(api, first=1)[0]
+    blank = api.post(
+        DECIDE, auth=STEWARD, variables={"id": candidate["id"], "decision": "MATCH", "reason": " "}
+    ).json()
+    assert blank["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def _pick(api, graph_driver):
+    """A MATCH candidate (records apart now), a NOT_A_MATCH candidate (records together now),
+    an entity to split and two to merge, all on distinct golden entities."""
+    nodes = queue(api)
+    used: set[str] = set()
+
+    def free(*ids: str) -> bool:
+        return not used & set(ids)
+
+    to_join = next(n for n in nodes if n["leftEntityId"] != n["rightEntityId"])
+    used |= {to_join["leftEntityId"], to_join["rightEntityId"]}
+    to_part = next(
+        (n for n in nodes if n["leftEntityId"] == n["rightEntityId"] and free(n["leftEntityId"])),
+        None,
+    )
+    if to_part:
+        used.add(to_part["leftEntityId"])
+    records, _, _ = graph_driver.execute_query(
+        "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(p:Person) WITH p, collect(s.key) AS keys "
+        "WHERE size(keys) >= 3 RETURN p.id AS id, keys ORDER BY p.id LIMIT 50"
+    )
+    split = next(r for r in records if free(r["id"]))
+    used.add(split["id"])
+    records, _, _ = graph_driver.execute_query(
+        "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(p:Person) WITH p, collect(s.key) AS keys "
+        "WHERE size(keys) = 2 RETURN p.id AS id, keys ORDER BY p.id DESC LIMIT 50"
+    )
+    keep, merge = [r for r in records if free(r["id"])][:2]
+    return to_join, to_part, split, keep, merge
+
+
+def test_decisions_hold_after_re_resolve_and_re_publish(
+    api, city, graph_driver, neo4j_target, tmp_path, clean_decisions
+):
+    to_join, to_part, split, keep, merge = _pick(api, graph_driver)
+
+    joined = api.query(DECIDE, STEWARD, id=to_join["id"], decision="MATCH", reason="same phone")
+    decision = joined["decideCandidate"]
+    assert decision["__typename"] == "StewardDecision" and decision["kind"] == "candidate"
+    assert decision["decidedBy"] == "test:steward" and decision["role"] == "steward"
+    assert decision["pairs"] == [
+        {"decision": "MATCH", "left": to_join["left"]["key"], "right": to_join["right"]["key"]}
+    ]
+    before = json.loads(decision["before"])
+    assert before["left"]["entity_id"] == to_join["leftEntityId"]
+    assert before["department"] == "政务服务数据管理局"
+    if to_part:
+        parted = api.query(
+            DECIDE, STEWARD, id=to_part["id"], decision="NOT_A_MATCH", reason="twins"
+        )
+        assert parted["decideCandidate"]["pairs"][0]["decision"] == "NOT_A_MATCH"
+    split_off, kept = split["keys"][0], split["keys"][1:]
+    splitting = api.query(SPLIT, STEWARD, id=split["id"], records=[split_off], reason="moved")
+    pairs = splitting["splitEntity"]["pairs"]
+    assert {(p["decision"], p["left"], p["right"]) for p in pairs} == {
+        ("NOT_A_MATCH", split_off, other) for other in kept
+    }
+    merging = api.query(MERGE, STEWARD, keep=keep["id"], merge=merge["id"], reason="one shop")
+    assert merging["mergeEntities"]["kind"] == "merge"
+
+    waiting = {node["id"] for node in queue(api)}
+    assert to_join["id"] not in waiting
+    assert not to_part or to_part["id"] not in waiting
+    history = api.query(HISTORY, STEWARD, mine=True)["decisions"]
+    assert history["totalCount"] == (4 if to_part else 3)
+    assert history["edges"][0]["node"]["kind"] == "merge"  # newest first
+    assert api.query(HISTORY, token("admin"), mine=True)["decisions"]["totalCount"] == 0
+
+    rows = decision_rows(fetch_decisions(graph_driver, neo4j_target.database))
+    workdir = tmp_path / "work"
+    shutil.copytree(city.workdir, workdir)
+    resolve(load_config(city.out / "sources.toml"), workdir, progress=False, decisions=rows)
+    publish(workdir, graph_driver, neo4j_target.database, progress=False)
+
+    golden = golden_of(graph_driver)
+    assert golden[to_join["left"]["key"]] == golden[to_join["right"]["key"]]
+    if to_part:
+        assert golden[to_part["left"]["key"]] != golden[to_part["right"]["key"]]
+    assert all(golden[split_off] != golden[other] for other in kept)
+    assert golden[keep["keys"][0]] == golden[merge["keys"][0]]
+    survivor = golden[keep["keys"][0]]
+    for old_id in (keep["id"], merge["id"]):
+        found = api.query(PERSON, STEWARD, id=old_id)["person"]
+        assert found["__typename"] == "Person" and found["id"] == survivor
+        assert found["redirectedFrom"] == (None if old_id == survivor else old_id)
