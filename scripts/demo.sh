@@ -28,7 +28,7 @@ Example queries:
   { searchPeople(name: "陳偉") { totalCount edges { via node { id name district } } } }
   { repeatOffenders(address: "<an address from ${city}/violations.csv>") { totalCount
       edges { node { id name violationCount offenderClass } } } }
-  { me { role jurisdiction { district street community } } }
+  { me { subject role department district street community identifiersVisible } }
 INFO
 if [ "${DEMO_SERVE:-1}" = "1" ]; then
   HUITONG_GRAPHIQL=1 exec huitong serve --host 127.0.0.1 --port "$port" --workdir "$workdir"
