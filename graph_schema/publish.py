@@ -211,19 +211,44 @@ def _address_steps(connection) -> list[_Step]:
     connection.execute(
         f"""CREATE OR REPLACE TEMP TABLE publish_points AS
             WITH places AS ({_PLACES}),
-            ranked AS (
-              SELECT point_key, district, street, community, count(*) AS n,
-                     (district IS NOT NULL)::INT + (street IS NOT NULL)::INT
-                       + (community IS NOT NULL)::INT AS parts
+            counted AS (
+              SELECT point_key, split_part(point_key, '|', 1) AS road,
+                     district, street, community, count(*) AS n
               FROM places WHERE point_key IS NOT NULL
               GROUP BY ALL
+            ),
+            -- each level: the value most sources give for the point (ties: the smaller)
+            per_point AS (
+              SELECT point_key, any_value(road) AS road,
+                     arg_max(district, (n, district)) FILTER (district IS NOT NULL)
+                         AS district,
+                     arg_max(street, (n, street)) FILTER (street IS NOT NULL) AS street,
+                     arg_max(community, (n, community)) FILTER (community IS NOT NULL)
+                         AS community
+              FROM counted GROUP BY point_key
+            ),
+            -- a point no source places in a street or community takes its road's
+            per_road AS (
+              SELECT road, district,
+                     arg_max(street, (n, street)) FILTER (street IS NOT NULL) AS street,
+                     arg_max(community, (n, community)) FILTER (community IS NOT NULL)
+                         AS community
+              FROM counted WHERE district IS NOT NULL GROUP BY road, district
+            ),
+            road_district AS (
+              SELECT road, arg_max(district, (n, district)) AS district
+              FROM (SELECT road, district, sum(n) AS n FROM counted
+                    WHERE district IS NOT NULL GROUP BY ALL)
+              GROUP BY road
             )
-            SELECT point_key,
-                   arg_max(district, (n, parts, coalesce(district, ''))) AS district,
-                   arg_max(street, (n, parts, coalesce(street, ''))) FILTER
-                       (WHERE district IS NOT NULL OR street IS NULL) AS street,
-                   arg_max(community, (n, parts, coalesce(community, ''))) AS community
-            FROM ranked GROUP BY point_key"""
+            SELECT p.point_key,
+                   coalesce(p.district, d.district) AS district,
+                   coalesce(p.street, r.street) AS street,
+                   coalesce(p.community, r.community) AS community
+            FROM per_point p
+            LEFT JOIN road_district d ON d.road = p.road
+            LEFT JOIN per_road r
+              ON r.road = p.road AND r.district = coalesce(p.district, d.district)"""
     )
     districts = _rows(
         connection,
