@@ -71,26 +71,29 @@ class StewardDecision:
 
 def record_decision(driver: Driver, decision: StewardDecision, database: str = "neo4j") -> str:
     """Store a decision durably; returns its id."""
+    driver.execute_query(RECORD_DECISION, decision_params(decision), database_=database)
+    return decision.id
+
+
+def decision_params(decision: StewardDecision) -> dict:
+    """The ``RECORD_DECISION`` parameters of a decision, checked (for async drivers too)."""
     if decision.kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {decision.kind!r}")
     if not decision.reason.strip():
         raise ValueError("a steward decision needs a reason")
-    driver.execute_query(
-        RECORD_DECISION,
-        id=decision.id,
-        kind=decision.kind,
-        entity=decision.entity,
-        subject=decision.subject,
-        reason=decision.reason,
-        decided_by=decision.decided_by,
-        role=decision.role,
-        decided_at=decision.decided_at,
-        pairs=json.dumps([asdict(p) for p in decision.pairs], ensure_ascii=False),
-        before=json.dumps(decision.before, ensure_ascii=False),
-        after=json.dumps(decision.after, ensure_ascii=False),
-        database_=database,
-    )
-    return decision.id
+    return {
+        "id": decision.id,
+        "kind": decision.kind,
+        "entity": decision.entity,
+        "subject": decision.subject,
+        "reason": decision.reason,
+        "decided_by": decision.decided_by,
+        "role": decision.role,
+        "decided_at": decision.decided_at,
+        "pairs": json.dumps([asdict(p) for p in decision.pairs], ensure_ascii=False),
+        "before": json.dumps(decision.before, ensure_ascii=False),
+        "after": json.dumps(decision.after, ensure_ascii=False),
+    }
 
 
 def fetch_decisions(driver: Driver, database: str = "neo4j") -> list[dict]:
