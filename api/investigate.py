@@ -39,6 +39,7 @@ from api.types.investigate import (
     plain,
 )
 from graph_schema import investigate_queries as q
+from huitong.standardise import parse_date
 
 Info = strawberry.Info[Context, None]
 Row = dict[str, Any]
@@ -228,8 +229,9 @@ async def neighborhood(
         raise BadRequest(f"first must be between 1 and {MAX_NODES} (got {page_size})")
     offset = _offset(after)
     center = await find_node(ctx, id)
-    found = await explore(ctx, center, depth, types, offset + page_size)
+    found = await explore(ctx, center, depth, types, offset + page_size + 1)
     page = found.nodes[offset : offset + page_size]
+    more = len(found.nodes) > offset + page_size
     shown = {n["id"] for n in found.nodes[: offset + page_size]}
     fresh = {n["id"] for n in page}
     edges = [
@@ -243,9 +245,9 @@ async def neighborhood(
         center=GraphNode.from_record(center, ctx.masker),
         nodes=[GraphNode.from_record(n, ctx.masker) for n in page],
         edges=edges,
-        truncated=found.truncated,
+        truncated=found.truncated or more,
         total_count=len(found.nodes),
-        end_cursor=encode_cursor(offset + len(page) - 1) if found.truncated and page else None,
+        end_cursor=encode_cursor(offset + len(page) - 1) if more and page else None,
     )
 
 
@@ -354,12 +356,15 @@ _MASKED_AS = {"PHONE": "phone", "ID_NUMBER": "id_number"}
 # -- timeline ------------------------------------------------------------------------------------
 def record_date(attributes: Row) -> date | None:
     """The earliest date a source record states about its row (lease start, registration…)."""
-    dates = [
-        as_date(value)
-        for key, value in attributes.items()
-        if isinstance(value, str) and _DATE_KEY.search(key)
-    ]
-    dates = [d for d in dates if d is not None]
+    dates = []
+    for key, value in attributes.items():
+        if isinstance(value, str) and _DATE_KEY.search(key):
+            try:
+                day = parse_date(value)
+            except ValueError:
+                continue
+            if day is not None:
+                dates.append(day)
     return min(dates) if dates else None
 
 

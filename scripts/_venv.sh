@@ -16,3 +16,7 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"
+# The /explore page's front-end libraries (cytoscape), from the npm registry, served by the app.
+if [ ! -d api/explore/node_modules ] && command -v npm >/dev/null 2>&1; then
+  (cd api/explore && npm ci --omit=dev --no-audit --no-fund --silent)
+fi

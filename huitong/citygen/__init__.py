@@ -9,7 +9,10 @@ department's view of it (:mod:`.sources`, laid out by :mod:`.layouts`, made nois
 - ``truth.csv`` (``source,record_id,role,entity,true_id``): the true person (``P000123``),
   enterprise (``E000045``) or rental unit (``U000678``) behind every mention present in a row;
 - ``broken_rows.csv`` (``source,record_id,row_number,kind,detail``): the rows broken on purpose;
-- ``noise.json``: per source and kind, the rate configured and the counts actually applied.
+- ``noise.json``: per source and kind, the rate configured and the counts actually applied;
+- ``patterns.json``: the investigator patterns planted on purpose (:mod:`.patterns`: a phone
+  shared by unrelated people, enterprises crowded at one address point, an overcrowded rental
+  unit), each with the true IDs involved.
 
 The same ``(persons, seed, variant)`` gives byte-identical files.
 """
@@ -34,6 +37,7 @@ from huitong.citygen.identifiers import (
 )
 from huitong.citygen.layouts import LAYOUTS
 from huitong.citygen.noise import NOISE_KINDS, Noiser
+from huitong.citygen.patterns import plant_patterns
 from huitong.citygen.population import World, build_world
 from huitong.citygen.sources import SOURCES, BuildContext
 from huitong.citygen.writers import (
@@ -86,7 +90,9 @@ def stream(seed: int, variant: str, *labels: str) -> random.Random:
 
 def true_city(persons: int, seed: int, variant: str = "standard") -> World:
     """The true city ``generate_city`` draws its sources from, for tests and evaluation."""
-    return build_world(persons, stream(seed, variant, "world"))
+    world = build_world(persons, stream(seed, variant, "world"))
+    world.patterns = plant_patterns(world, stream(seed, variant, "patterns"))
+    return world
 
 
 def generate_city(persons: int, seed: int, out: Path, variant: str = "standard") -> CitySummary:
@@ -136,6 +142,9 @@ def generate_city(persons: int, seed: int, out: Path, variant: str = "standard")
         + "\n",
         encoding="utf-8",
     )
+    (out / "patterns.json").write_text(
+        json.dumps(world.patterns, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return CitySummary(
         out=out,
         persons=persons,
@@ -156,6 +165,7 @@ def generate_city(persons: int, seed: int, out: Path, variant: str = "standard")
             "truth.csv",
             "broken_rows.csv",
             "noise.json",
+            "patterns.json",
         ),
     )
 

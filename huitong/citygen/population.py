@@ -15,6 +15,7 @@ import random
 from bisect import bisect
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import Any
 
 from huitong.citygen._text import words
 from huitong.citygen.geography import Address, Geography
@@ -185,6 +186,7 @@ class World:
     hospitals: list[Facility]
     marriage_offices: dict[str, Facility]
     clinics: dict[str, Facility]  # street: its community health centre
+    patterns: dict[str, Any] = field(default_factory=dict)  # planted by .patterns
 
     def relatives(self, person: Person) -> list[int]:
         """Spouse, parents and children of a person (indices), in that order."""

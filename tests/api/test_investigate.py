@@ -16,8 +16,8 @@ INVESTIGATOR = token("investigator")
 SHARED = """query($kind: IdentifierKind!, $min: Int!) {
   sharedIdentifiers(kind: $kind, minEntities: $min, first: 100) {
     totalCount truncated items { value label entityCount entities { id kind } } } }"""
-NEIGHBORHOOD = """query($id: ID!, $depth: Int!, $first: Int, $types: [String!]) {
-  neighborhood(id: $id, depth: $depth, first: $first, relationTypes: $types) {
+NEIGHBORHOOD = """query($id: ID!, $depth: Int!, $first: Int, $types: [String!], $after: String) {
+  neighborhood(id: $id, depth: $depth, first: $first, relationTypes: $types, after: $after) {
     truncated totalCount endCursor center { id kind }
     nodes { id kind label properties } edges { source target type sources } } }"""
 CONNECTIONS = """query($a: ID!, $b: ID!) { connections(fromId: $a, toId: $b, maxHops: 4) {
@@ -71,7 +71,7 @@ def test_the_overcrowded_unit_is_found_with_its_tenants(api, city, patterns):
     planted = patterns["overcrowded_units"][0]
     unit = city.golden_of_true[planted["unit"]]
     found = shared(api, "RENTAL_UNIT", 8)
-    assert list(found)[0] == unit  # the most crowded first
+    assert next(iter(found)) == unit  # the most crowded first
     tenants = {e["id"] for e in found[unit]["entities"]}
     assert goldens(city, planted["tenants"]) <= tenants
 
@@ -111,6 +111,10 @@ def test_caps_hold_on_a_high_degree_node(api, city, patterns, monkeypatch):
     unit = city.golden_of_true[patterns["overcrowded_units"][0]["unit"]]
     paged = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=1, first=4)["neighborhood"]
     assert paged["truncated"] and len(paged["nodes"]) == 4 and paged["endCursor"]
+    after = paged["endCursor"]
+    following = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=1, first=4, after=after)
+    nodes = following["neighborhood"]["nodes"]
+    assert nodes and not {n["id"] for n in nodes} & {n["id"] for n in paged["nodes"]}
     monkeypatch.setattr(investigate, "NEIGHBOURS_PER_NODE", 5)
     capped = api.query(NEIGHBORHOOD, INVESTIGATOR, id=unit, depth=2, first=500)["neighborhood"]
     assert capped["truncated"]
@@ -123,9 +127,7 @@ def test_caps_hold_on_a_high_degree_node(api, city, patterns, monkeypatch):
 
 def test_timeline_lists_events_and_registrations_by_date(api, city):
     cited = _truth.citations(city)
-    vendor = max(
-        (t for t in cited if t in city.golden_of_true), key=lambda t: (len(cited[t]), t)
-    )
+    vendor = max((t for t in cited if t in city.golden_of_true), key=lambda t: (len(cited[t]), t))
     golden = city.golden_of_true[vendor]
     data = api.query(TIMELINE, INVESTIGATOR, id=golden)["timeline"]
     kinds = {e["kind"] for e in data["entries"]}
@@ -179,3 +181,10 @@ def test_every_call_is_audited_with_its_arguments(api, city, patterns, audit_str
     assert audited[-1]["arguments"]["neighborhood"]["depth"] == 2
     assert audited[-1]["arguments"]["neighborhood"]["id"] == unit
     assert audited[-1]["role"] == "investigator"
+
+
+def test_a_tenancy_is_dated_in_the_timeline(api, city, patterns):
+    tenant = city.golden_of_true[patterns["overcrowded_units"][0]["tenants"][0]]
+    entries = api.query(TIMELINE, INVESTIGATOR, id=tenant)["timeline"]["entries"]
+    rentals = [e for e in entries if e["kind"] == "REGISTRATION" and e["source"] == "rental"]
+    assert rentals and any(e["date"] and e["date"] >= "2023-01-01" for e in rentals)
