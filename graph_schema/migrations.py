@@ -119,8 +119,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX enterprise_street IF NOT EXISTS FOR (n:Enterprise) ON (n.street)",
             "CREATE INDEX enterprise_community IF NOT EXISTS FOR (n:Enterprise) ON (n.community)",
             "CREATE INDEX community_street IF NOT EXISTS FOR (n:Community) ON (n.street)",
-            "CREATE INDEX address_point_street IF NOT EXISTS "
-            "FOR (n:AddressPoint) ON (n.street)",
+            "CREATE INDEX address_point_street IF NOT EXISTS FOR (n:AddressPoint) ON (n.street)",
             "CREATE INDEX address_point_community IF NOT EXISTS "
             "FOR (n:AddressPoint) ON (n.community)",
         ),
