@@ -1,11 +1,12 @@
 """Matching models kept as data: one JSON file per entity type under ``resolution/models/``.
 
 A model file says, for one entity type, which columns the matcher sees (SQL over the staged
-``mentions`` table), how candidate pairs are found (blocking rules, each optionally capped so a
-huge block — a shared office phone, a 2,000-flat estate — cannot explode the pair count), how a
-pair is compared (Splink comparison levels written as SQL, with prior m and u probabilities so an
-untrained or badly trained model still gives sensible weights), how the model is trained and
-which match probabilities mean "merge" and "ask a steward".
+``mentions`` table and over values read across the mention's relations: the child a parent is
+named with, the unit a tenant rents), how candidate pairs are found (blocking rules, each
+optionally capped so a huge block — a shared office phone, a 2,000-flat estate — cannot explode
+the pair count), how a pair is compared (Splink comparison levels written as SQL, with prior m
+and u probabilities so an untrained or badly trained model still gives sensible weights), how
+the model is trained and which match probabilities mean "merge" and "ask a steward".
 
 :func:`load_model_spec` reads and checks a file, reporting every problem at once;
 :meth:`ModelSpec.settings_creator` turns it into Splink 5 settings.
@@ -23,9 +24,19 @@ from typing import Any
 
 from splink import SettingsCreator
 
+from loaders.staging import MENTION_SCHEMA
 from resolution.errors import ModelSpecError
 
 ENTITIES = ("person", "enterprise", "rental_unit")
+RELATION_TYPES = (
+    "RENTS",
+    "OWNS",
+    "LEGAL_REPRESENTATIVE_OF",
+    "EMPLOYED_BY",
+    "SPOUSE_OF",
+    "PARENT_OF",
+)
+DIRECTIONS = ("out", "in")
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 UNIQUE_ID = "mention_id"
 
@@ -77,6 +88,21 @@ class BlockingRuleSpec:
 
 
 @dataclass(frozen=True)
+class RelatedColumnSpec:
+    """A value read across a relation of the mention's own row, for the matcher's columns.
+
+    ``value`` is SQL over the ``mentions`` columns of the mention at the other end of a
+    ``relation`` edge that leaves (``out``) or enters (``in``) the mention; with several such
+    mentions in one row, the smallest value is taken. Mentions without one get NULL.
+    """
+
+    name: str
+    relation: str
+    direction: str
+    value: str
+
+
+@dataclass(frozen=True)
 class TrainingSpec:
     seed: int
     min_mentions: int
@@ -99,7 +125,9 @@ class ModelSpec:
     entity: str
     description: str
     columns: dict[str, str]
-    """column of the matcher's input → SQL expression over ``mentions``."""
+    """column of the matcher's input → SQL expression over ``mentions`` and ``related``."""
+    related: tuple[RelatedColumnSpec, ...]
+    """values read across the mention's relations, usable in ``columns`` by name."""
     blocking_rules: tuple[BlockingRuleSpec, ...]
     comparisons: tuple[dict[str, Any], ...]
     """Splink comparison dicts (``output_column_name``, ``comparison_levels`` …)."""
@@ -202,6 +230,7 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
     if entity not in ENTITIES:
         problems.append(f"entity: {entity!r} is not one of {', '.join(ENTITIES)}")
     columns = _columns(raw.get("columns"), problems)
+    related = _related(raw.get("related", {}), problems)
     known = set(columns) | {UNIQUE_ID}
     rules = _blocking_rules(raw.get("blocking_rules"), known, problems)
     comparisons = _comparisons(raw.get("comparisons"), known, problems)
@@ -219,6 +248,7 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
         entity=entity,
         description=str(raw.get("description", "")),
         columns=columns,
+        related=related,
         blocking_rules=rules,
         comparisons=comparisons,
         term_frequencies=term_frequencies,
@@ -245,6 +275,37 @@ def _columns(raw: Any, problems: list[str]) -> dict[str, str]:
         else:
             columns[name] = expression
     return columns
+
+
+def _related(raw: Any, problems: list[str]) -> tuple[RelatedColumnSpec, ...]:
+    if not isinstance(raw, dict):
+        problems.append("related: must be an object of name → {relation, direction, value}")
+        return ()
+    related: list[RelatedColumnSpec] = []
+    for name, item in raw.items():
+        place = f"related.{name}"
+        if not _NAME.match(name) or name in MENTION_SCHEMA.names:
+            problems.append(f"{place}: not a valid name, or the name of a column of mentions")
+            continue
+        if not isinstance(item, dict):
+            problems.append(f"{place}: must be an object")
+            continue
+        relation = item.get("relation")
+        direction = item.get("direction", "out")
+        value = item.get("value")
+        for key in sorted(set(item) - {"relation", "direction", "value"}):
+            problems.append(f"{place}: unknown key {key!r}")
+        if relation not in RELATION_TYPES:
+            problems.append(
+                f"{place}.relation: {relation!r} is not one of {', '.join(RELATION_TYPES)}"
+            )
+        if direction not in DIRECTIONS:
+            problems.append(f"{place}.direction: must be one of {', '.join(DIRECTIONS)}")
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{place}.value: the SQL expression must be a non-empty string")
+            continue
+        related.append(RelatedColumnSpec(name, str(relation), str(direction), value))
+    return tuple(related)
 
 
 def _blocking_rules(raw: Any, known: set[str], problems: list[str]) -> tuple[BlockingRuleSpec, ...]:

@@ -1,7 +1,9 @@
 """Train an entity type's matching model on its staged mentions and score candidate pairs.
 
 Input: the ``mentions`` table of a DuckDB workspace (one row per entity mention, see
-:mod:`loaders.staging`) and the entity type's model (:mod:`resolution.model_spec`).
+:mod:`loaders.staging`), its ``relations`` (for the values a model reads across a mention's
+relations: the child a parent is named with, the unit a tenant rents) and the entity type's model
+(:mod:`resolution.model_spec`).
 Output, in the same database, replaced on every run:
 
 - ``pairs_<entity>``: scored pairs of mentions at or above the model's low ``predict``
@@ -346,13 +348,17 @@ def _prepare_input(
     """
     names = list(spec.columns)
     selected = ",\n".join(f"({sql}) AS {name}" for name, sql in spec.columns.items())
+    related, joined = _related_sql(spec, workspace), ""
+    if related:
+        related = f"huitong_related AS ({related}),"
+        joined = "LEFT JOIN huitong_related USING (mention_id)"
     cursor.execute(
         f"""
         CREATE TABLE {_MENTIONS} AS
-        WITH base AS (
+        WITH {related} base AS (
             SELECT mention_id,
             {selected}
-            FROM {_qualified(workspace, "mentions")}
+            FROM {_qualified(workspace, "mentions")} {joined}
             WHERE entity = ?
         )
         SELECT mention_id, min(mention_id) OVER (PARTITION BY {", ".join(names)}) AS profile_id,
@@ -361,32 +367,77 @@ def _prepare_input(
         """,
         [spec.entity],
     )
-    keys = []
-    for rule in spec.blocking_rules:
+    # A capped rule's key: the hash of its columns where at most max_block_size profiles share
+    # it (a semi-join on the small blocks; cheaper than one window per rule over wide rows).
+    blocks, keys = [], []
+    for i, rule in enumerate(spec.blocking_rules):
         if rule.capped_key is None:
             continue
-        on = ", ".join(rule.on)
+        key = f"hash({', '.join(rule.on)})"
         present = " AND ".join(f"{column} IS NOT NULL" for column in rule.on)
+        blocks.append(
+            f"huitong_block_{i} AS (SELECT {key} AS block FROM huitong_grouped WHERE {present}"
+            f" GROUP BY 1 HAVING count(*) <= {rule.max_block_size})"
+        )
         keys.append(
-            f"CASE WHEN {present} AND count(*) OVER (PARTITION BY {on}) <= {rule.max_block_size}"
-            f" THEN hash({on}) END AS {rule.capped_key}"
+            f", CASE WHEN {present} AND {key} IN (SELECT block FROM huitong_block_{i})"
+            f" THEN {key} END AS {rule.capped_key}"
         )
     cursor.execute(
         f"""
+        CREATE TABLE huitong_grouped AS
+        SELECT profile_id AS mention_id, count(*) AS mention_count, {", ".join(names)}
+        FROM {_MENTIONS}
+        GROUP BY ALL
+        """
+    )
+    cursor.execute(
+        f"""
         CREATE TABLE {_PROFILES} AS
-        WITH grouped AS (
-            SELECT profile_id AS mention_id, count(*) AS mention_count, {", ".join(names)}
-            FROM {_MENTIONS}
-            GROUP BY ALL
-        )
-        SELECT *{"".join(f", {key}" for key in keys)}
-        FROM grouped
+        {"WITH " + ", ".join(blocks) if blocks else ""}
+        SELECT *{"".join(keys)}
+        FROM huitong_grouped
         ORDER BY mention_id
         """
     )
+    cursor.execute("DROP TABLE huitong_grouped")
     mentions = _scalar(cursor, f"SELECT count(*) FROM {_MENTIONS}")
     profiles = _scalar(cursor, f"SELECT count(*) FROM {_PROFILES}")
     return int(mentions), int(profiles)
+
+
+def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
+    """SQL giving, per mention with any, the model's related values (``mention_id`` and one
+    column per :attr:`ModelSpec.related`, the smallest over the mention's relations); empty
+    when the model reads none."""
+    if not spec.related:
+        return ""
+    mentions_table = _qualified(workspace, "mentions")
+    relations_table = _qualified(workspace, "relations")
+    selects = []
+    ends = {"out": ("from_mention", "to_mention"), "in": ("to_mention", "from_mention")}
+    for direction, (here, there) in ends.items():
+        if not any(r.direction == direction for r in spec.related):
+            continue
+        values = ", ".join(
+            f"CASE WHEN r.huitong_type = '{r.relation}' THEN ({r.value}) END AS {r.name}"
+            if r.direction == direction
+            else f"NULL AS {r.name}"
+            for r in spec.related
+        )
+        types = ", ".join(sorted({f"'{r.relation}'" for r in spec.related}))
+        selects.append(
+            f"""
+            SELECT r.huitong_here AS mention_id, {values}
+            FROM (SELECT {here} AS huitong_here, {there} AS huitong_there, type AS huitong_type
+                  FROM {relations_table} WHERE type IN ({types})) r
+            JOIN {mentions_table} ON mention_id = r.huitong_there
+            """
+        )
+    aggregated = ", ".join(f"min({r.name}) AS {r.name}" for r in spec.related)
+    return (
+        f"SELECT mention_id, {aggregated} FROM ({' UNION ALL '.join(selects)}) GROUP BY mention_id"
+    )
 
 
 # -- training -------------------------------------------------------------------------------------

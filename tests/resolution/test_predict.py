@@ -106,6 +106,14 @@ def stage(connection: duckdb.DuckDBPyConnection, entity: str, rows: list[dict]) 
     connection.unregister("_staged")
 
 
+def relate(connection: duckdb.DuckDBPyConnection, edges: list[tuple[str, str, str]]) -> None:
+    """Insert relations (from mention, type, to mention) between mentions of one row."""
+    connection.executemany(
+        "INSERT INTO relations VALUES (?, ?, ?, ?, ?)",
+        [(*source.split("/")[:2], kind, source, target) for source, kind, target in edges],
+    )
+
+
 SURNAMES = "陈张黄王李林梁刘"
 GIVEN = ["伟", "芳", "丽", "明", "华", "强", "敏", "静", "军", "杰", "婷", "建国", "志明", "秀英"]
 ROADS = ["天河路", "中山大道", "环市东路", "江南大道", "黄埔大道", "东风路"]
@@ -269,6 +277,25 @@ def test_a_broken_model_lists_every_problem() -> None:
     assert "shoe_size" in problems
     assert "sum to" in problems
     assert "review_band" in problems
+
+
+def test_related_values_are_checked() -> None:
+    raw = json.loads(load_model_spec("person").path.read_text(encoding="utf-8"))
+    raw["related"] = {
+        "sibling_key": {"relation": "SIBLING_OF", "value": "name_key"},
+        "home_key": {"relation": "RENTS", "direction": "sideways", "value": ""},
+        "Bad Name": {"relation": "RENTS", "value": "unit_key"},
+        "district": {"relation": "RENTS", "value": "district"},
+    }
+    with pytest.raises(ModelSpecError) as caught:
+        parse_model_spec(raw)
+    problems = "\n".join(caught.value.problems)
+    assert "related.sibling_key.relation: 'SIBLING_OF'" in problems
+    assert "related.home_key.direction" in problems
+    assert "related.home_key.value" in problems
+    assert "related.Bad Name" in problems
+    assert "related.district: not a valid name, or the name of a column of mentions" in problems
+    assert [r.name for r in load_model_spec("person").related]  # the person model reads some
 
 
 # -- prediction -------------------------------------------------------------------------------
@@ -508,3 +535,100 @@ def test_blocking_recall_counts_comparisons_and_true_pairs(population, tmp_path:
     assert measured["true_pairs"] > 0
     assert measured["recall"] >= 0.99
     assert measured["comparisons"] < len(mentions) * 20
+
+
+def test_relations_lend_evidence_to_mentions_with_little_else(population, tmp_path: Path) -> None:
+    """A guardian known by name only is the parent of the same child on a birth record; a tenant
+    known by name only lives in the unit he rents; a landlord known by name only lets out the
+    unit its registered landlord lets out; a passport holder's name is written in either order."""
+    mentions, _ = population
+    connection = staging.connect(tmp_path / "work")
+    stage(connection, "person", mentions)
+    born = dt.date(2019, 5, 1)
+    home = address_fields("恒福路", 12, "502")
+
+    def with_id(name: str, born_on: dt.date, sequence: int) -> dict:
+        return {**name_fields(name), **id_fields(resident_id("440106", born_on, sequence))}
+
+    def romanised(name: str, **fields) -> dict:
+        key = name.lower()
+        return {"name": name, "name_key": key, "name_homophone_key": key, **fields}
+
+    passport = {"id_number": "TR3872804", "id_valid": False}
+    stage(
+        connection,
+        "person",
+        [
+            {"mention_id": "births/1/father", **with_id("梁海平", dt.date(1984, 5, 2), 151)},
+            {"mention_id": "births/1/mother", **with_id("林秀英", dt.date(1986, 1, 9), 162)},
+            {"mention_id": "births/1/child", **name_fields("梁婷"), "birth_date": born, **home},
+            {"mention_id": "vaccination/1/guardian", **name_fields("梁海平")},
+            {"mention_id": "vaccination/1/child", **name_fields("梁婷"), "birth_date": born},
+            {"mention_id": "vaccination/2/guardian", **name_fields("梁海平")},
+            {
+                "mention_id": "vaccination/2/child",
+                **name_fields("梁强"),
+                "birth_date": dt.date(2016, 2, 3),
+            },
+            {
+                "mention_id": "police/1/resident",
+                **with_id("黄海", dt.date(1975, 8, 8), 171),
+                **home,
+            },
+            {"mention_id": "rental/1/tenant", **name_fields("黄海"), "phone": "13700137000"},
+            {"mention_id": "rental/2/tenant", **with_id("黄海", dt.date(1999, 3, 3), 181)},
+            {"mention_id": "rental/1/landlord", **with_id("王志明", dt.date(1960, 7, 7), 191)},
+            {"mention_id": "rental/3/landlord", **name_fields("王志明")},
+            {
+                "mention_id": "exit/1/traveller",
+                **romanised("Sato Sakura", **passport, birth_date=dt.date(1983, 8, 28)),
+            },
+            {"mention_id": "rental/4/tenant", **romanised("Sakura Sato", **passport)},
+        ],
+    )
+    stage(
+        connection,
+        "rental_unit",
+        [{"mention_id": f"rental/{n}/unit", **address_fields("恒福路", 12, "502")} for n in (1, 2)]
+        + [{"mention_id": "rental/3/unit", **address_fields("恒福路", 12, "502")}],
+    )
+    relate(
+        connection,
+        [
+            ("births/1/father", "PARENT_OF", "births/1/child"),
+            ("births/1/mother", "PARENT_OF", "births/1/child"),
+            ("vaccination/1/guardian", "PARENT_OF", "vaccination/1/child"),
+            ("vaccination/2/guardian", "PARENT_OF", "vaccination/2/child"),
+            ("rental/1/tenant", "RENTS", "rental/1/unit"),
+            ("rental/2/tenant", "RENTS", "rental/2/unit"),
+            ("rental/1/landlord", "OWNS", "rental/1/unit"),
+            ("rental/3/landlord", "OWNS", "rental/3/unit"),
+        ],
+    )
+    result = train_and_predict(connection, "person", tmp_path / "work", seed=3)
+    scored = pairs(connection)
+    gammas = {
+        (left, right): (address, owned)
+        for left, right, address, owned in connection.execute(
+            "SELECT mention_id_l, mention_id_r, gamma_address, gamma_owned_unit FROM pairs_person"
+        ).fetchall()
+    }
+    connection.close()
+    threshold = load_model_spec("person").cluster_threshold
+    assert result.trained
+
+    # the same child under the same name; the child's other parent is not its father
+    assert probability(scored, "births/1/father", "vaccination/1/guardian") > threshold
+    assert probability(scored, "births/1/mother", "vaccination/1/guardian") < 0.3
+    # a name alone (another child, perhaps another 梁海平) is not enough
+    assert probability(scored, "births/1/father", "vaccination/2/guardian") < threshold
+    # the unit a tenant rents is where he lives
+    assert probability(scored, "police/1/resident", "rental/1/tenant") > threshold
+    # … unless he has an identifier of his own: then the ID decides, the unit lends nothing
+    assert gammas[("police/1/resident", "rental/2/tenant")][0] == -1
+    assert probability(scored, "police/1/resident", "rental/2/tenant") < 0.3
+    # the registered landlord of the unit, and the one written by name only
+    assert probability(scored, "rental/1/landlord", "rental/3/landlord") > threshold
+    assert gammas[("rental/1/landlord", "rental/3/landlord")][1] > 0
+    # a foreign document number, the name in the other order
+    assert probability(scored, "exit/1/traveller", "rental/4/tenant") > threshold
