@@ -603,7 +603,9 @@ def _stage_all(
         for spec in specs:
             yield _stage_one(spec)
         return
-    context = multiprocessing.get_context("fork")
+    # spawn, not fork: a forked child inherits the parent's DuckDB and Arrow threads mid-state
+    # and occasionally crashed (BrokenProcessPool).
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # Largest files first keeps both workers busy to the end.
         by_size = sorted(specs, key=lambda s: s.path.stat().st_size, reverse=True)
