@@ -595,11 +595,16 @@ def _stage_one(spec: SourceSpec) -> tuple[SourceReport, dict[str, pa.Table]]:
     return report, tables
 
 
+PARALLEL_MIN_BYTES = 8 << 20
+"""Below this much input, starting worker processes costs more than it saves."""
+
+
 def _stage_all(
     specs: list[SourceSpec], workers: int
 ) -> Iterator[tuple[SourceReport, dict[str, pa.Table]]]:
     """Stage sources, in parallel when ``workers > 1``, yielding results in ``specs`` order."""
-    if workers <= 1 or len(specs) == 1:
+    total_bytes = sum(spec.path.stat().st_size for spec in specs)
+    if workers <= 1 or len(specs) == 1 or total_bytes < PARALLEL_MIN_BYTES:
         for spec in specs:
             yield _stage_one(spec)
         return
