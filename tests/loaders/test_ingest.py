@@ -259,3 +259,11 @@ def test_cli_ingest_reports_and_config_errors_exit_non_zero(tmp_path):
     result = runner.invoke(app, ["ingest", "--config", str(path), "--workdir", str(tmp_path / "w")])
     assert result.exit_code == 1
     assert "source 'rental': unknown column '编号'" in result.output
+
+
+def test_parallel_workers_stage_exactly_what_one_process_does(tmp_path, monkeypatch):
+    path = write_city(tmp_path)
+    ingest(load_config(path), tmp_path / "one", progress=False, workers=1)
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    ingest(load_config(path), tmp_path / "two", progress=False, workers=2)
+    assert tables(tmp_path / "two") == tables(tmp_path / "one")
