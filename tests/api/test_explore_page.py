@@ -122,5 +122,8 @@ def test_search_pick_expand_and_find_a_path(server, page, city, graph_driver):
     page.click("text=Path to here")
     page.click("#find-path")
     page.wait_for_selector("#paths li")
-    assert "RENTS" in page.locator("#paths li").first.inner_text()
+    # Both tenants of the crowded unit: one of the shortest paths runs through it (another may
+    # run through an address they share, which is just as short).
+    paths = page.locator("#paths li").all_inner_texts()
+    assert any("RENTS" in path for path in paths), paths
     assert all(url.startswith(server) for url in requests)  # nothing from a CDN
