@@ -124,6 +124,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (n:AddressPoint) ON (n.community)",
         ),
     ),
+    Migration(
+        8,
+        "steward decisions by subject (the review queue hides decided candidates)",
+        (
+            "CREATE INDEX steward_decision_subject IF NOT EXISTS "
+            "FOR (n:StewardDecision) ON (n.subject)",
+        ),
+    ),
 )
 
 
