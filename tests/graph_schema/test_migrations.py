@@ -46,3 +46,8 @@ def test_reset_empties_everything(driver):
     records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n")
     assert records[0]["n"] == 0
     assert schema_inventory(driver) == []
+
+
+def test_versions_are_unique_and_increasing():
+    versions = [m.version for m in MIGRATIONS]
+    assert versions == sorted(set(versions)) == list(range(1, len(versions) + 1))
