@@ -16,6 +16,7 @@ from rich.console import Console
 from api.cli import api_cli
 from graph_schema.errors import GraphError
 from loaders.errors import LoaderError
+from resolution.errors import ResolutionError
 
 app = typer.Typer(
     name="huitong",
@@ -39,7 +40,7 @@ def clean_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except (GraphError, LoaderError) as error:
+        except (GraphError, LoaderError, ResolutionError) as error:
             console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
             raise typer.Exit(1) from error
 
@@ -189,9 +190,10 @@ def evaluate_command(
     """Print pairwise precision, recall, F1 and cluster counts per entity type."""
     from resolution.pipeline import evaluate_workdir
 
+    metrics = evaluate_workdir(workdir, truth)
     typer.echo(f"{'entity':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'clusters':>10}"
                f"{'true':>10}{'mentions':>10}")  # fmt: skip
-    for entity, m in evaluate_workdir(workdir, truth).items():
+    for entity, m in metrics.items():
         typer.echo(
             f"{entity:<12}{m['precision']:>10.4f}{m['recall']:>10.4f}{m['f1']:>10.4f}"
             f"{m['clusters']:>10,}{m['true_clusters']:>10,}{m['mentions']:>10,}"

@@ -16,6 +16,7 @@ from loaders import staging
 from loaders.config import SourcesConfig
 from loaders.ingest import IngestReport, ingest, write_json_atomic
 from resolution.cluster import cluster_entity
+from resolution.errors import ResolutionError
 from resolution.evaluate import load_truth, pairwise_metrics
 from resolution.golden import assign_golden_ids, retired_redirects
 from resolution.model_spec import load_model_spec
@@ -171,8 +172,17 @@ def _lap(started: float) -> float:
     return round(time.perf_counter() - started, 3)
 
 
+def _resolved(workdir: Path) -> None:
+    """Refuse, with a clear message, a workdir that was never resolved."""
+    if not (Path(workdir) / REPORT_FILE).exists():
+        raise ResolutionError(
+            f"{workdir} holds no resolved run (no {REPORT_FILE}): run `huitong resolve` first"
+        )
+
+
 def export_clusters(workdir: Path, out: Path) -> int:
     """Write ``source,record_id,role,entity,entity_id`` for every staged mention; returns rows."""
+    _resolved(workdir)
     connection = staging.connect(workdir, read_only=True)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +199,9 @@ def export_clusters(workdir: Path, out: Path) -> int:
 
 def evaluate_workdir(workdir: Path, truth: Path) -> dict[str, dict]:
     """Pairwise metrics per entity type of a resolved workdir against a truth CSV."""
+    _resolved(workdir)
+    if not Path(truth).is_file():
+        raise ResolutionError(f"truth file not found: {truth}")
     connection = staging.connect(workdir)
     try:
         load_truth(connection, truth)

@@ -101,3 +101,21 @@ def test_missing_inputs_are_named(tmp_path, connection):
     write_truth(tmp_path, connection)
     with pytest.raises(MissingTable, match="clusters_person"):
         pairwise_metrics(connection, "person")
+
+
+def test_cli_refuses_an_unresolved_workdir_clearly(tmp_path):
+    from typer.testing import CliRunner
+
+    from huitong.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["export", "clusters", "--workdir", str(tmp_path), "--out", str(tmp_path / "x.csv")]
+    )
+    assert result.exit_code == 1
+    assert "holds no resolved run" in result.output
+    result = runner.invoke(
+        app, ["evaluate", "--truth", str(tmp_path / "t.csv"), "--workdir", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "run `huitong resolve` first" in result.output
