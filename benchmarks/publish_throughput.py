@@ -27,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--batch-size", type=int, default=10_000)
     args = parser.parse_args()
     base = Path(tempfile.gettempdir())
     city = base / f"huitong-city-standard-{args.persons}-{args.seed}"
@@ -51,6 +51,8 @@ def main() -> None:
                 f"publish {label}: {report.elements_written:,} elements in "
                 f"{report.seconds:.1f}s = {report.elements_per_second:,.0f} elements/s"
             )
+            slowest = sorted(report.timings.items(), key=lambda item: -item[1])[:12]
+            print("  " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in slowest))
         print("graph:", ", ".join(f"{k} {v:,}" for k, v in report.counts.items() if v))
 
 

@@ -12,8 +12,11 @@ ends in the same graph as an uninterrupted one.
 from __future__ import annotations
 
 import json
+import threading
 import time
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from graph_schema import publish_queries as q
 from graph_schema.errors import GraphError
 from graph_schema.migrations import migrate
 
+WRITERS = 2  # concurrent write transactions for steps of one group
 ENTITIES = ("person", "enterprise", "rental_unit")
 RELATION_ENDS = {
     "RENTS": ("person", "rental_unit"),
@@ -78,6 +82,7 @@ class PublishReport:
     seconds: float = 0.0
     steps: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def elements_per_second(self) -> float:
@@ -91,6 +96,8 @@ class _Step:
     rows: list[dict]
     elements_per_row: int
     params: dict[str, Any] = field(default_factory=dict)
+    # consecutive steps of one group touch disjoint nodes and may run concurrently
+    group: str = ""
 
 
 def run_id_of(workdir: Path) -> str:
@@ -113,6 +120,10 @@ def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params=()) -> list[di
 def _props(row: dict, skip: tuple[str, ...] = ()) -> dict:
     """Properties for Neo4j: drop nulls (a null in ``SET +=`` removes the property) and keys."""
     return {k: v for k, v in row.items() if k not in skip and v is not None}
+
+
+def _shard(key: str) -> int:
+    return zlib.crc32(key.encode()) % WRITERS
 
 
 def _table_exists(connection, name: str) -> bool:
@@ -150,28 +161,43 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
             props["provenance"] = provenance.get(row["golden_id"], "{}")
             rows.append({"id": row["golden_id"], "props": props})
         golden_sets[entity] = {r["id"] for r in rows}
-        steps.append(_Step(f"golden {entity}", q.merge_golden(entity), rows, 1))
+        steps.append(_Step(f"golden {entity}", q.merge_golden(entity), rows, 1, group="golden"))
 
     columns = ", ".join(f"m.{c}" for c in SOURCE_RECORD_FIELDS)
+    skip = ("key", "golden_id")
     records = _rows(
         connection,
         f"""SELECT m.mention_id AS key, g.golden_id, {columns}
             FROM mentions m JOIN golden_members g USING (mention_id)
             ORDER BY m.mention_id""",
     )
-    steps.append(
-        _Step(
-            "source records",
-            q.MERGE_SOURCE_RECORDS,
-            [{"key": r["key"], "props": _props(r, ("key", "golden_id"))} for r in records],
-            1,
-        )
-    )
     for entity in ENTITIES:
-        links = [
-            {"key": r["key"], "golden_id": r["golden_id"]} for r in records if r["entity"] == entity
+        rows = [
+            {"key": r["key"], "golden_id": r["golden_id"], "props": _props(r, skip)}
+            for r in records
+            if r["entity"] == entity
         ]
-        steps.append(_Step(f"resolves_to {entity}", q.merge_resolves_to(entity), links, 1))
+        # shards by golden record: concurrent writers never touch the same node
+        for shard in range(WRITERS):
+            steps.append(
+                _Step(
+                    f"source records {entity} {shard + 1}/{WRITERS}",
+                    q.merge_source_records(entity),
+                    [r for r in rows if _shard(r["golden_id"]) == shard],
+                    2,
+                    group="source records",
+                )
+            )
+    others = [r for r in records if r["entity"] not in ENTITIES]
+    if others:
+        steps.append(
+            _Step(
+                "source records",
+                q.MERGE_SOURCE_RECORDS,
+                [{"key": r["key"], "props": _props(r, skip)} for r in others],
+                1,
+            )
+        )
 
     steps.extend(address_steps)
     steps.extend(_attachment_steps(connection))
@@ -495,12 +521,24 @@ def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
         yield rows[start : start + size]
 
 
+def _groups(steps: list[_Step]) -> Iterator[list[_Step]]:
+    """Steps in order, consecutive steps of one (non-empty) group together."""
+    group: list[_Step] = []
+    for step in steps:
+        if group and (not step.group or step.group != group[0].group):
+            yield group
+            group = []
+        group.append(step)
+    if group:
+        yield group
+
+
 def publish(
     workdir: Path,
     driver: Driver,
     database: str = "neo4j",
     *,
-    batch_size: int = 5_000,
+    batch_size: int = 10_000,
     progress: bool = True,
     fail_after_batches: int | None = None,
 ) -> PublishReport:
@@ -516,6 +554,7 @@ def publish(
     finally:
         connection.close()
     report = PublishReport(run_id)
+    report.timings["plan"] = time.perf_counter() - began
     written_batches = 0
     total = sum(len(step.rows) for step in steps)
     with Progress(
@@ -526,23 +565,42 @@ def publish(
         disable=not progress,
     ) as bar:
         task = bar.add_task(run_id, total=total)
-        for step in steps:
+        lock = threading.Lock()
+
+        def write(step: _Step) -> None:
+            nonlocal written_batches
+            step_began = time.perf_counter()
             for batch in _batches(step.rows, batch_size):
-                if fail_after_batches is not None and written_batches >= fail_after_batches:
-                    raise PublishError(f"simulated failure after {written_batches} batches")
+                with lock:
+                    if fail_after_batches is not None and written_batches >= fail_after_batches:
+                        raise PublishError(f"simulated failure after {written_batches} batches")
+                    written_batches += 1
                 driver.execute_query(
                     step.query, rows=batch, run=run_id, database_=database, **step.params
                 )
-                written_batches += 1
                 bar.advance(task, len(batch))
-            report.steps[step.name] = len(step.rows)
-            report.elements_written += round(len(step.rows) * step.elements_per_row)
+            with lock:
+                report.steps[step.name] = len(step.rows)
+                report.timings[step.name] = time.perf_counter() - step_began
+                report.elements_written += round(len(step.rows) * step.elements_per_row)
+
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            for group in _groups(steps):
+                if len(group) == 1:
+                    write(group[0])
+                else:
+                    for future in [pool.submit(write, step) for step in group]:
+                        future.result()
+    stale_began = time.perf_counter()
     with driver.session(database=database) as session:
         for label in q.MANAGED_LABELS:
             session.run(q.delete_stale_nodes(label), run=run_id).consume()
         for relationship_type in q.MANAGED_RELATIONSHIPS:
             session.run(q.delete_stale_relationships(relationship_type), run=run_id).consume()
+    report.timings["stale removal"] = time.perf_counter() - stale_began
+    counts_began = time.perf_counter()
     report.counts = graph_counts(driver, database)
+    report.timings["counts"] = time.perf_counter() - counts_began
     driver.execute_query(
         q.RECORD_PUBLISH, run=run_id, counts=json.dumps(report.counts), database_=database
     )

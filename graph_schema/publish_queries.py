@@ -68,10 +68,13 @@ SET s += row.props, s.publish_run = $run
 """
 
 
-def merge_resolves_to(entity: str) -> str:
+def merge_source_records(entity: str) -> str:
+    """Source records of one entity together with their ``RESOLVES_TO`` (one index seek each)."""
     return f"""
 UNWIND $rows AS row
-MATCH (s:SourceRecord {{key: row.key}})
+MERGE (s:SourceRecord {{key: row.key}})
+SET s += row.props, s.publish_run = $run
+WITH s, row
 MATCH (g:{_label(entity)} {{id: row.golden_id}})
 MERGE (s)-[r:RESOLVES_TO]->(g)
 SET r.publish_run = $run

@@ -204,7 +204,7 @@ def evaluate_command(
 @clean_errors
 def publish_command(
     workdir: Annotated[Path, typer.Option("--workdir", help="A resolved workdir.")],
-    batch_size: Annotated[int, typer.Option("--batch-size", min=100)] = 5_000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=100)] = 10_000,
 ) -> None:
     """Write a resolved workdir to Neo4j (idempotent; applies the difference)."""
     from graph_schema.connection import open_driver, resolve_target
