@@ -211,7 +211,9 @@ async def benchmark(args) -> None:
     target = resolve_target()
     port = free_port()
     server = serve(target, port)
-    driver = AsyncGraphDatabase.driver(target.uri, auth=(target.user, target.password))
+    driver = AsyncGraphDatabase.driver(
+        target.uri, auth=(target.user, target.password), notifications_min_severity="OFF"
+    )
     rows = []
     try:
         async with httpx.AsyncClient(
