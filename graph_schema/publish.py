@@ -28,6 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph_schema import publish_queries as q
 from graph_schema.errors import GraphError
 from graph_schema.migrations import migrate
+from resolution.cluster import table_exists
 
 WRITERS = 2  # concurrent write transactions for steps of one group
 ENTITIES = ("person", "enterprise", "rental_unit")
@@ -126,14 +127,6 @@ def _shard(key: str) -> int:
     return zlib.crc32(key.encode()) % WRITERS
 
 
-def _table_exists(connection, name: str) -> bool:
-    return bool(
-        connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]
-    )
-
-
 def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     """Every write of a publish, in dependency order, as (query, rows) steps."""
     steps: list[_Step] = []
@@ -141,10 +134,10 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     address_steps = _address_steps(connection)  # also builds publish_points
     for entity in ENTITIES:
         table = f"golden_{entity}"
-        if not _table_exists(connection, table):
+        if not table_exists(connection, table):
             raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
         provenance = {}
-        if _table_exists(connection, f"golden_records_{entity}"):
+        if table_exists(connection, f"golden_records_{entity}"):
             for row in _rows(
                 connection,
                 f"""SELECT golden_id, json_group_object(attribute, json_object(
@@ -204,7 +197,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     steps.extend(_relation_steps(connection))
     steps.extend(_event_steps(connection))
     steps.extend(_review_steps(connection))
-    if _table_exists(connection, "golden_redirects"):
+    if table_exists(connection, "golden_redirects"):
         for entity in ENTITIES:
             redirects = _rows(
                 connection,
@@ -347,7 +340,7 @@ def _golden_places(connection, entity: str) -> dict[str, dict]:
     source may omit the street office, another the community)."""
     if entity == "rental_unit":
         located = "SELECT golden_id, point_key FROM golden_rental_unit"
-    elif _table_exists(connection, f"golden_records_{entity}"):
+    elif table_exists(connection, f"golden_records_{entity}"):
         located = f"""SELECT r.golden_id, m.point_key FROM golden_records_{entity} r
                       JOIN mentions m ON m.source = r.source AND m.record_id = r.record_id
                            AND m.role = r.role
@@ -486,7 +479,7 @@ def _review_steps(connection) -> list[_Step]:
     rows = []
     for entity in ENTITIES:
         table = f"review_candidates_{entity}"
-        if not _table_exists(connection, table):
+        if not table_exists(connection, table):
             continue
         for row in _rows(
             connection,

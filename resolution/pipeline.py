@@ -15,7 +15,7 @@ from pathlib import Path
 from loaders import staging
 from loaders.config import SourcesConfig
 from loaders.ingest import IngestReport, ingest, write_json_atomic
-from resolution.cluster import cluster_entity
+from resolution.cluster import cluster_entity, table_exists
 from resolution.errors import ResolutionError
 from resolution.evaluate import load_truth, pairwise_metrics
 from resolution.golden import assign_golden_ids, retired_redirects
@@ -84,10 +84,7 @@ def store_decisions(connection, rows: list[dict]) -> None:
 
 def decisions_for(connection, entity: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Steward decisions as (must-link, cannot-link) mention pairs for one entity type."""
-    exists = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'steward_decisions'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(connection, "steward_decisions"):
         return [], []
     rows = connection.execute(
         "SELECT decision, mention_id_l, mention_id_r FROM steward_decisions "
