@@ -4,13 +4,14 @@ Only ``steward`` and ``admin`` callers get here (:func:`require_steward`; anyone
 ``FORBIDDEN`` error and no data). A decision on a candidate, a split or a merge becomes one
 :class:`graph_schema.decisions.StewardDecision` with mention-level MATCH / NOT_A_MATCH pairs,
 who decided, when, why and the state before and after; ``huitong resolve`` turns the pairs into
-must-link / cannot-link constraints.
+must-link / cannot-link constraints. Stewards decide within their jurisdiction: the queue shows,
+and a decision may touch, only entities inside it (:class:`OutsideJurisdiction` otherwise).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import Query
@@ -23,6 +24,7 @@ from graph_schema import steward_queries as q
 from graph_schema.decisions import (
     DECISIONS,
     RECORD_DECISION,
+    Covered,
     PairConstraint,
     StewardDecision,
     decision_params,
@@ -31,10 +33,24 @@ from graph_schema.decisions import (
 STEWARD_ROLES = frozenset({"steward", "admin"})
 
 
+CLUSTER_RECORDS = 50
+"""Records shown per entity of a candidate (the first by key)."""
+
+
 class Forbidden(ApiError):
     """The caller's role may not do this."""
 
     code = "FORBIDDEN"
+
+
+class OutsideJurisdiction(Exception):
+    """The decision touches an entity outside the caller's jurisdiction (answered as the
+    ``OutOfJurisdiction`` result, not an error)."""
+
+    def __init__(self, subject: str, message: str) -> None:
+        super().__init__(message)
+        self.subject = subject
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,10 @@ class Candidate:
     right: dict[str, Any]
     left_entity_id: str | None
     right_entity_id: str | None
+    visible: bool = True
+    """both entities lie in the caller's jurisdiction."""
+    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """the entities of both sides now: ``{id: {size, records}}``."""
 
     @property
     def comparisons(self) -> list[tuple[str, float]]:
@@ -70,7 +90,10 @@ async def review_queue(ctx: Context, entity: str, page: Page) -> Window[Candidat
     require_steward(ctx)
     total = await ctx.graph.read(q.REVIEW_QUEUE_COUNT, entity=entity)
     rows = await ctx.graph.read(q.REVIEW_QUEUE, entity=entity, **page.params)
-    items = [Candidate(**row) for row in rows]
+    ids = sorted({row[side] for row in rows for side in ("left_entity_id", "right_entity_id")})
+    found = await ctx.graph.read(q.CLUSTERS, ids=ids, limit=CLUSTER_RECORDS) if ids else []
+    clusters = {row["id"]: row for row in found}
+    items = [Candidate(**row, clusters=clusters) for row in rows]
     return Window(items, page.offset, total[0]["total"] if total else 0)
 
 
@@ -79,12 +102,30 @@ async def candidate(ctx: Context, candidate_id: str) -> Candidate | None:
     return Candidate(**rows[0]) if rows else None
 
 
-async def entity_records(ctx: Context, golden_id: str) -> tuple[str, str, list[str]] | None:
-    """``(current id, entity type, record keys)`` of a golden ID (retired IDs redirect)."""
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    """the current ID (a retired ID asked for redirects to it)."""
+    entity: str
+    record_keys: list[str]
+    visible: bool
+
+
+async def entity_records(ctx: Context, golden_id: str) -> Entity | None:
+    """A golden entity by ID (retired IDs redirect) with its records' keys."""
     rows = await ctx.graph.read(q.ENTITY_RECORDS, id=golden_id)
     if not rows:
         return None
-    return rows[0]["id"], rows[0]["entity"], list(rows[0]["record_keys"])
+    row = rows[0]
+    return Entity(row["id"], row["entity"], list(row["record_keys"]), bool(row["visible"]))
+
+
+def _within(ctx: Context, visible: bool, subject: str, what: str) -> None:
+    if not visible:
+        jurisdiction = ctx.caller.jurisdiction.describe()
+        raise OutsideJurisdiction(
+            subject, f"{what} lies outside your jurisdiction ({jurisdiction})"
+        )
 
 
 async def decide_candidate(
@@ -97,6 +138,7 @@ async def decide_candidate(
     found = await candidate(ctx, candidate_id)
     if found is None:
         return None
+    _within(ctx, found.visible, candidate_id, f"an entity of candidate {candidate_id}")
     left, right = found.left["key"], found.right["key"]
     before = {
         "left": {"record": left, "entity_id": found.left_entity_id},
@@ -111,6 +153,10 @@ async def decide_candidate(
         subject=candidate_id,
         reason=reason,
         pairs=(PairConstraint(decision, left, right),),
+        coverage=(
+            Covered(left, 0, decision == "MATCH"),
+            Covered(right, 0 if decision == "MATCH" else 1, decision == "MATCH"),
+        ),
         before=before,
         after=after,
     )
@@ -125,7 +171,8 @@ async def split_entity(
     found = await entity_records(ctx, golden_id)
     if found is None:
         return None
-    current_id, entity, keys = found
+    _within(ctx, found.visible, golden_id, f"entity {golden_id}")
+    current_id, entity, keys = found.id, found.entity, found.record_keys
     split = sorted(dict.fromkeys(record_ids))
     unknown = [key for key in split if key not in keys]
     if unknown:
@@ -142,6 +189,8 @@ async def split_entity(
         subject=current_id,
         reason=reason,
         pairs=tuple(pairs),
+        coverage=tuple(Covered(key, 0, True) for key in split)
+        + tuple(Covered(key, 1, False) for key in remaining),
         before={"entity_id": current_id, "records": keys},
         after={"split_off": split, "kept": remaining},
     )
@@ -150,29 +199,37 @@ async def split_entity(
 async def merge_entities(
     ctx: Context, keep_id: str, merge_id: str, reason: str
 ) -> StewardDecision | None:
-    """Merge ``merge_id`` into ``keep_id`` (a MATCH between a record of each). None when either
-    does not exist."""
+    """Merge ``merge_id`` into ``keep_id``: a MATCH between a record of each, and the next
+    resolve keeps ``keep_id`` for the merged entity. None when either does not exist."""
     require_steward(ctx)
     keep = await entity_records(ctx, keep_id)
     merge = await entity_records(ctx, merge_id)
     if keep is None or merge is None:
         return None
-    if keep[1] != merge[1]:
-        raise BadRequest(f"cannot merge a {keep[1]} with a {merge[1]}")
-    if keep[0] == merge[0]:
-        raise BadRequest(f"{keep_id} and {merge_id} are already one entity ({keep[0]})")
+    _within(ctx, keep.visible, keep_id, f"entity {keep_id}")
+    _within(ctx, merge.visible, merge_id, f"entity {merge_id}")
+    if keep.entity != merge.entity:
+        raise BadRequest(f"cannot merge a {keep.entity} with a {merge.entity}")
+    if keep.id == merge.id:
+        raise BadRequest(f"{keep_id} and {merge_id} are already one entity ({keep.id})")
     return await _record(
         ctx,
         kind="merge",
-        entity=keep[1],
-        subject=f"{keep[0]}+{merge[0]}",
+        entity=keep.entity,
+        subject=f"{keep.id}+{merge.id}",
         reason=reason,
-        pairs=(PairConstraint("MATCH", keep[2][0], merge[2][0]),),
+        pairs=(PairConstraint("MATCH", keep.record_keys[0], merge.record_keys[0]),),
+        coverage=tuple(Covered(key, 0, False) for key in keep.record_keys)
+        + tuple(Covered(key, 1, False) for key in merge.record_keys),
         before={
-            "keep": {"entity_id": keep[0], "records": keep[2]},
-            "merge": {"entity_id": merge[0], "records": merge[2]},
+            "keep": {"entity_id": keep.id, "records": keep.record_keys},
+            "merge": {"entity_id": merge.id, "records": merge.record_keys},
         },
-        after={"entity_id": keep[0], "retired": merge[0], "records": keep[2] + merge[2]},
+        after={
+            "entity_id": keep.id,
+            "retired": merge.id,
+            "records": keep.record_keys + merge.record_keys,
+        },
     )
 
 

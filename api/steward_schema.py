@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
 
 from api import steward
 from api.context import Context
-from api.types.lookups import NotFound
+from api.types.lookups import NotFound, OutOfJurisdiction
 from api.types.pagination import After, First
 from api.types.review import (
     Decision,
@@ -19,6 +20,7 @@ from api.types.review import (
     StewardDecisionConnection,
     StewardDecisionType,
 )
+from graph_schema.decisions import StewardDecision as DecisionRecord
 
 Info = strawberry.Info[Context, None]
 
@@ -59,7 +61,17 @@ class ReviewQueries:
         return StewardDecisionConnection.from_window(window, ctx)
 
 
-def _result(decision, subject: str, what: str) -> DecisionResult:
+async def _result(
+    ctx: Context, deciding: Awaitable[DecisionRecord | None], subject: str, what: str
+) -> DecisionResult:
+    try:
+        decision = await deciding
+    except steward.OutsideJurisdiction as outside:
+        return OutOfJurisdiction(
+            id=strawberry.ID(outside.subject),
+            jurisdiction=ctx.caller.jurisdiction.describe(),
+            message=outside.message,
+        )
     if decision is None:
         return NotFound(id=strawberry.ID(subject), message=f"no {what} has ID {subject}")
     return StewardDecisionType.from_decision(decision)
@@ -80,8 +92,8 @@ class StewardMutation:
         decision: Annotated[Decision, strawberry.argument(description="Your answer.")],
         reason: Reason,
     ) -> DecisionResult:
-        found = await steward.decide_candidate(info.context, id, decision.value, reason)
-        return _result(found, id, "review candidate")
+        deciding = steward.decide_candidate(info.context, id, decision.value, reason)
+        return await _result(info.context, deciding, id, "review candidate")
 
     @strawberry.mutation(
         description="Split source records off a golden entity: they stay apart from its other "
@@ -99,12 +111,12 @@ class StewardMutation:
         ],
         reason: Reason,
     ) -> DecisionResult:
-        found = await steward.split_entity(info.context, id, [str(r) for r in record_ids], reason)
-        return _result(found, id, "golden record")
+        deciding = steward.split_entity(info.context, id, [str(r) for r in record_ids], reason)
+        return await _result(info.context, deciding, id, "golden record")
 
     @strawberry.mutation(
-        description="Merge two golden entities into one; the merged-away ID redirects to the "
-        "survivor after the next resolve and publish."
+        description="Merge two golden entities into one; after the next resolve and publish "
+        "the merged entity has the ID `keepId` and `mergeId` redirects to it."
     )
     async def merge_entities(
         self,
@@ -115,5 +127,5 @@ class StewardMutation:
         ],
         reason: Reason,
     ) -> DecisionResult:
-        found = await steward.merge_entities(info.context, keep_id, merge_id, reason)
-        return _result(found, merge_id, "golden record")
+        deciding = steward.merge_entities(info.context, keep_id, merge_id, reason)
+        return await _result(info.context, deciding, merge_id, "golden record")

@@ -23,7 +23,6 @@ from graph_schema.decisions import (
     PairConstraint,
     StewardDecision,
     clear_decisions,
-    decision_rows,
     fetch_decisions,
     record_decision,
 )
@@ -103,7 +102,7 @@ def main() -> None:
                 ),
                 target.database,
             )
-        rows = decision_rows(fetch_decisions(driver, target.database))
+        rows = fetch_decisions(driver, target.database)
     print(
         f"\n{len(rows)} decisions recorded and fetched back "
         f"({answered['MATCH']} MATCH, {answered['NOT_A_MATCH']} NOT_A_MATCH)\n"

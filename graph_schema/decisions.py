@@ -22,16 +22,22 @@ RECORD_DECISION = """
 CREATE (d:StewardDecision {
   id: $id, kind: $kind, entity: $entity, subject: $subject, reason: $reason,
   decided_by: $decided_by, role: $role, decided_at: datetime($decided_at),
-  pairs: $pairs, before: $before, after: $after
+  pairs: $pairs, coverage: $coverage, before: $before, after: $after
 })
+WITH d
+UNWIND $covers AS covered
+MATCH (s:SourceRecord {key: covered.record})
+CREATE (d)-[:COVERS {group: covered.group, together: covered.together}]->(s)
 """
+"""Store a decision, linked by ``COVERS`` to the source records it looked at (those published):
+the review queue skips candidates the decision settles (see :class:`Covered`)."""
 
 FETCH_DECISIONS = """
 MATCH (d:StewardDecision)
 RETURN d.id AS id, d.kind AS kind, d.entity AS entity, d.subject AS subject,
        d.reason AS reason, d.decided_by AS decided_by, d.role AS role,
        toString(d.decided_at) AS decided_at, d.pairs AS pairs, d.before AS before,
-       d.after AS after
+       d.after AS after, d.coverage AS coverage
 ORDER BY d.decided_at, d.id
 """
 
@@ -48,6 +54,20 @@ class PairConstraint:
 
 
 @dataclass(frozen=True)
+class Covered:
+    """A source record a decision looked at, in one of its groups.
+
+    Two records covered by one decision are settled by it when they lie in different groups
+    (a split's two sides, a merge's two entities, a NOT_A_MATCH's two records) or both in a
+    group marked ``together`` (a MATCH's two records, the records split off together).
+    """
+
+    record: str
+    group: int
+    together: bool
+
+
+@dataclass(frozen=True)
 class StewardDecision:
     """One decision of a steward, with the mention pairs it constrains."""
 
@@ -59,6 +79,7 @@ class StewardDecision:
     decided_by: str
     role: str
     pairs: tuple[PairConstraint, ...]
+    coverage: tuple[Covered, ...] = ()
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
     decided_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
@@ -91,13 +112,16 @@ def decision_params(decision: StewardDecision) -> dict:
         "role": decision.role,
         "decided_at": decision.decided_at,
         "pairs": json.dumps([asdict(p) for p in decision.pairs], ensure_ascii=False),
+        "coverage": json.dumps([asdict(c) for c in decision.coverage], ensure_ascii=False),
+        "covers": [asdict(c) for c in decision.coverage],
         "before": json.dumps(decision.before, ensure_ascii=False),
         "after": json.dumps(decision.after, ensure_ascii=False),
     }
 
 
 def fetch_decisions(driver: Driver, database: str = "neo4j") -> list[dict]:
-    """Every stored decision, oldest first, with its pairs parsed."""
+    """Every stored decision, oldest first, with its pairs, coverage, before and after parsed:
+    the input :func:`resolution.decisions.store_decisions` expects."""
     records, _, _ = driver.execute_query(
         FETCH_DECISIONS, database_=database, routing_=RoutingControl.READ
     )
@@ -107,29 +131,9 @@ def fetch_decisions(driver: Driver, database: str = "neo4j") -> list[dict]:
         row["pairs"] = json.loads(row["pairs"] or "[]")
         row["before"] = json.loads(row["before"] or "{}")
         row["after"] = json.loads(row["after"] or "{}")
+        row["coverage"] = json.loads(row["coverage"] or "[]")
         decisions.append(row)
     return decisions
-
-
-def decision_rows(decisions: list[dict]) -> list[dict]:
-    """Flatten decisions into workspace rows of ``steward_decisions`` (one per mention pair)."""
-    rows = []
-    for decision in decisions:
-        for pair in decision["pairs"]:
-            rows.append(
-                {
-                    "decision_id": decision["id"],
-                    "kind": decision["kind"],
-                    "entity": decision["entity"],
-                    "decision": pair["decision"],
-                    "mention_id_l": pair["mention_id_l"],
-                    "mention_id_r": pair["mention_id_r"],
-                    "reason": decision["reason"],
-                    "decided_by": decision["decided_by"],
-                    "decided_at": decision["decided_at"],
-                }
-            )
-    return rows
 
 
 CLEAR_DECISIONS = "MATCH (d:StewardDecision) DETACH DELETE d"

@@ -2,29 +2,41 @@
 
 Reads only: decisions are written by :func:`graph_schema.decisions.record_decision` (its
 ``RECORD_DECISION``). Values are always ``$params``; the golden label comes from
-:data:`GOLDEN_LABELS`, a closed set.
+:data:`GOLDEN_LABELS`, a closed set. Stewards work within their jurisdiction like every other
+caller: the queue holds only candidates whose two entities lie in ``$scope``.
 """
 
 from __future__ import annotations
 
+from graph_schema.api_queries import in_scope
+
 GOLDEN_LABELS = {"person": "Person", "enterprise": "Enterprise", "rental_unit": "RentalUnit"}
 
-_UNDECIDED = """
-MATCH (c:ReviewCandidate {entity: $entity})
-WHERE NOT EXISTS { MATCH (d:StewardDecision {subject: c.id}) }
+_WAITING = f"""
+MATCH (c:ReviewCandidate {{entity: $entity}})
+WHERE NOT EXISTS {{ MATCH (:StewardDecision {{subject: c.id}}) }}
+MATCH (c)-[:LEFT]->(l:SourceRecord)
+MATCH (c)-[:RIGHT]->(r:SourceRecord)
+WHERE NOT EXISTS {{
+  MATCH (l)<-[x:COVERS]-(:StewardDecision)-[y:COVERS]->(r)
+  WHERE x.group <> y.group OR (x.together AND y.together)
+}}
+MATCH (l)-[:RESOLVES_TO]->(gl)
+MATCH (r)-[:RESOLVES_TO]->(gr)
+WITH c, l, r, gl, gr
+WHERE {in_scope("gl")} AND {in_scope("gr")}
 """
+"""Candidates of ``$entity`` no decision settles yet (decided directly, or covered by a split or
+merge: see :class:`graph_schema.decisions.Covered`) whose two records' golden entities both lie
+in the caller's jurisdiction ``$scope``."""
 
-REVIEW_QUEUE_COUNT = _UNDECIDED + "RETURN count(c) AS total"
+REVIEW_QUEUE_COUNT = _WAITING + "RETURN count(c) AS total"
 """How many undecided candidates of one entity type (``$entity``) wait."""
 
 REVIEW_QUEUE = (
-    _UNDECIDED
+    _WAITING
     + """
-WITH c ORDER BY c.priority DESC, c.id SKIP $skip LIMIT $limit
-MATCH (c)-[:LEFT]->(l:SourceRecord)
-MATCH (c)-[:RIGHT]->(r:SourceRecord)
-OPTIONAL MATCH (l)-[:RESOLVES_TO]->(gl)
-OPTIONAL MATCH (r)-[:RESOLVES_TO]->(gr)
+WITH c, l, r, gl, gr ORDER BY c.priority DESC, c.id SKIP $skip LIMIT $limit
 RETURN c {.*} AS candidate, l {.*} AS left, r {.*} AS right,
        gl.id AS left_entity_id, gr.id AS right_entity_id
 ORDER BY c.priority DESC, c.id
@@ -32,28 +44,41 @@ ORDER BY c.priority DESC, c.id
 )
 """One page (``$skip``/``$limit``) of undecided candidates, highest priority first."""
 
-CANDIDATE = """
-MATCH (c:ReviewCandidate {id: $id})
+CANDIDATE = f"""
+MATCH (c:ReviewCandidate {{id: $id}})
 MATCH (c)-[:LEFT]->(l:SourceRecord)
 MATCH (c)-[:RIGHT]->(r:SourceRecord)
 OPTIONAL MATCH (l)-[:RESOLVES_TO]->(gl)
 OPTIONAL MATCH (r)-[:RESOLVES_TO]->(gr)
-RETURN c {.*} AS candidate, l {.*} AS left, r {.*} AS right,
-       gl.id AS left_entity_id, gr.id AS right_entity_id
+RETURN c {{.*}} AS candidate, l {{.*}} AS left, r {{.*}} AS right,
+       gl.id AS left_entity_id, gr.id AS right_entity_id,
+       coalesce({in_scope("gl")} AND {in_scope("gr")}, false) AS visible
 """
-"""One candidate by ``$id`` with its two records and their golden entities now."""
+"""One candidate by ``$id`` with its two records, their golden entities now, and whether both
+lie in the caller's jurisdiction."""
 
+CLUSTERS = """
+UNWIND $ids AS id
+MATCH (g:Person|Enterprise|RentalUnit {id: id})
+MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g)
+WITH id, s ORDER BY s.key
+WITH id, collect(s {.*}) AS records
+RETURN id, size(records) AS size, records[0..$limit] AS records
+"""
+"""The golden entities ``$ids`` with their record count and first ``$limit`` records by key."""
 
-ENTITY_RECORDS = """
-OPTIONAL MATCH (direct:Person|Enterprise|RentalUnit {id: $id})
-OPTIONAL MATCH (:RetiredEntity {id: $id})-[:REDIRECTS_TO]->(successor)
+ENTITY_RECORDS = f"""
+OPTIONAL MATCH (direct:Person|Enterprise|RentalUnit {{id: $id}})
+OPTIONAL MATCH (:RetiredEntity {{id: $id}})-[:REDIRECTS_TO]->(successor)
 WITH coalesce(direct, successor) AS g
 WHERE g IS NOT NULL
 MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g)
 WITH g, s ORDER BY s.key
-RETURN g.id AS id, s.entity AS entity, collect(s.key) AS record_keys
+RETURN g.id AS id, s.entity AS entity, collect(s.key) AS record_keys,
+       coalesce({in_scope("g")}, false) AS visible
 """
-"""A golden entity by ``$id`` (a retired ID follows its redirect) with its records' keys."""
+"""A golden entity by ``$id`` (a retired ID follows its redirect) with its records' keys and
+whether it lies in the caller's jurisdiction."""
 
 
 DECISION_COUNT = """

@@ -145,9 +145,9 @@ def resolve_command(
 
 
 def fetch_steward_decisions() -> list[dict] | None:
-    """Decision rows from the graph, or None (with a note) when Neo4j cannot be reached."""
+    """The steward decisions in the graph, or None (with a note) when Neo4j cannot be reached."""
     from graph_schema.connection import open_driver, resolve_target
-    from graph_schema.decisions import decision_rows, fetch_decisions
+    from graph_schema.decisions import fetch_decisions
     from graph_schema.errors import GraphUnavailable
 
     target = resolve_target()
@@ -161,7 +161,7 @@ def fetch_steward_decisions() -> list[dict] | None:
         )
         return None
     console.print(f"{len(decisions)} steward decision(s) fetched from {target.uri}")
-    return decision_rows(decisions)
+    return decisions
 
 
 export_app = typer.Typer(help="Export resolution results.")

@@ -13,15 +13,18 @@ kept in the workspace). Output, in one transaction:
 
 Each cluster inherits the old ID it shares the most mentions with; pairs are taken greedily by
 overlap (largest first, then smaller old ID, then smaller cluster key), so each old ID goes to at
-most one cluster. A cluster with no old ID gets ``P-``/``E-``/``U-`` and the first 12 hex digits
-of ``sha256("<entity>:<smallest mention id>")``: the same input gives the same IDs in any fresh
-workspace. Re-running on unchanged clusters changes nothing and writes no lineage.
+most one cluster. IDs a steward chose to keep in a merge go first, so the merged cluster keeps
+the steward's choice even when the other side was larger. A cluster with no old ID gets
+``P-``/``E-``/``U-`` and the first 12 hex digits of ``sha256("<entity>:<smallest mention
+id>")``: the same input gives the same IDs in any fresh workspace. Re-running on unchanged
+clusters changes nothing and writes no lineage.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,10 +73,16 @@ def golden_token(entity: str, smallest_mention_id: str, attempt: int = 0) -> str
 
 
 def assign_golden_ids(
-    connection: duckdb.DuckDBPyConnection, entity: str, run_id: str, now: datetime
+    connection: duckdb.DuckDBPyConnection,
+    entity: str,
+    run_id: str,
+    now: datetime,
+    keep: Sequence[str] = (),
 ) -> GoldenResult:
     """Give every cluster of ``clusters_<entity>`` a golden ID, reusing the previous ones.
 
+    ``keep``: old IDs a steward chose to keep when merging; a cluster holding mentions of one
+    takes it before any other old ID, whatever the overlaps (earlier in ``keep`` first).
     ``run_id`` and ``now`` label the lineage rows. Replaces the entity's ``golden_members``,
     appends to ``golden_lineage`` and updates ``golden_ids``, all or nothing.
     """
@@ -107,7 +116,13 @@ def assign_golden_ids(
 
     golden_of: dict[str, str] = {}
     taken: set[str] = set()
-    for cluster_key, old_id, _ in sorted(overlaps, key=lambda row: (-row[2], row[1], row[0])):
+    rank = {old_id: i for i, old_id in enumerate(keep)}
+    unranked = len(rank)
+
+    def preference(row: tuple[str, str, int]) -> tuple:
+        return (rank.get(row[1], unranked), -row[2], row[1], row[0])
+
+    for cluster_key, old_id, _ in sorted(overlaps, key=preference):
         if cluster_key not in golden_of and old_id not in taken:
             golden_of[cluster_key] = old_id
             taken.add(old_id)

@@ -15,7 +15,8 @@ from pathlib import Path
 from loaders import staging
 from loaders.config import SourcesConfig
 from loaders.ingest import IngestReport, ingest, write_json_atomic
-from resolution.cluster import cluster_entity, table_exists
+from resolution.cluster import cluster_entity
+from resolution.decisions import constraints_for, keep_ids, store_decisions
 from resolution.errors import ResolutionError
 from resolution.evaluate import load_truth, pairwise_metrics
 from resolution.golden import assign_golden_ids, retired_redirects
@@ -57,45 +58,6 @@ class ResolveReport:
         }
 
 
-STEWARD_DECISIONS_DDL = """
-CREATE TABLE IF NOT EXISTS steward_decisions (
-    decision_id VARCHAR, kind VARCHAR, entity VARCHAR, decision VARCHAR,
-    mention_id_l VARCHAR, mention_id_r VARCHAR, reason VARCHAR, decided_by VARCHAR,
-    decided_at VARCHAR)
-"""
-
-
-def store_decisions(connection, rows: list[dict]) -> None:
-    """Replace the workspace's copy of the steward decisions (the graph is the record)."""
-    connection.execute(STEWARD_DECISIONS_DDL)
-    connection.execute("BEGIN TRANSACTION")
-    connection.execute("DELETE FROM steward_decisions")
-    if rows:
-        connection.executemany(
-            "INSERT INTO steward_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [r["decision_id"], r["kind"], r["entity"], r["decision"], r["mention_id_l"],
-                 r["mention_id_r"], r["reason"], r["decided_by"], r["decided_at"]]
-                for r in rows
-            ],
-        )  # fmt: skip
-    connection.execute("COMMIT")
-
-
-def decisions_for(connection, entity: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Steward decisions as (must-link, cannot-link) mention pairs for one entity type."""
-    if not table_exists(connection, "steward_decisions"):
-        return [], []
-    rows = connection.execute(
-        "SELECT decision, mention_id_l, mention_id_r FROM steward_decisions "
-        "WHERE entity = ? ORDER BY decided_at, mention_id_l, mention_id_r",
-        [entity],
-    ).fetchall()
-    must = [(left, right) for decision, left, right in rows if decision == "MATCH"]
-    cannot = [(left, right) for decision, left, right in rows if decision == "NOT_A_MATCH"]
-    return must, cannot
-
-
 def resolve(
     config: SourcesConfig,
     workdir: Path,
@@ -107,9 +69,8 @@ def resolve(
 ) -> ResolveReport:
     """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON.
 
-    ``decisions`` are steward decisions as ``steward_decisions`` rows (see
-    :func:`graph_schema.decisions.decision_rows`); when given they replace the workspace's
-    copy, otherwise the copy kept from the last run is honoured.
+    ``decisions`` are steward decisions (see :mod:`resolution.decisions`); when given they
+    replace the workspace's copy, otherwise the copy kept from the last run is honoured.
     """
     began = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -132,7 +93,7 @@ def resolve(
             report.pairs_scored = predicted.pairs
             report.seconds["predict"] = _lap(timer)
             timer = time.perf_counter()
-            must_link, cannot_link = decisions_for(connection, entity)
+            must_link, cannot_link = constraints_for(connection, entity)
             clustered = cluster_entity(
                 connection,
                 entity,
@@ -149,7 +110,9 @@ def resolve(
             )
             report.seconds["review"] = _lap(timer)
             timer = time.perf_counter()
-            golden = assign_golden_ids(connection, entity, run_id, now)
+            golden = assign_golden_ids(
+                connection, entity, run_id, now, keep=keep_ids(connection, entity)
+            )
             report.golden_created = golden.created
             report.golden_retired = golden.retired
             report.seconds["golden_ids"] = _lap(timer)

@@ -1,13 +1,16 @@
 """Review candidates: the pairs a data steward should decide, most consequential first.
 
 Input: ``pairs_<entity>``, ``clusters_<entity>``, ``weak_links_<entity>`` and, when present,
-``steward_decisions(entity, decision, mention_id_l, mention_id_r, …)``. Output, replaced on every
+the steward decisions (``steward_decisions`` and ``steward_coverage``, see
+:mod:`resolution.decisions`). Output, replaced on every
 run: ``review_candidates_<entity>(candidate_id, mention_id_l, mention_id_r, match_probability,
 match_weight, comparisons, cluster_key_l, cluster_key_r, weak_link, priority)``, ordered by
 priority, highest first.
 
 A candidate is a scored pair inside the review band ``[low, high)`` or a weak link, unless a
-steward already decided it. ``candidate_id`` is a hash of the two mention ids, so it survives
+steward already decided it: directly, or by a decision covering both records
+(``steward_coverage``: a split settles every pair across it, a merge every pair between the
+two entities). ``candidate_id`` is a hash of the two mention ids, so it survives
 re-runs; ``comparisons`` is a JSON object of every ``mw_*`` column (the per-comparison match
 weights). ``priority`` is the number of mentions a decision would move (both clusters when the
 pair lies between two clusters, the cluster itself when it lies inside one) times the
@@ -62,11 +65,18 @@ def build_review_candidates(
         if table_exists(connection, "steward_decisions")
         else "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE CAST($1 AS VARCHAR) IS NULL"
     )
+    covered = (
+        "SELECT decision_id, mention_id, grp, together FROM steward_coverage WHERE entity = $1"
+        if table_exists(connection, "steward_coverage")
+        else "SELECT NULL::VARCHAR AS decision_id, NULL::VARCHAR AS mention_id, "
+        "NULL::INTEGER AS grp, NULL::BOOLEAN AS together WHERE CAST($1 AS VARCHAR) IS NULL"
+    )
     connection.execute(
         f"""
         CREATE OR REPLACE TABLE review_candidates_{entity} AS
         WITH weak AS ({weak}),
         decided AS ({decided}),
+        covered AS ({covered}),
         scored AS (
             SELECT least(p.mention_id_l, p.mention_id_r) AS a,
                    greatest(p.mention_id_l, p.mention_id_r) AS b,
@@ -103,6 +113,10 @@ def build_review_candidates(
         LEFT JOIN sizes sl ON sl.cluster_key = kl.cluster_key
         LEFT JOIN sizes sr ON sr.cluster_key = kr.cluster_key
         WHERE NOT EXISTS (SELECT 1 FROM decided d WHERE d.a = c.a AND d.b = c.b)
+          AND NOT EXISTS (
+              SELECT 1 FROM covered x JOIN covered y USING (decision_id)
+              WHERE x.mention_id = c.a AND y.mention_id = c.b
+                AND (x.grp <> y.grp OR (x.together AND y.together)))
         ORDER BY priority DESC, candidate_id
         """,
         [entity, low, high],

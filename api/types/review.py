@@ -9,7 +9,7 @@ import strawberry
 from api.context import Context
 from api.pagination import Window
 from api.steward import Candidate
-from api.types.lookups import NotFound
+from api.types.lookups import NotFound, OutOfJurisdiction
 from api.types.pagination import PageInfo, cursors
 from api.types.source_record import SourceRecord
 from graph_schema.decisions import StewardDecision as DecisionRecord
@@ -36,6 +36,23 @@ class ComparisonWeight:
     match_weight: float = strawberry.field(
         description="Its match weight (log2 Bayes factor); negative counts against a match."
     )
+
+
+@strawberry.type(description="A golden entity a review candidate's record belongs to now.")
+class ReviewCluster:
+    id: str = strawberry.field(description="Its golden ID.")
+    size: int = strawberry.field(description="How many source records resolve to it.")
+    records: list[SourceRecord] = strawberry.field(
+        description="Its source records, the first 50 by key."
+    )
+
+    @classmethod
+    def of(cls, entity_id: str | None, found: Candidate, ctx: Context) -> "ReviewCluster | None":
+        row = found.clusters.get(entity_id) if entity_id else None
+        if row is None:
+            return None
+        records = [SourceRecord.from_record(r, ctx) for r in row["records"]]
+        return cls(id=row["id"], size=row["size"], records=records)
 
 
 @strawberry.type(
@@ -65,6 +82,12 @@ class ReviewCandidate:
     right_entity_id: str | None = strawberry.field(
         description="Golden ID the second record resolves to now."
     )
+    left_cluster: ReviewCluster | None = strawberry.field(
+        description="The entity the first record belongs to now, with its records."
+    )
+    right_cluster: ReviewCluster | None = strawberry.field(
+        description="The entity the second record belongs to now, with its records."
+    )
     comparisons: list[ComparisonWeight] = strawberry.field(
         description="Per-comparison match weights: the data of the waterfall chart."
     )
@@ -83,6 +106,8 @@ class ReviewCandidate:
             right=SourceRecord.from_record(found.right, ctx),
             left_entity_id=found.left_entity_id,
             right_entity_id=found.right_entity_id,
+            left_cluster=ReviewCluster.of(found.left_entity_id, found, ctx),
+            right_cluster=ReviewCluster.of(found.right_entity_id, found, ctx),
             comparisons=[ComparisonWeight(name=n, match_weight=w) for n, w in found.comparisons],
         )
 
@@ -208,8 +233,10 @@ class StewardDecisionConnection:
 
 
 DecisionResult = Annotated[
-    StewardDecisionType | NotFound,
+    StewardDecisionType | NotFound | OutOfJurisdiction,
     strawberry.union(
-        "DecisionResult", description="The decision recorded, or NotFound when its subject is not."
+        "DecisionResult",
+        description="The decision recorded; NotFound when its subject is not; "
+        "OutOfJurisdiction when it touches an entity outside yours (nothing is recorded).",
     ),
 ]

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from graph_schema.decisions import clear_decisions, decision_rows, fetch_decisions
+from graph_schema.decisions import clear_decisions, fetch_decisions
 from graph_schema.publish import publish
 from loaders.config import load_config
 from resolution.pipeline import resolve
@@ -19,17 +19,22 @@ QUEUE = """query($entity: EntityType!, $first: Int, $after: String) {
   reviewQueue(entity: $entity, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { id matchProbability matchWeight priority leftEntityId rightEntityId
-      comparisons { name matchWeight } left { key name } right { key name } } } } }"""
+      comparisons { name matchWeight } left { key name } right { key name }
+      leftCluster { id size records { key } } rightCluster { id size records { key } }
+    } } } }"""
 DECIDE = """mutation($id: ID!, $decision: Decision!, $reason: String!) {
   decideCandidate(id: $id, decision: $decision, reason: $reason) {
     __typename ... on StewardDecision { id kind subject decidedBy role reason before after
-      pairs { decision left right } } ... on NotFound { message } } }"""
+      pairs { decision left right } } ... on NotFound { message }
+    ... on OutOfJurisdiction { message } } }"""
 SPLIT = """mutation($id: ID!, $records: [ID!]!, $reason: String!) {
   splitEntity(id: $id, recordIds: $records, reason: $reason) {
-    __typename ... on StewardDecision { id kind pairs { decision left right } } } }"""
+    __typename ... on StewardDecision { id kind pairs { decision left right } }
+    ... on OutOfJurisdiction { message } } }"""
 MERGE = """mutation($keep: ID!, $merge: ID!, $reason: String!) {
   mergeEntities(keepId: $keep, mergeId: $merge, reason: $reason) {
-    __typename ... on StewardDecision { id kind subject pairs { decision left right } } } }"""
+    __typename ... on StewardDecision { id kind subject pairs { decision left right } }
+    ... on OutOfJurisdiction { message } } }"""
 HISTORY = """query($mine: Boolean!) { decisions(first: 50, mine: $mine) {
   totalCount edges { node { id kind subject decidedBy reason } } } }"""
 PERSON = """query($id: ID!) {
@@ -102,6 +107,93 @@ def test_unknown_subjects_and_missing_reasons(api, clean_decisions):
     assert blank["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+def test_each_side_shows_its_entity_now(api, graph_driver, clean_decisions):
+    for node in queue(api, first=20):
+        for side in ("left", "right"):
+            cluster = node[f"{side}Cluster"]
+            assert cluster["id"] == node[f"{side}EntityId"]
+            keys = [r["key"] for r in cluster["records"]]
+            assert node[side]["key"] in keys and keys == sorted(keys)
+            records, _, _ = graph_driver.execute_query(
+                "MATCH (s:SourceRecord)-[:RESOLVES_TO]->({id: $id}) RETURN count(s) AS n",
+                id=cluster["id"],
+            )
+            assert cluster["size"] == records[0]["n"] >= len(keys)
+
+
+def test_a_split_or_merge_settles_the_candidates_across_it(
+    api, graph_driver, neo4j_target, clean_decisions
+):
+    nodes = queue(api)
+    inside = next(n for n in nodes if n["leftEntityId"] == n["rightEntityId"])
+    between = next(
+        n
+        for n in nodes
+        if n["leftEntityId"] != n["rightEntityId"]
+        and inside["leftEntityId"] not in (n["leftEntityId"], n["rightEntityId"])
+    )
+    # split the weak link's right record off: no pair across the split is asked again
+    split = api.query(
+        SPLIT, STEWARD, id=inside["leftEntityId"], records=[inside["right"]["key"]], reason="r"
+    )["splitEntity"]
+    assert split["__typename"] == "StewardDecision"
+    merged = api.query(
+        MERGE, STEWARD, keep=between["leftEntityId"], merge=between["rightEntityId"], reason="r"
+    )["mergeEntities"]
+    assert merged["__typename"] == "StewardDecision"
+    waiting = {node["id"] for node in queue(api, first=100)}
+    assert inside["id"] not in waiting and between["id"] not in waiting
+    clear_decisions(graph_driver, neo4j_target.database)
+    assert {inside["id"], between["id"]} <= {node["id"] for node in queue(api, first=100)}
+
+
+def test_stewards_work_within_their_jurisdiction(api, graph_driver, neo4j_target, clean_decisions):
+    records, _, _ = graph_driver.execute_query(
+        "MATCH (p:Person) WHERE p.district IS NOT NULL "
+        "RETURN p.district AS district, count(*) AS n ORDER BY n DESC, district LIMIT 1"
+    )
+    district = records[0]["district"]
+    local = token("steward", district=district)
+    local_queue = api.query(QUEUE, local, entity="PERSON", first=100)["reviewQueue"]
+    everywhere = api.query(QUEUE, STEWARD, entity="PERSON", first=100)["reviewQueue"]
+    assert local_queue["totalCount"] < everywhere["totalCount"]
+    districts, _, _ = graph_driver.execute_query(
+        "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN collect(DISTINCT p.district) AS d",
+        ids=[
+            edge["node"][side]
+            for edge in local_queue["edges"]
+            for side in ("leftEntityId", "rightEntityId")
+        ],
+    )
+    assert districts[0]["d"] in ([district], [])
+    outside = next(
+        edge["node"]
+        for edge in everywhere["edges"]
+        if edge["node"]["id"] not in {e["node"]["id"] for e in local_queue["edges"]}
+    )
+    refused = api.query(DECIDE, local, id=outside["id"], decision="MATCH", reason="r")
+    assert refused["decideCandidate"]["__typename"] == "OutOfJurisdiction"
+    assert district in refused["decideCandidate"]["message"]
+    sides, _, _ = graph_driver.execute_query(
+        "UNWIND $sides AS side MATCH (p:Person {id: side[0]}) "
+        "WHERE p.district IS NULL OR p.district <> $district RETURN side[0] AS id, side[1] AS key",
+        sides=[
+            [outside["leftEntityId"], outside["left"]["key"]],
+            [outside["rightEntityId"], outside["right"]["key"]],
+        ],
+        district=district,
+    )
+    far, far_record = sides[0]["id"], sides[0]["key"]
+    near = outside["rightEntityId"] if far == outside["leftEntityId"] else outside["leftEntityId"]
+    for query, variables in (
+        (SPLIT, {"id": far, "records": [far_record], "reason": "r"}),
+        (MERGE, {"keep": near, "merge": far, "reason": "r"}),
+    ):
+        answer = api.query(query, local, **variables)
+        assert next(iter(answer.values()))["__typename"] == "OutOfJurisdiction", answer
+    assert api.query(HISTORY, local, mine=True)["decisions"]["totalCount"] == 0
+
+
 def _pick(api, graph_driver):
     """A MATCH candidate (records apart now), a NOT_A_MATCH candidate (records together now),
     an entity to split and two to merge, all on distinct golden entities."""
@@ -170,7 +262,7 @@ def test_decisions_hold_after_re_resolve_and_re_publish(
     assert history["edges"][0]["node"]["kind"] == "merge"  # newest first
     assert api.query(HISTORY, token("admin"), mine=True)["decisions"]["totalCount"] == 0
 
-    rows = decision_rows(fetch_decisions(graph_driver, neo4j_target.database))
+    rows = fetch_decisions(graph_driver, neo4j_target.database)
     workdir = tmp_path / "work"
     shutil.copytree(city.workdir, workdir)
     resolve(load_config(city.out / "sources.toml"), workdir, progress=False, decisions=rows)
@@ -183,6 +275,7 @@ def test_decisions_hold_after_re_resolve_and_re_publish(
     assert all(golden[split_off] != golden[other] for other in kept)
     assert golden[keep["keys"][0]] == golden[merge["keys"][0]]
     survivor = golden[keep["keys"][0]]
+    assert survivor == keep["id"]  # the steward's choice, though merge["id"] sorts first
     for old_id in (keep["id"], merge["id"]):
         found = api.query(PERSON, STEWARD, id=old_id)["person"]
         assert found["__typename"] == "Person" and found["id"] == survivor

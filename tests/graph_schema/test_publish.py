@@ -10,7 +10,8 @@ from graph_schema.errors import GraphError
 from graph_schema.publish import graph_counts, publish
 from huitong.citygen import generate_city
 from loaders.config import load_config
-from resolution.pipeline import resolve, store_decisions
+from resolution.decisions import store_decisions
+from resolution.pipeline import resolve
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +116,10 @@ def test_publish_after_a_new_resolve_applies_the_difference(driver, resolved, tm
     store_decisions(
         connection,
         [
-            {"decision_id": "D-1", "kind": "split", "entity": "person",
-             "decision": "NOT_A_MATCH", "mention_id_l": moved_key, "mention_id_r": other,
-             "reason": "different people", "decided_by": "test", "decided_at": "2026-01-01"}
-            for other in others
+            {"id": "D-1", "kind": "split", "entity": "person", "reason": "different people",
+             "decided_by": "test", "decided_at": "2026-01-01",
+             "pairs": [{"decision": "NOT_A_MATCH", "mention_id_l": moved_key,
+                        "mention_id_r": other} for other in others]}
         ],
     )  # fmt: skip
     connection.close()

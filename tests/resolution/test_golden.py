@@ -165,3 +165,19 @@ def test_entity_types_keep_separate_assignments(connection):
     run(connection, [["e/1/e"], ["e/2/e"]], "r2", entity="enterprise")
     assert ids(connection) == people
     assert len(set(ids(connection, "enterprise").values())) == 2
+
+
+def test_a_steward_merge_keeps_the_id_the_steward_chose(connection):
+    run(connection, GROUPS, "r1")
+    big, small = ids(connection)["b/1/p"], ids(connection)["b/2/p"]
+    set_clusters(connection, "person", [GROUPS[0] + GROUPS[2], GROUPS[1]])
+    result = assign_golden_ids(connection, "person", "r2", NOW, keep=[small])
+    after = ids(connection)
+    assert {after[m] for m in GROUPS[0] + GROUPS[2]} == {small}
+    assert lineage(connection, "r2") == [(big, small, "merge")]
+    assert (result.retired, result.merges, result.created) == (1, 1, 0)
+    assert redirects(connection) == {big: small}
+    # the choice holds on later runs, and does not claim clusters the kept ID never had
+    set_clusters(connection, "person", [GROUPS[0] + GROUPS[2], GROUPS[1]])
+    assign_golden_ids(connection, "person", "r3", NOW, keep=[small])
+    assert ids(connection) == after and lineage(connection, "r3") == []
