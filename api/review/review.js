@@ -1,5 +1,6 @@
 // The stewards' review page: the queue, two records side by side, the match-weight
-// waterfall, and match / not match / skip (keys m, n, s). Talks only to /graphql.
+// waterfall, match / not match / skip (keys m, n, s), and the entities both records belong
+// to now, with split and merge (buttons only: they are deliberate). Talks only to /graphql.
 "use strict";
 
 const FIELDS = [
@@ -8,16 +9,23 @@ const FIELDS = [
   "recordId", "role", "key",
 ];
 const RECORD = FIELDS.join(" ");
+const CLUSTER = `id size records { ${RECORD} }`;
 const QUEUE = `query Queue($entity: EntityType!) {
   reviewQueue(entity: $entity, first: 50) { totalCount edges { node {
     id matchProbability matchWeight leftEntityId rightEntityId
     comparisons { name matchWeight }
-    left { ${RECORD} } right { ${RECORD} } } } } }`;
+    left { ${RECORD} } right { ${RECORD} }
+    leftCluster { ${CLUSTER} } rightCluster { ${CLUSTER} } } } } }`;
 const HISTORY = `query History { decisions(mine: true, first: 20) { totalCount edges { node {
   id kind subject reason decidedAt pairs { decision } } } } }`;
+const RESULT = `__typename ... on StewardDecision { id kind }
+    ... on NotFound { message } ... on OutOfJurisdiction { message }`;
 const DECIDE = `mutation Decide($id: ID!, $decision: Decision!, $reason: String!) {
-  decideCandidate(id: $id, decision: $decision, reason: $reason) {
-    ... on StewardDecision { id } ... on NotFound { message } } }`;
+  decideCandidate(id: $id, decision: $decision, reason: $reason) { ${RESULT} } }`;
+const SPLIT = `mutation Split($id: ID!, $records: [ID!]!, $reason: String!) {
+  splitEntity(id: $id, recordIds: $records, reason: $reason) { ${RESULT} } }`;
+const MERGE = `mutation Merge($keep: ID!, $merge: ID!, $reason: String!) {
+  mergeEntities(keepId: $keep, mergeId: $merge, reason: $reason) { ${RESULT} } }`;
 
 const $ = (id) => document.getElementById(id);
 const state = { queue: [], skipped: new Set(), current: null, busy: false };
@@ -81,6 +89,58 @@ function renderRecords(c) {
   }
 }
 
+// The entities both sides belong to now (once when they are one), a checkbox per record.
+function clustersOf(c) {
+  const sides = [["left", c.leftCluster], ["right", c.rightCluster]];
+  if (c.leftCluster && c.rightCluster && c.leftCluster.id === c.rightCluster.id) {
+    return [["both sides", c.leftCluster]];
+  }
+  return sides;
+}
+
+function recordLine(entityId, r) {
+  const item = el("li");
+  const label = el("label");
+  const box = el("input", { type: "checkbox", value: r.key, "data-entity": entityId });
+  const ids = [r.idNumber, r.uscc, r.unitKey].filter((v) => v);
+  const text = [r.name || r.address || r.addressRaw, ...ids].filter((v) => v).join(" · ");
+  label.append(box, " ", el("code", {}, r.key), text ? ` ${text}` : "");
+  item.append(label);
+  return item;
+}
+
+function renderCluster(side, cluster) {
+  const column = el("div", { class: "cluster", "data-side": side });
+  if (!cluster) {
+    column.append(el("h4", {}, `${side}: no entity`));
+    return column;
+  }
+  column.setAttribute("data-entity", cluster.id);
+  const heading = el("h4", {}, `${side}: `);
+  const count = `${cluster.size} record${cluster.size === 1 ? "" : "s"}`;
+  heading.append(el("code", {}, cluster.id), ` · ${count}`);
+  const list = el("ul", { "aria-label": `records of ${cluster.id}` });
+  for (const r of cluster.records) list.append(recordLine(cluster.id, r));
+  column.append(heading, list);
+  if (cluster.size > cluster.records.length) {
+    const shown = `first ${cluster.records.length} of ${cluster.size} shown`;
+    column.append(el("p", { class: "more" }, shown));
+  }
+  return column;
+}
+
+function renderClusters(c) {
+  const clusters = c ? clustersOf(c) : [];
+  $("clusters").replaceChildren(...clusters.map(([side, cluster]) => renderCluster(side, cluster)));
+  const ids = c && c.leftCluster && c.rightCluster && clusters.length === 2
+    ? [c.leftCluster.id, c.rightCluster.id] : [];
+  $("keep").replaceChildren(...ids.map((id, i) =>
+    el("option", { value: id }, `${id} (${i ? "right" : "left"})`)));
+  $("keep").disabled = ids.length !== 2;
+  $("merge").disabled = ids.length !== 2;
+  $("split").disabled = !clusters.some(([, cluster]) => cluster);
+}
+
 // A horizontal waterfall: the prior, then each comparison's weight, then the total.
 function renderWaterfall(c) {
   const ns = "http://www.w3.org/2000/svg";
@@ -140,6 +200,7 @@ function select(c) {
     $("records").querySelector("tbody").replaceChildren();
     $("waterfall").replaceChildren();
   }
+  renderClusters(c);
   renderQueue();
 }
 
@@ -162,9 +223,11 @@ async function loadHistory() {
   list.replaceChildren();
   for (const { node } of data.decisions.edges) {
     const kind = node.kind === "candidate" ? node.pairs[0]?.decision : node.kind;
-    const item = el("li", { "data-id": node.id });
+    // a merge's subject is "keep+merge": the merged-away ID goes into the kept one
+    const subject = node.kind === "merge" ? node.subject.replace("+", " ← ") : node.subject;
+    const item = el("li", { "data-id": node.id, "data-kind": node.kind });
     item.append(el("span", { class: kind }, kind), document.createTextNode(
-      ` ${node.subject} · ${node.decidedAt.slice(0, 19).replace("T", " ")} · ${node.reason}`));
+      ` ${subject} · ${node.decidedAt.slice(0, 19).replace("T", " ")} · ${node.reason}`));
     list.append(item);
   }
 }
@@ -180,25 +243,83 @@ async function load() {
   }
 }
 
-async function decide(decision) {
-  const c = state.current;
-  if (!c || state.busy) return;
-  const reason = $("reason").value.trim();
-  if (!reason) {
-    status("a decision needs a reason", true);
-    return;
-  }
+function reason() {
+  const text = $("reason").value.trim();
+  if (!text) status("a decision needs a reason", true);
+  return text;
+}
+
+// Run a mutation answering a DecisionResult; reload the queue and history when recorded.
+// Resolves to the decision ({id, kind}) or null when nothing was recorded.
+async function record(what, query, variables, field) {
   state.busy = true;
-  status(`recording ${decision}…`);
+  status(`recording ${what}…`);
   try {
-    await graphql(DECIDE, { id: c.id, decision, reason });
+    const result = (await graphql(query, variables))[field];
+    if (result.__typename !== "StewardDecision") {
+      status(result.message || `${what} not recorded (${result.__typename})`, true);
+      return null;
+    }
     await Promise.all([loadQueue(), loadHistory()]);
-    status(`${decision} recorded for ${c.id}`);
+    return result;
   } catch (error) {
     status(error.message, true);
+    return null;
   } finally {
     state.busy = false;
   }
+}
+
+async function decide(decision) {
+  const c = state.current;
+  if (!c || state.busy) return;
+  const why = reason();
+  if (!why) return;
+  const variables = { id: c.id, decision, reason: why };
+  const done = await record(decision, DECIDE, variables, "decideCandidate");
+  if (done) status(`${decision} recorded for ${c.id}`);
+}
+
+async function split() {
+  const c = state.current;
+  if (!c || state.busy) return;
+  const checked = [...$("clusters").querySelectorAll("input[type=checkbox]:checked")];
+  const entities = [...new Set(checked.map((box) => box.dataset.entity))];
+  if (!checked.length) {
+    status("check the records to split off first", true);
+    return;
+  }
+  if (entities.length > 1) {
+    status("check records of one entity only: a split takes records off one entity", true);
+    return;
+  }
+  const cluster = [c.leftCluster, c.rightCluster].find((x) => x && x.id === entities[0]);
+  if (checked.length >= cluster.size) {
+    status(`a split must leave at least one record in ${cluster.id}: uncheck one`, true);
+    return;
+  }
+  const why = reason();
+  if (!why) return;
+  const records = checked.map((box) => box.value);
+  const variables = { id: cluster.id, records, reason: why };
+  const done = await record("split", SPLIT, variables, "splitEntity");
+  if (done) status(`split recorded (${done.id})`);
+}
+
+async function merge() {
+  const c = state.current;
+  if (!c || state.busy) return;
+  const ids = [c.leftCluster?.id, c.rightCluster?.id];
+  if (!ids[0] || !ids[1] || ids[0] === ids[1]) {
+    status("merge needs two different entities", true);
+    return;
+  }
+  const keep = $("keep").value || ids[0];
+  const other = ids.find((id) => id !== keep);
+  const why = reason();
+  if (!why) return;
+  const done = await record("merge", MERGE, { keep, merge: other, reason: why }, "mergeEntities");
+  if (done) status(`merge recorded (${done.id})`);
 }
 
 function skip() {
@@ -219,6 +340,8 @@ function init() {
   $("match").addEventListener("click", () => decide("MATCH"));
   $("not-match").addEventListener("click", () => decide("NOT_A_MATCH"));
   $("skip").addEventListener("click", skip);
+  $("split").addEventListener("click", split);
+  $("merge").addEventListener("click", merge);
   document.addEventListener("keydown", (event) => {
     if (event.target.matches("input, select, textarea") || event.ctrlKey || event.metaKey) return;
     if (event.key === "m") decide("MATCH");

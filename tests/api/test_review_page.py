@@ -126,3 +126,117 @@ def test_the_page_reports_a_refused_token(server, browser):
     page.wait_for_function("document.getElementById('status').textContent.includes('may not')")
     assert page.locator("#queue li").count() == 0
     page.close()
+
+
+CLUSTERS = """query($entity: EntityType!) { reviewQueue(entity: $entity, first: 50) {
+  edges { node { id leftCluster { id size records { key } }
+    rightCluster { id size records { key } } } } } }"""
+DECISIONS = "query { decisions(first: 10) { edges { node { kind subject } } } }"
+
+
+def graphql(server: str, query: str, **variables) -> dict:
+    response = httpx.post(
+        f"{server}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token('steward')}"},
+    )
+    assert response.status_code == 200, response.text
+    payload = response.json()
+    assert not payload.get("errors"), payload["errors"]
+    return payload["data"]
+
+
+@pytest.fixture
+def no_decisions(server, graph_driver, neo4j_target):
+    """Split and merge tests start without decisions and leave none behind (decisions are all
+    they write: the graph changes only at the next resolve and publish)."""
+    clear_decisions(graph_driver, neo4j_target.database)
+    yield
+    clear_decisions(graph_driver, neo4j_target.database)
+
+
+def shown_entities(page) -> dict[str, list[str]]:
+    """The "Entities now" panel: entity ID → the record keys it lists (with a checkbox each)."""
+    return page.eval_on_selector_all(
+        "#clusters .cluster[data-entity]",
+        """columns => Object.fromEntries(columns.map(c => [c.dataset.entity,
+            [...c.querySelectorAll('input[type=checkbox]')].map(b => b.value)]))""",
+    )
+
+
+def pick_candidate(page, server: str, kind: str) -> dict | None:
+    """Click through the queue until a candidate allows ``kind``; its clusters as the API
+    gives them. Every candidate visited must list its entities' records in the panel."""
+    data = graphql(server, CLUSTERS, entity="PERSON")
+    by_id = {edge["node"]["id"]: edge["node"] for edge in data["reviewQueue"]["edges"]}
+    for candidate_id in page.eval_on_selector_all("#queue li", "ls => ls.map(l => l.dataset.id)"):
+        page.click(f'#queue li[data-id="{candidate_id}"]')
+        page.wait_for_function(
+            "id => document.getElementById('candidate-id').textContent === id", arg=candidate_id
+        )
+        node = by_id[candidate_id]
+        clusters = {c["id"]: c for c in (node["leftCluster"], node["rightCluster"]) if c}
+        expected = {i: [r["key"] for r in c["records"]] for i, c in clusters.items()}
+        assert shown_entities(page) == expected  # the same entity once, when both are in it
+        merge_enabled = page.is_enabled("#merge")
+        assert merge_enabled == (len(clusters) == 2)
+        if kind == "merge" and merge_enabled:
+            return node
+        if kind == "split" and any(c["size"] >= 2 for c in clusters.values()):
+            return node
+    return None
+
+
+def wait_for_status(page, text: str) -> None:
+    page.wait_for_function(
+        "text => document.getElementById('status').textContent.includes(text)", arg=text
+    )
+
+
+@pytest.mark.parametrize("kind", ["split", "merge"])
+def test_a_steward_splits_or_merges_entities_in_the_browser(server, browser, no_decisions, kind):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/review/#token={token('steward')}")
+    page.wait_for_selector("#queue li.current")
+    assert page.text_content("#entities h3") == "Entities now"
+
+    node = pick_candidate(page, server, kind)
+    if node is None:
+        pytest.skip(f"no candidate in the queue allows a {kind}")
+    left, right = node["leftCluster"], node["rightCluster"]
+
+    if kind == "split":
+        entity = left if left and left["size"] >= 2 else right
+        column = page.locator(f'#clusters .cluster[data-entity="{entity["id"]}"]')
+        boxes = column.locator("input[type=checkbox]")
+        page.click("#split")  # nothing checked yet
+        wait_for_status(page, "check the records")
+        if entity["size"] == len(entity["records"]):  # every record checked: nothing would stay
+            for i in range(boxes.count()):
+                boxes.nth(i).check()
+            page.click("#split")
+            wait_for_status(page, "at least one record")
+            for i in range(1, boxes.count()):
+                boxes.nth(i).uncheck()
+        else:
+            boxes.first.check()
+        assert boxes.first.is_checked()
+        subject = entity["id"]
+        page.click("#split")
+    else:
+        assert page.input_value("#keep") == left["id"]  # keeps the left entity by default
+        subject = f"{left['id']}+{right['id']}"
+        page.click("#merge")
+
+    wait_for_status(page, f"{kind} recorded (D-")
+    page.wait_for_selector(f'#history li[data-kind="{kind}"]')
+    assert kind in page.text_content(f'#history li[data-kind="{kind}"]')
+    if kind == "merge":  # a merge settles the candidate between the two entities
+        page.wait_for_selector(f'#queue li[data-id="{node["id"]}"]', state="detached")
+
+    decided = graphql(server, DECISIONS)["decisions"]["edges"]
+    assert {"kind": kind, "subject": subject} in [edge["node"] for edge in decided]
+    assert errors == []
+    page.close()
