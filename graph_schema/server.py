@@ -16,6 +16,7 @@ Used only when ``NEO4J_URI`` is not set; see :mod:`graph_schema.connection`.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -161,13 +162,24 @@ class LocalNeo4j:
         return password
 
     # -- provisioning --------------------------------------------------------------------
-    def is_provisioned(self) -> bool:
-        return (self.classes_dir / f"{LAUNCHER_CLASS}.class").exists() and any(
-            self.lib_dir.glob("neo4j-bolt-*.jar")
+    def _has_jars(self) -> bool:
+        return any(self.lib_dir.glob("neo4j-bolt-*.jar"))
+
+    def _launcher_is_current(self) -> bool:
+        """The launcher is compiled from the source this version of huitong ships."""
+        stamp = self.classes_dir / f"{LAUNCHER_CLASS}.sha256"
+        return (
+            (self.classes_dir / f"{LAUNCHER_CLASS}.class").exists()
+            and stamp.exists()
+            and stamp.read_text().strip() == _launcher_digest()
         )
 
+    def is_provisioned(self) -> bool:
+        return self._has_jars() and self._launcher_is_current()
+
     def provision(self) -> None:
-        """Resolve the pinned jars with Maven and compile the launcher (once per version).
+        """Resolve the pinned jars with Maven (once per version) and compile the launcher (again
+        whenever its source changes).
 
         A file lock lets several homes sharing one runtime directory start at the same time.
         """
@@ -176,11 +188,13 @@ class LocalNeo4j:
         self.runtime_dir.mkdir(parents=True, exist_ok=True)
         with (self.runtime_dir / ".lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not self.is_provisioned():
-                self._provision_locked()
+            if not self._has_jars():
+                self._fetch_jars()
+            if not self._launcher_is_current():
+                self._compile_launcher()
 
-    def _provision_locked(self) -> None:
-        java = find_java(self.java_home)
+    def _fetch_jars(self) -> None:
+        find_java(self.java_home)  # fail early, before a long download, without a JDK
         mvn = find_maven()
         log = self.runtime_dir / "provision.log"
         staging = self.runtime_dir / "lib.partial"
@@ -204,6 +218,9 @@ class LocalNeo4j:
             )
         shutil.rmtree(self.lib_dir, ignore_errors=True)
         staging.rename(self.lib_dir)
+
+    def _compile_launcher(self) -> None:
+        java = find_java(self.java_home)
         javac = java.parent / "javac"
         if not javac.exists():
             raise Neo4jServerError(
@@ -219,6 +236,7 @@ class LocalNeo4j:
             )
         if compiled.returncode != 0:
             raise Neo4jServerError(f"could not compile the Neo4j launcher:\n{compiled.stderr}")
+        (self.classes_dir / f"{LAUNCHER_CLASS}.sha256").write_text(_launcher_digest() + "\n")
 
     # -- lifecycle -----------------------------------------------------------------------
     def status(self) -> ServerStatus:
@@ -414,3 +432,9 @@ def _port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _launcher_digest() -> str:
+    """SHA-256 of the launcher's source, so a changed launcher is compiled again."""
+    source = (_RUNTIME / f"{LAUNCHER_CLASS}.java").read_bytes()
+    return hashlib.sha256(source).hexdigest()

@@ -7,6 +7,7 @@ import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 
 /**
  * Runs a Neo4j Community DBMS with a Bolt connector on 127.0.0.1, auth on.
@@ -38,9 +39,18 @@ public class HuitongNeo4j {
             dbms.shutdown();
             System.out.println("huitong-neo4j: stopped");
         }));
-        dbms.database("system").executeTransactionally(
-            "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
-            Map.of("password", password));
+        try {
+            dbms.database("system").executeTransactionally(
+                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                Map.of("password", password));
+        } catch (QueryExecutionException e) {
+            // A restart of the same home: the password is already the one asked for.
+            if (!e.getMessage().contains("Old password and new password cannot be the same")) {
+                System.err.println("huitong-neo4j: could not set the password: " + e.getMessage());
+                dbms.shutdown();
+                System.exit(1);
+            }
+        }
         System.out.println("huitong-neo4j: ready, bolt on 127.0.0.1:" + port);
         Thread.currentThread().join();
     }
