@@ -116,6 +116,9 @@ class TrainingSpec:
     em_min_pairs: int
     max_iterations: int
     em_convergence: float
+    label_min_matches: int = 100
+    """With at least this many steward MATCH decisions between distinct profiles, m is also
+    estimated from them (Splink's m from pairwise labels) after EM."""
 
 
 @dataclass(frozen=True)
@@ -496,6 +499,7 @@ def _training(raw: Any, known: set[str], problems: list[str]) -> TrainingSpec:
         em_min_pairs=int(number("em_min_pairs", 100)),
         max_iterations=int(number("max_iterations", 25, 1)),
         em_convergence=number("em_convergence", 1e-4),
+        label_min_matches=int(number("label_min_matches", 100, 1)),
     )
 
 

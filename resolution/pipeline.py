@@ -34,6 +34,7 @@ class EntityReport:
     entity: str
     mentions: int = 0
     pairs_scored: int = 0
+    labels_used: int = 0
     clusters: int = 0
     review_candidates: int = 0
     golden_created: int = 0
@@ -66,11 +67,14 @@ def resolve(
     now: datetime | None = None,
     thresholds: dict[str, float] | None = None,
     decisions: list[dict] | None = None,
+    train_from_decisions: bool = True,
 ) -> ResolveReport:
     """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON.
 
     ``decisions`` are steward decisions (see :mod:`resolution.decisions`); when given they
-    replace the workspace's copy, otherwise the copy kept from the last run is honoured.
+    replace the workspace's copy, otherwise the copy kept from the last run is honoured. Their
+    MATCH pairs are also training labels (see :func:`resolution.predict.train_and_predict`)
+    unless ``train_from_decisions`` is false.
     """
     began = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -89,11 +93,13 @@ def resolve(
                 "SELECT count(*) FROM mentions WHERE entity = ?", [entity]
             ).fetchone()[0]
             timer = time.perf_counter()
-            predicted = train_and_predict(connection, entity, workdir)
+            must_link, cannot_link = constraints_for(connection, entity)
+            labels = must_link if train_from_decisions else ()
+            predicted = train_and_predict(connection, entity, workdir, labels=labels)
             report.pairs_scored = predicted.pairs
+            report.labels_used = predicted.labels_used
             report.seconds["predict"] = _lap(timer)
             timer = time.perf_counter()
-            must_link, cannot_link = constraints_for(connection, entity)
             clustered = cluster_entity(
                 connection,
                 entity,

@@ -41,17 +41,18 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import SplinkException
 
-from resolution.model_spec import ModelSpec, load_model_spec, weights_are_sane
+from resolution.model_spec import UNIQUE_ID, ModelSpec, load_model_spec, weights_are_sane
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class PredictResult:
     pairs_table: str
     model_path: Path
     trained: bool
+    labels_used: int
+    """steward MATCH pairs m was also estimated from (0: not enough, or none)."""
     probability_two_random_records_match: float
     notes: tuple[str, ...] = ()
     """training steps skipped or reverted to priors, and why."""
@@ -108,11 +111,14 @@ def train_and_predict(
     workdir: Path,
     *,
     seed: int | None = None,
+    labels: Sequence[tuple[str, str]] = (),
 ) -> PredictResult:
     """Train the model of ``entity`` on its mentions and write ``pairs_<entity>``.
 
     ``seed`` (default: the model file's) fixes u sampling; the same mentions and seed give the
-    same model JSON and the same pairs. Works for 0 or 1 mentions (an empty pairs table).
+    same model JSON and the same pairs. ``labels``: mention pairs a steward said are one entity;
+    with enough of them (``training.label_min_matches`` between distinct profiles) m is also
+    estimated from them. Works for 0 or 1 mentions (an empty pairs table).
     """
     spec = load_model_spec(entity)
     seed = spec.training.seed if seed is None else seed
@@ -134,8 +140,10 @@ def train_and_predict(
             log_level=None,
         )
         trained = profiles >= spec.training.min_mentions
+        labels_used = 0
         if trained:
             _train(linker, cursor, spec, seed, prior, notes, seconds)
+            labels_used = _train_from_labels(linker, cursor, spec, labels, notes, seconds)
         else:
             notes.append(
                 f"{profiles} distinct mention(s) < {spec.training.min_mentions}: priors used"
@@ -176,6 +184,7 @@ def train_and_predict(
         pairs_table=table,
         model_path=model_file,
         trained=trained,
+        labels_used=labels_used,
         probability_two_random_records_match=model["probability_two_random_records_match"],
         notes=tuple(notes),
         seconds=seconds,
@@ -490,6 +499,53 @@ def _train(
         except SplinkException as e:
             notes.append(f"EM on {rule!r} failed: {e}")
     seconds["train_em"] = _lap(timer)
+
+
+_LABELS = "huitong_labels"
+
+
+def _train_from_labels(
+    linker: Linker,
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    labels: Sequence[tuple[str, str]],
+    notes: list[str],
+    seconds: dict[str, float],
+) -> int:
+    """Estimate m from the steward's MATCH pairs too, when there are enough; returns how many
+    were used (distinct profile pairs: identical mentions say nothing about m)."""
+    if not labels:
+        return 0
+    timer = time.perf_counter()
+    given = pa.table(
+        {"a": [a for a, _ in labels], "b": [b for _, b in labels]},
+        schema=pa.schema([("a", pa.string()), ("b", pa.string())]),
+    )
+    cursor.register("huitong_given_labels", given)
+    try:
+        cursor.execute(
+            f"""
+            CREATE OR REPLACE TABLE {_LABELS} AS
+            SELECT DISTINCT least(l.profile_id, r.profile_id) AS {UNIQUE_ID}_l,
+                   greatest(l.profile_id, r.profile_id) AS {UNIQUE_ID}_r
+            FROM huitong_given_labels g
+            JOIN {_MENTIONS} l ON l.mention_id = g.a
+            JOIN {_MENTIONS} r ON r.mention_id = g.b
+            WHERE l.profile_id <> r.profile_id
+            ORDER BY ALL
+            """
+        )
+    finally:
+        cursor.unregister("huitong_given_labels")
+    used = int(_scalar(cursor, f"SELECT count(*) FROM {_LABELS}"))
+    minimum = spec.training.label_min_matches
+    if used < minimum:
+        notes.append(f"{used} steward MATCH label(s) < {minimum}: m not estimated from labels")
+        return 0
+    linker.training.estimate_m_from_pairwise_labels(_LABELS)
+    notes.append(f"m also estimated from {used} steward MATCH label(s)")
+    seconds["train_labels"] = _lap(timer)
+    return used
 
 
 def _regularise(

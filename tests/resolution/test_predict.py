@@ -632,3 +632,33 @@ def test_relations_lend_evidence_to_mentions_with_little_else(population, tmp_pa
     assert gammas[("rental/1/landlord", "rental/3/landlord")][1] > 0
     # a foreign document number, the name in the other order
     assert probability(scored, "exit/1/traveller", "rental/4/tenant") > threshold
+
+
+def test_enough_steward_matches_also_train_m(population, tmp_path: Path) -> None:
+    """Steward MATCH pairs become Splink's pairwise labels when there are enough of them;
+    pairs within one profile say nothing and are not counted; too few leave the model as EM
+    left it."""
+    mentions, truth = population
+    by_person: dict[str, list[str]] = {}
+    for mention_id, true_id in truth:
+        by_person.setdefault(true_id, []).append(mention_id)
+    labels = [(group[0], other) for group in by_person.values() for other in group[1:]]
+    spec = load_model_spec("person")
+    assert len(labels) > spec.training.label_min_matches
+
+    def trained(workdir: Path, given: list[tuple[str, str]]):
+        connection = staging.connect(workdir)
+        stage(connection, "person", mentions)
+        result = train_and_predict(connection, "person", workdir, seed=3, labels=given)
+        connection.close()
+        return result, json.loads(result.model_path.read_text(encoding="utf-8"))
+
+    plain, plain_model = trained(tmp_path / "plain", [])
+    few, few_model = trained(tmp_path / "few", labels[:5])
+    taught, taught_model = trained(tmp_path / "taught", [*labels, (labels[0][0], labels[0][0])])
+    assert plain.labels_used == few.labels_used == 0 and few_model == plain_model
+    assert any("< " in note and "label" in note for note in few.notes)
+    assert 0 < taught.labels_used <= len(labels)
+    assert taught_model != plain_model
+    _, again_model = trained(tmp_path / "again", labels)
+    assert again_model == taught_model  # deterministic for the same labels
