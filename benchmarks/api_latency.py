@@ -5,8 +5,9 @@
 Uses the graph Neo4j holds when it already holds the city's resolve run; otherwise generates
 the city (``--seed``), resolves it and publishes it (into ``NEO4J_URI`` or the local server,
 replacing what is there). Then it serves the API with uvicorn on a free local port and sends
-``repeatOffenders`` (at the busiest violation places) and ``person`` (360° view) requests over
-HTTP from ``--concurrency`` clients. The baseline runs, for each request, exactly the Cypher
+``repeatOffenders`` (at the busiest violation places), ``person`` (360° view) and
+``reviewQueue`` (a steward's first page of 20, with both entities' records) requests over HTTP
+from ``--concurrency`` clients. The baseline runs, for each request, exactly the Cypher
 statements the API ran for it (recorded once), one after another, through the async driver
 with the same concurrency. Prints p50/p95/p99 latency, throughput and the overhead ratio.
 """
@@ -43,6 +44,10 @@ PERSON = """query($id: ID!) { person(id: $id) { __typename ... on Person { id na
   phone district sourceRecords(first: 10) { totalCount edges { node { source recordId role } } }
   spouses { edges { node { id name } } }
   events(first: 10) { totalCount edges { roles node { type date } } } } } }"""
+REVIEW_QUEUE = """query($entity: EntityType!) { reviewQueue(entity: $entity, first: 20) { totalCount
+  edges { node { id matchProbability comparisons { name matchWeight } left { key name }
+  right { key name } leftCluster { id size records { key name } }
+  rightCluster { id size records { key name } } } } } }"""
 
 
 def ensure_published(persons: int, seed: int, workdir: Path | None) -> str:
@@ -205,6 +210,9 @@ async def benchmark(args) -> None:
     distinct = {
         "repeatOffenders": [(REPEAT_OFFENDERS, {"a": rng.choice(places)}) for _ in places],
         "person": [(PERSON, {"id": person}) for person in people[: args.distinct]],
+        "reviewQueue": [
+            (REVIEW_QUEUE, {"entity": entity}) for entity in ("PERSON", "ENTERPRISE", "RENTAL_UNIT")
+        ],
     }
     auth = issue_token(SECRET, role="admin", subject="benchmark")
     settings = ApiSettings(HUITONG_JWT_SECRET=SECRET)

@@ -12,8 +12,15 @@ from graph_schema.api_queries import in_scope
 
 GOLDEN_LABELS = {"person": "Person", "enterprise": "Enterprise", "rental_unit": "RentalUnit"}
 
-_WAITING = f"""
-MATCH (c:ReviewCandidate {{entity: $entity}})
+
+def _waiting(order: str = "") -> str:
+    """Candidates of ``$entity`` no decision settles yet (decided directly, or covered by a
+    split or merge: see :class:`graph_schema.decisions.Covered`) whose two records' golden
+    entities both lie in the caller's jurisdiction ``$scope``; ``order`` sorts the candidates
+    before the (pipelined) filters, so a page stops as soon as it is full."""
+    return f"""
+MATCH (c:ReviewCandidate {{entity: $entity}}) WHERE c.priority IS NOT NULL
+WITH c {order}
 WHERE NOT EXISTS {{ MATCH (:StewardDecision {{subject: c.id}}) }}
 MATCH (c)-[:LEFT]->(l:SourceRecord)
 MATCH (c)-[:RIGHT]->(r:SourceRecord)
@@ -26,17 +33,15 @@ MATCH (r)-[:RESOLVES_TO]->(gr)
 WITH c, l, r, gl, gr
 WHERE {in_scope("gl")} AND {in_scope("gr")}
 """
-"""Candidates of ``$entity`` no decision settles yet (decided directly, or covered by a split or
-merge: see :class:`graph_schema.decisions.Covered`) whose two records' golden entities both lie
-in the caller's jurisdiction ``$scope``."""
 
-REVIEW_QUEUE_COUNT = _WAITING + "RETURN count(c) AS total"
+
+REVIEW_QUEUE_COUNT = _waiting() + "RETURN count(c) AS total"
 """How many undecided candidates of one entity type (``$entity``) wait."""
 
 REVIEW_QUEUE = (
-    _WAITING
+    _waiting("ORDER BY c.priority DESC, c.id")
     + """
-WITH c, l, r, gl, gr ORDER BY c.priority DESC, c.id SKIP $skip LIMIT $limit
+WITH c, l, r, gl, gr SKIP $skip LIMIT $limit
 RETURN c {.*} AS candidate, l {.*} AS left, r {.*} AS right,
        gl.id AS left_entity_id, gr.id AS right_entity_id
 ORDER BY c.priority DESC, c.id

@@ -126,13 +126,14 @@ def resolve_command(
     from rich.table import Table
 
     table = Table(title=f"resolve (run {report.run_id})")
-    for column in ("entity", "mentions", "pairs", "clusters", "review", "new IDs", "retired",
-                   "seconds"):  # fmt: skip
+    for column in ("entity", "mentions", "pairs", "clusters", "review", "labels", "new IDs",
+                   "retired", "seconds"):  # fmt: skip
         table.add_column(column, justify="left" if column == "entity" else "right")
     for e in report.entities:
         table.add_row(
             e.entity, f"{e.mentions:,}", f"{e.pairs_scored:,}", f"{e.clusters:,}",
-            f"{e.review_candidates:,}", f"{e.golden_created:,}", f"{e.golden_retired:,}",
+            f"{e.review_candidates:,}", f"{e.labels_used:,}", f"{e.golden_created:,}",
+            f"{e.golden_retired:,}",
             f"{sum(e.seconds.values()):.1f}",
         )  # fmt: skip
     console.print(table)
