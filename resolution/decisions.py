@@ -20,6 +20,7 @@ Tables, replaced together in one transaction:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -99,20 +100,87 @@ def store_decisions(connection: duckdb.DuckDBPyConnection, decisions: list[dict[
         raise
 
 
-def constraints_for(
-    connection: duckdb.DuckDBPyConnection, entity: str
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Steward decisions as (must-link, cannot-link) mention pairs for one entity type."""
+@dataclass(frozen=True)
+class Constraints:
+    """The steward constraints of one entity type that clustering must honour."""
+
+    must_link: list[tuple[str, str]]
+    cannot_link: list[tuple[str, str]]
+    superseded: list[tuple[str, str, str]]
+    """``(decision, mention_id_l, mention_id_r)`` dropped because a later decision contradicts
+    them (a merge undone by a split, a MATCH rejected later)."""
+
+
+def constraints_for(connection: duckdb.DuckDBPyConnection, entity: str) -> Constraints:
+    """Steward decisions as must-link and cannot-link mention pairs for one entity type.
+
+    Decisions may contradict each other (a steward merges two entities, another later splits a
+    record off the result): the later decision wins. Pairs are taken newest first; a pair that
+    contradicts the newer ones already taken (a must-link joining two groups a cannot-link keeps
+    apart, or a cannot-link inside a group must-links hold together) is superseded. Lists keep
+    the decisions' order, oldest first.
+    """
     if not table_exists(connection, "steward_decisions"):
-        return [], []
+        return Constraints([], [], [])
     rows = connection.execute(
-        "SELECT decision, mention_id_l, mention_id_r FROM steward_decisions "
-        "WHERE entity = ? ORDER BY decided_at, mention_id_l, mention_id_r",
+        "SELECT decision, mention_id_l, mention_id_r FROM steward_decisions WHERE entity = ? "
+        "ORDER BY decided_at DESC, decision_id DESC, mention_id_l DESC, mention_id_r DESC",
         [entity],
     ).fetchall()
-    must = [(left, right) for decision, left, right in rows if decision == "MATCH"]
-    cannot = [(left, right) for decision, left, right in rows if decision == "NOT_A_MATCH"]
-    return must, cannot
+    groups = _Groups()
+    taken: list[tuple[str, str, str]] = []
+    superseded: list[tuple[str, str, str]] = []
+    for decision, left, right in rows:
+        together = decision == "MATCH"
+        accepted = groups.join(left, right) if together else groups.separate(left, right)
+        (taken if accepted else superseded).append((decision, left, right))
+    taken.reverse()
+    superseded.reverse()
+    must = [(left, right) for decision, left, right in taken if decision == "MATCH"]
+    cannot = [(left, right) for decision, left, right in taken if decision == "NOT_A_MATCH"]
+    return Constraints(must, cannot, superseded)
+
+
+class _Groups:
+    """Union-find over mention ids with cannot-links between groups."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._apart: dict[str, set[str]] = {}
+
+    def _find(self, item: str) -> str:
+        parent = self._parent.setdefault(item, item)
+        while parent != item:
+            grandparent = self._parent[parent]
+            self._parent[item] = grandparent
+            item, parent = parent, grandparent
+        return item
+
+    def join(self, a: str, b: str) -> bool:
+        """Put ``a`` and ``b`` in one group unless a cannot-link keeps their groups apart."""
+        ra, rb = self._find(a), self._find(b)
+        if ra == rb:
+            return True
+        apart_a, apart_b = self._apart.get(ra, set()), self._apart.get(rb, set())
+        if rb in apart_a or ra in apart_b:
+            return False
+        self._parent[rb] = ra
+        merged = apart_a | apart_b
+        for other in apart_b:
+            self._apart[other].discard(rb)
+            self._apart[other].add(ra)
+        self._apart[ra] = merged
+        self._apart.pop(rb, None)
+        return True
+
+    def separate(self, a: str, b: str) -> bool:
+        """Keep the groups of ``a`` and ``b`` apart unless they are one group already."""
+        ra, rb = self._find(a), self._find(b)
+        if ra == rb:
+            return False
+        self._apart.setdefault(ra, set()).add(rb)
+        self._apart.setdefault(rb, set()).add(ra)
+        return True
 
 
 def keep_ids(connection: duckdb.DuckDBPyConnection, entity: str) -> list[str]:

@@ -35,6 +35,8 @@ class EntityReport:
     mentions: int = 0
     pairs_scored: int = 0
     labels_used: int = 0
+    decisions_superseded: int = 0
+    """steward pairs a later decision contradicts (the later one is honoured)."""
     clusters: int = 0
     review_candidates: int = 0
     golden_created: int = 0
@@ -93,8 +95,9 @@ def resolve(
                 "SELECT count(*) FROM mentions WHERE entity = ?", [entity]
             ).fetchone()[0]
             timer = time.perf_counter()
-            must_link, cannot_link = constraints_for(connection, entity)
-            labels = must_link if train_from_decisions else ()
+            constraints = constraints_for(connection, entity)
+            report.decisions_superseded = len(constraints.superseded)
+            labels = constraints.must_link if train_from_decisions else ()
             predicted = train_and_predict(connection, entity, workdir, labels=labels)
             report.pairs_scored = predicted.pairs
             report.labels_used = predicted.labels_used
@@ -104,8 +107,8 @@ def resolve(
                 connection,
                 entity,
                 threshold,
-                must_link=must_link,
-                cannot_link=cannot_link,
+                must_link=constraints.must_link,
+                cannot_link=constraints.cannot_link,
                 weak_link_below=spec.review_band[1],
             )
             report.clusters = clustered.clusters

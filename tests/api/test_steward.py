@@ -280,3 +280,37 @@ def test_decisions_hold_after_re_resolve_and_re_publish(
         found = api.query(PERSON, STEWARD, id=old_id)["person"]
         assert found["__typename"] == "Person" and found["id"] == survivor
         assert found["redirectedFrom"] == (None if old_id == survivor else old_id)
+
+
+def test_a_split_after_a_merge_undoes_it(api, city, graph_driver, neo4j_target, tmp_path):
+    """Merge two people, resolve and publish; split the merged-in records off again: the next
+    resolve honours the split (the later decision), not the merge it contradicts."""
+    clear_decisions(graph_driver, neo4j_target.database)
+    records, _, _ = graph_driver.execute_query(
+        "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(p:Person) WITH p, collect(s.key) AS keys "
+        "WHERE size(keys) = 2 RETURN p.id AS id, keys ORDER BY p.id LIMIT 2"
+    )
+    keep, merge = records
+    config = load_config(city.out / "sources.toml")
+    workdir = tmp_path / "work"
+    shutil.copytree(city.workdir, workdir)
+    try:
+        merged = api.query(MERGE, STEWARD, keep=keep["id"], merge=merge["id"], reason="one")
+        assert merged["mergeEntities"]["__typename"] == "StewardDecision"
+        resolve(config, workdir, progress=False, decisions=fetch_decisions(graph_driver))
+        publish(workdir, graph_driver, neo4j_target.database, progress=False)
+        golden = golden_of(graph_driver)
+        assert {golden[key] for key in keep["keys"] + merge["keys"]} == {keep["id"]}
+
+        split = api.query(SPLIT, STEWARD, id=keep["id"], records=merge["keys"], reason="two")
+        assert split["splitEntity"]["__typename"] == "StewardDecision"
+        report = resolve(config, workdir, progress=False, decisions=fetch_decisions(graph_driver))
+        person = next(e for e in report.entities if e.entity == "person")
+        assert person.decisions_superseded == 1  # the merge's must-link
+        publish(workdir, graph_driver, neo4j_target.database, progress=False)
+        golden = golden_of(graph_driver)
+        assert {golden[key] for key in keep["keys"]} == {keep["id"]}
+        assert golden[merge["keys"][0]] == golden[merge["keys"][1]] != keep["id"]
+    finally:
+        clear_decisions(graph_driver, neo4j_target.database)
+        publish(city.workdir, graph_driver, neo4j_target.database, progress=False)

@@ -11,7 +11,13 @@ import pytest
 
 from loaders import staging
 from resolution.cluster import cluster_entity
-from resolution.decisions import constraints_for, coverage_rows, keep_ids, store_decisions
+from resolution.decisions import (
+    Constraints,
+    constraints_for,
+    coverage_rows,
+    keep_ids,
+    store_decisions,
+)
 from resolution.review import build_review_candidates
 from tests.resolution.test_cluster import person, stage_mentions, stage_pairs
 
@@ -48,15 +54,14 @@ def test_decisions_become_constraints_and_keep_ids(connection):
             decision("D-3", "merge", [("MATCH", "e/1/p", "f/1/p")], after={"entity_id": "P-keep"}),
         ],
     )
-    assert constraints_for(connection, "person") == (
-        [("a/1/p", "b/1/p"), ("e/1/p", "f/1/p")],
-        [("c/1/p", "d/1/p")],
+    assert constraints_for(connection, "person") == Constraints(
+        [("a/1/p", "b/1/p"), ("e/1/p", "f/1/p")], [("c/1/p", "d/1/p")], []
     )
-    assert constraints_for(connection, "enterprise") == ([], [])
+    assert constraints_for(connection, "enterprise") == Constraints([], [], [])
     assert keep_ids(connection, "person") == ["P-keep"]
     # a re-store replaces the copy: nothing of the old decisions remains
     store_decisions(connection, [])
-    assert constraints_for(connection, "person") == ([], [])
+    assert constraints_for(connection, "person") == Constraints([], [], [])
     assert keep_ids(connection, "person") == []
     assert connection.execute("SELECT count(*) FROM steward_coverage").fetchone() == (0,)
 
@@ -73,9 +78,35 @@ def test_a_copy_kept_by_an_older_version_is_upgraded(connection):
         "('D-1', 'candidate', 'person', 'MATCH', 'a/1/p', 'b/1/p', 'r', 's', '2026-01-01')"
     )
     assert keep_ids(connection, "person") == []
-    assert constraints_for(connection, "person") == ([("a/1/p", "b/1/p")], [])
+    assert constraints_for(connection, "person").must_link == [("a/1/p", "b/1/p")]
     store_decisions(connection, [decision("D-2", "merge", [], after={"entity_id": "P-k"})])
     assert keep_ids(connection, "person") == []  # a merge without pairs constrains nothing
+
+
+def test_a_later_decision_supersedes_an_earlier_one_it_contradicts(connection):
+    store_decisions(
+        connection,
+        [
+            # a merge joins a and b, a MATCH joins b and c: a, b, c one group ...
+            decision("D-1", "merge", [("MATCH", "a", "b")], after={"entity_id": "P-a"}),
+            decision("D-2", "candidate", [("MATCH", "b", "c")]),
+            # ... then c is split off a: the older must-link (a, b) gives way, (b, c) stays
+            decision("D-3", "split", [("NOT_A_MATCH", "c", "a")]),
+            # a MATCH rejected later is gone; a NOT_A_MATCH accepted later is gone too
+            decision("D-4", "candidate", [("MATCH", "x", "y")]),
+            decision("D-5", "candidate", [("NOT_A_MATCH", "x", "y")]),
+            decision("D-6", "candidate", [("NOT_A_MATCH", "p", "q")]),
+            decision("D-7", "candidate", [("MATCH", "q", "p")]),
+        ],
+    )
+    found = constraints_for(connection, "person")
+    assert found.must_link == [("b", "c"), ("q", "p")]
+    assert found.cannot_link == [("c", "a"), ("x", "y")]
+    assert found.superseded == [
+        ("MATCH", "a", "b"),
+        ("MATCH", "x", "y"),
+        ("NOT_A_MATCH", "p", "q"),
+    ]
 
 
 def test_decisions_without_coverage_cover_their_pairs():
