@@ -116,6 +116,9 @@ class TrainingSpec:
     em_min_pairs: int
     max_iterations: int
     em_convergence: float
+    refit_lambda: bool = True
+    """After training, refit λ to the scores: the expected share of matches among all pairs
+    (see :func:`resolution.predict.train_and_predict`)."""
     label_min_matches: int = 100
     """With at least this many steward MATCH decisions between distinct profiles, m is also
     estimated from them (Splink's m from pairwise labels) after EM."""
@@ -473,6 +476,13 @@ def _training(raw: Any, known: set[str], problems: list[str]) -> TrainingSpec:
             return default
         return value
 
+    def flag(key: str, default: bool) -> bool:
+        value = raw.get(key, default)
+        if not isinstance(value, bool):
+            problems.append(f"training.{key}: must be true or false")
+            return default
+        return value
+
     def rules(key: str) -> tuple[str, ...]:
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -500,6 +510,7 @@ def _training(raw: Any, known: set[str], problems: list[str]) -> TrainingSpec:
         max_iterations=int(number("max_iterations", 25, 1)),
         em_convergence=number("em_convergence", 1e-4),
         label_min_matches=int(number("label_min_matches", 100, 1)),
+        refit_lambda=flag("refit_lambda", True),
     )
 
 

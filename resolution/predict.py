@@ -29,15 +29,21 @@ file; the input is read from, and the outputs written to, the workspace catalog 
 
 Training is unsupervised and deterministic for the same input: λ from deterministic rules (or from
 the expected number of mentions per entity), u by hash-based random sampling with a fixed seed,
-m by expectation maximisation on the model's training blocking rules. Each comparison starts from
-the priors in the model file; a comparison whose trained weights are not sane (agreement not
-evidence for a match, or disagreement not evidence against) falls back to its priors.
+m by expectation maximisation on the model's training blocking rules (and, given enough steward
+MATCH decisions, from them as pairwise labels). Each comparison starts from the priors in the
+model file; a comparison whose trained weights are not sane (agreement not evidence for a match,
+or disagreement not evidence against) falls back to its priors. Finally λ is refitted to the
+scores (``training.refit_lambda``): a deterministic rule finds only the matches that agree on
+its columns, and on data it fits badly (FEBRL's Latin names: a third of the true pairs) λ came
+out a hundred times too low; the refit takes λ as the fixed point of λ = Σ p(λ) / N over every
+blocked pair, then shifts every pair's weight to it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 import uuid
@@ -48,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import SplinkException
@@ -158,14 +165,28 @@ def train_and_predict(
         comparisons = int(_scalar(cursor, f"SELECT count(*) FROM {blocked.physical_name}"))
         seconds["block"] = _lap(timer)
         timer = time.perf_counter()
+        refit = trained and spec.training.refit_lambda
         predictions = linker.inference.predict(
-            threshold_match_probability=spec.predict_threshold, warning_mode="never"
+            threshold_match_probability=None if refit else spec.predict_threshold,
+            warning_mode="never",
         )
-        self_scores = _self_scores(linker, db_api, spec)
+        shift = 0.0
+        if refit:
+            shift, lam = _refit_lambda(
+                cursor,
+                predictions.physical_name,
+                profiles,
+                model["probability_two_random_records_match"],
+            )
+            notes.append(f"λ {model['probability_two_random_records_match']:.3g} → {lam:.3g}")
+            model["probability_two_random_records_match"] = _round(lam)
+        self_scores = _self_scores(linker, db_api, spec, None if refit else spec.predict_threshold)
         seconds["predict"] = _lap(timer)
         timer = time.perf_counter()
         table = PAIRS_TABLE.format(entity=entity)
-        pairs = _write_pairs(cursor, spec, predictions.physical_name, self_scores, workspace, table)
+        pairs = _write_pairs(
+            cursor, spec, predictions.physical_name, self_scores, workspace, table, shift
+        )
         _write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
         seconds["write"] = _lap(timer)
 
@@ -657,7 +678,37 @@ def _register_term_frequencies(
         linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
 
 
-def _self_scores(linker: Linker, db_api: DuckDBAPI, spec: ModelSpec) -> str | None:
+def _refit_lambda(
+    cursor: duckdb.DuckDBPyConnection, predictions: str, profiles: int, lam: float
+) -> tuple[float, float]:
+    """λ as the expected share of matches among all profile pairs, given m and u: the fixed
+    point of λ = Σ p(λ) / N over every blocked pair (unblocked pairs taken as non-matches).
+    Returns the match-weight shift to the new λ, and the new λ."""
+    weights = np.sort(  # sorted: the sums do not depend on the order DuckDB returns rows in
+        np.asarray(
+            cursor.execute(f"SELECT match_weight FROM {predictions}").fetchnumpy()["match_weight"],
+            dtype=np.float64,
+        )
+    )
+    total = profiles * (profiles - 1) / 2
+    if not len(weights) or total <= 0:
+        return 0.0, lam
+    base = math.log2(lam / (1 - lam))
+    current = lam
+    for _ in range(200):
+        shift = math.log2(current / (1 - current)) - base
+        expected = float(np.sum(1.0 / (1.0 + np.exp2(-(weights + shift)))))
+        new = min(max(expected / total, 1e-12), 0.5)
+        if abs(new - current) <= 1e-6 * current:
+            current = new
+            break
+        current = new
+    return math.log2(current / (1 - current)) - base, current
+
+
+def _self_scores(
+    linker: Linker, db_api: DuckDBAPI, spec: ModelSpec, threshold: float | None
+) -> str | None:
     """Score every profile of two or more mentions against itself; the table's name, or None."""
     left = db_api.register(_PROFILES, table_name="huitong_profiles_left")
     right = db_api.register(_PROFILES, table_name="huitong_profiles_right")
@@ -667,7 +718,7 @@ def _self_scores(linker: Linker, db_api: DuckDBAPI, spec: ModelSpec) -> str | No
         blocking_rules_to_generate_predictions=[
             "l.mention_id = r.mention_id AND l.mention_count > 1"
         ],
-        threshold_match_probability=spec.predict_threshold,
+        threshold_match_probability=threshold,
         warning_mode="never",
     )
     return scores.physical_name
@@ -690,10 +741,21 @@ def _write_pairs(
     self_scores: str | None,
     workspace: tuple[str, str],
     table: str,
+    shift: float = 0.0,
 ) -> int:
+    """Write the pairs table; ``shift`` (bits) moves every match weight to a refitted λ, and
+    then pairs below the predict threshold are left out here rather than by Splink."""
     between, identical = [], []
+    weight = f"(p.match_weight + {shift!r})"
     for name, duck_type in pairs_columns(spec):
-        if name == "blocking_rule":
+        if shift and name == "match_weight":
+            between.append(f"CAST({weight} AS {duck_type}) AS {name}")
+            identical.append(f"CAST({weight} AS {duck_type}) AS {name}")
+        elif shift and name == "match_probability":
+            value = f"1.0 / (1.0 + pow(2.0, -{weight}))"
+            between.append(f"CAST({value} AS {duck_type}) AS {name}")
+            identical.append(f"CAST({value} AS {duck_type}) AS {name}")
+        elif name == "blocking_rule":
             between.append(f"CAST({_rule_case(spec, 'p.match_key')} AS {duck_type}) AS {name}")
             identical.append(f"'{IDENTICAL}' AS {name}")
         elif name == "mention_id_r":
@@ -718,6 +780,7 @@ def _write_pairs(
             FROM {predictions} p
             {union}
         )
+        {f"WHERE match_probability >= {spec.predict_threshold!r}" if shift else ""}
         ORDER BY mention_id_l, mention_id_r
         """
     )
