@@ -17,7 +17,12 @@ from huitong.standardise.identifiers import (
     standardise_uscc,
     uscc_check_char,
 )
-from huitong.standardise.names import PersonName, homophone_key, standardise_person_name
+from huitong.standardise.names import (
+    PersonName,
+    homophone_key,
+    homophone_variants,
+    standardise_person_name,
+)
 from huitong.standardise.phones import Phone, standardise_phone, standardise_phones
 from huitong.standardise.text import clean_text, to_simplified
 
@@ -30,6 +35,7 @@ __all__ = [
     "Uscc",
     "clean_text",
     "homophone_key",
+    "homophone_variants",
     "parse_address",
     "parse_date",
     "resident_id_check_char",

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
+from itertools import product
 
-from huitong.standardise._chinese import HAN_CLASS, has_han, is_han, pinyin_syllables, split_pinyin
+from huitong.standardise._chinese import (
+    HAN_CLASS,
+    has_han,
+    is_han,
+    pinyin_syllable_set,
+    pinyin_syllables,
+    split_pinyin,
+)
 from huitong.standardise.text import clean_text, to_simplified
 
 # Compound surnames recognised whenever a name of three or more characters starts with them.
@@ -197,3 +206,44 @@ def homophone_key(name: PersonName) -> str:
         else:
             parts.append("".join(homophone_syllable(s) for s in syllables))
     return " ".join(parts)
+
+
+def homophone_variants(name: PersonName, limit: int = 512) -> list[str]:
+    """Every name key that sounds like ``name`` to a Cantonese-speaking clerk: the keys whose
+    :func:`homophone_key` equals ``name``'s, its own key first, at most ``limit`` of them.
+
+    For searching stored keys (陈明 also finds 岑敏, 黄伟 finds 王伟); a part of the key that is
+    not pinyin (a Western name) is kept as it is.
+    """
+    target = homophone_key(name)
+    keys = [name.key]
+    for combination in product(*(_part_variants(part, limit) for part in name.key.split(" "))):
+        key = " ".join(combination)
+        if key != name.key and homophone_key(replace(name, key=key)) == target:
+            keys.append(key)
+        if len(keys) >= limit:
+            break
+    return keys
+
+
+@cache
+def _sounds_alike() -> dict[str, tuple[str, ...]]:
+    """Fuzzy syllable → every pinyin syllable that merges into it."""
+    groups: dict[str, list[str]] = {}
+    for syllable in sorted(pinyin_syllable_set()):
+        groups.setdefault(homophone_syllable(syllable), []).append(syllable)
+    return {fuzzy: tuple(members) for fuzzy, members in groups.items()}
+
+
+def _part_variants(part: str, limit: int) -> list[str]:
+    syllables = split_pinyin(part)
+    if not syllables:
+        return [part]
+    alike = _sounds_alike()
+    choices = [alike.get(homophone_syllable(s), (s,)) for s in syllables]
+    variants = []
+    for combination in product(*choices):
+        variants.append("".join(combination))
+        if len(variants) >= limit:
+            break
+    return variants

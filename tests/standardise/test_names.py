@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import opencc
 import pytest
 from hypothesis import given
@@ -7,6 +9,7 @@ from huitong.standardise.names import (
     COMPOUND_SURNAMES,
     PersonName,
     homophone_key,
+    homophone_variants,
     standardise_person_name,
 )
 
@@ -213,3 +216,17 @@ def test_compound_surnames_include_the_listed_ones():
     listed = {"欧阳", "司徒", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "夏侯"}
     listed |= {"长孙", "宇文", "司马", "令狐", "端木"}
     assert listed <= COMPOUND_SURNAMES
+
+
+def test_homophone_variants_are_the_keys_that_sound_alike():
+    chen_ming = standardise_person_name("陈明")
+    variants = homophone_variants(chen_ming)
+    assert variants[0] == "chen ming" and len(variants) == len(set(variants))
+    assert {"cen min", "chen min", "cen ming"} <= set(variants)
+    assert all(homophone_key(replace(chen_ming, key=key)) == homophone_key(chen_ming)
+               for key in variants)  # fmt: skip
+    assert "wang wei" in homophone_variants(standardise_person_name("黄伟"))
+    assert "chen mong" not in variants  # not a pinyin syllable
+    assert len(homophone_variants(chen_ming, limit=2)) == 2
+    western = standardise_person_name("John Smith")
+    assert homophone_variants(western)[0] == western.key
