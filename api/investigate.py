@@ -49,7 +49,7 @@ QUERY_TIMEOUT_SECONDS = 5.0
 NEIGHBOURS_PER_NODE = 50  # a hub (an address point with 300 events) shows 50 and says truncated
 LEVEL_ROWS = 2_000  # neighbour rows read per level of a neighbourhood
 DEFAULT_NODES, MAX_NODES = 50, 500
-MAX_PATHS, PATH_SEARCH_ROWS, LINEAGE_PER_NODE = 10, 200, 10
+MAX_PATHS, LINEAGE_PER_NODE = 10, 10
 DEFAULT_GROUPS, MAX_GROUPS, GROUP_SCAN, ENTITIES_PER_GROUP = 20, 100, 1_000, 50
 TIMELINE_ROWS = 500
 _DATE_KEY = re.compile(r"(date|_on$|_at$|start|since|registered|issued|until|_end$)")
@@ -272,7 +272,6 @@ async def connections(
         q.connections(max_hops),
         from_element=start["element_id"],
         to_element=end["element_id"],
-        search_limit=PATH_SEARCH_ROWS,
         limit=MAX_PATHS + 1,
         lineage_limit=LINEAGE_PER_NODE,
     )

@@ -90,17 +90,17 @@ LIMIT $level_limit
 
 def connections(max_hops: int) -> str:
     """All shortest paths (up to ``max_hops``, at most ``$limit`` paths) between two nodes given
-    by element id. Paths are found over the whole graph first; a path through anything outside
-    ``$scope`` is dropped. Each node comes with its lineage (up to ``$lineage_limit`` source
-    record keys), each step with the records stating it."""
+    by element id, through nodes in ``$scope`` only: the predicate is part of the search, so a
+    longer path inside the caller's jurisdiction is found when the shortest one leaves it. Each
+    node comes with its lineage (up to ``$lineage_limit`` source record keys), each step with the
+    records stating it."""
     if not 1 <= max_hops <= MAX_HOPS:
         raise ValueError(f"max_hops must be between 1 and {MAX_HOPS}")
     return f"""
 MATCH (a) WHERE elementId(a) = $from_element
 MATCH (b) WHERE elementId(b) = $to_element
 MATCH p = allShortestPaths((a)-[:{_relations(NEIGHBOURHOOD_RELATIONS)}*..{max_hops}]-(b))
-WITH p LIMIT $search_limit
-WITH p WHERE all(x IN nodes(p) WHERE {_kinds("x")} AND {visible("x")})
+WHERE all(x IN nodes(p) WHERE {_kinds("x")} AND {visible("x")})
 WITH p LIMIT $limit
 RETURN [x IN nodes(p) | {{node: {node("x")}, lineage: COLLECT {{
           MATCH (s:SourceRecord)-[:RESOLVES_TO]->(x)

@@ -91,6 +91,45 @@ def test_a_path_links_two_people_through_their_shared_unit(api, city, patterns):
     assert all(n["lineage"] for n in through_unit[0]["nodes"])
 
 
+@pytest.fixture
+def detour(graph_driver):
+    """Five people: a and b are linked in two hops through x (another district) and in three
+    through c and d (all in 测试区)."""
+    graph_driver.execute_query(
+        """
+        CREATE (a:Person {id: 'P-zz-a', name: '甲', district: '测试区'}),
+               (b:Person {id: 'P-zz-b', name: '乙', district: '测试区'}),
+               (c:Person {id: 'P-zz-c', name: '丙', district: '测试区'}),
+               (d:Person {id: 'P-zz-d', name: '丁', district: '测试区'}),
+               (x:Person {id: 'P-zz-x', name: '戊', district: '别的区'}),
+               (a)-[:SPOUSE_OF]->(x), (x)-[:SPOUSE_OF]->(b),
+               (a)-[:PARENT_OF]->(c), (c)-[:PARENT_OF]->(d), (d)-[:PARENT_OF]->(b)
+        """
+    )
+    try:
+        yield
+    finally:
+        graph_driver.execute_query(
+            "MATCH (p:Person) WHERE p.id STARTS WITH 'P-zz-' DETACH DELETE p"
+        )
+
+
+def test_a_scoped_investigator_gets_the_path_inside_their_jurisdiction(api, detour):
+    def paths(auth: str) -> list[list[str]]:
+        found = api.query(CONNECTIONS, auth, a="P-zz-a", b="P-zz-b")["connections"]["paths"]
+        return [[n["node"]["id"] for n in p["nodes"]] for p in found]
+
+    assert paths(INVESTIGATOR) == [["P-zz-a", "P-zz-x", "P-zz-b"]]
+    local = token("investigator", district="测试区")
+    assert paths(local) == [["P-zz-a", "P-zz-c", "P-zz-d", "P-zz-b"]]
+    elsewhere = api.post(
+        CONNECTIONS,
+        auth=token("investigator", district="别的区"),
+        variables={"a": "P-zz-a", "b": "P-zz-b"},
+    ).json()
+    assert "outside your jurisdiction" in elsewhere["errors"][0]["message"]
+
+
 def test_neighborhood_draws_the_unit_and_grows_with_depth(api, city, patterns):
     planted = patterns["overcrowded_units"][0]
     unit = city.golden_of_true[planted["unit"]]
