@@ -234,11 +234,13 @@ async def merge_entities(
 
 
 async def decisions(ctx: Context, page: Page, mine: bool) -> Window[dict[str, Any]]:
-    """Decision history, newest first; ``mine``: only the caller's."""
+    """Decision history, newest first; ``mine``: only the caller's. Others' decisions show when
+    they touched an entity in the caller's jurisdiction."""
     require_steward(ctx)
     decided_by = ctx.caller.subject if mine else None
-    total = await ctx.graph.read(q.DECISION_COUNT, decided_by=decided_by)
-    rows = await ctx.graph.read(q.DECISIONS, decided_by=decided_by, **page.params)
+    caller = ctx.caller.subject
+    total = await ctx.graph.read(q.DECISION_COUNT, decided_by=decided_by, caller=caller)
+    rows = await ctx.graph.read(q.DECISIONS, decided_by=decided_by, caller=caller, **page.params)
     return Window(rows, page.offset, total[0]["total"] if total else 0)
 
 

@@ -86,13 +86,20 @@ RETURN g.id AS id, s.entity AS entity, collect(s.key) AS record_keys,
 whether it lies in the caller's jurisdiction."""
 
 
-DECISION_COUNT = """
-MATCH (d:StewardDecision) WHERE $decided_by IS NULL OR d.decided_by = $decided_by
-RETURN count(d) AS total
+_HISTORY = f"""
+MATCH (d:StewardDecision)
+WHERE ($decided_by IS NULL OR d.decided_by = $decided_by)
+  AND (d.decided_by = $caller OR $scope.district IS NULL
+       OR EXISTS {{
+         MATCH (d)-[:COVERS]->(:SourceRecord)-[:RESOLVES_TO]->(g) WHERE {in_scope("g")}
+       }})
 """
 
-DECISIONS = """
-MATCH (d:StewardDecision) WHERE $decided_by IS NULL OR d.decided_by = $decided_by
+DECISION_COUNT = _HISTORY + "RETURN count(d) AS total"
+
+DECISIONS = (
+    _HISTORY
+    + """
 WITH d ORDER BY d.decided_at DESC, d.id SKIP $skip LIMIT $limit
 RETURN d.id AS id, d.kind AS kind, d.entity AS entity, d.subject AS subject,
        d.reason AS reason, d.decided_by AS decided_by, d.role AS role,
@@ -100,4 +107,7 @@ RETURN d.id AS id, d.kind AS kind, d.entity AS entity, d.subject AS subject,
        d.after AS after
 ORDER BY d.decided_at DESC, d.id
 """
-"""Decision history, newest first, optionally of one steward (``$decided_by``)."""
+)
+"""Decision history, newest first, optionally of one steward (``$decided_by``): the caller's
+own decisions and, unless the caller is city-wide, only others' that touched a record of an
+entity in ``$scope``."""

@@ -9,11 +9,12 @@ import shutil
 
 import pytest
 
+from api.auth import issue_token
 from graph_schema.decisions import clear_decisions, fetch_decisions
 from graph_schema.publish import publish
 from loaders.config import load_config
 from resolution.pipeline import resolve
-from tests.api.conftest import token
+from tests.api.conftest import SECRET, token
 
 QUEUE = """query($entity: EntityType!, $first: Int, $after: String) {
   reviewQueue(entity: $entity, first: $first, after: $after) {
@@ -153,7 +154,7 @@ def test_stewards_work_within_their_jurisdiction(api, graph_driver, neo4j_target
         "RETURN p.district AS district, count(*) AS n ORDER BY n DESC, district LIMIT 1"
     )
     district = records[0]["district"]
-    local = token("steward", district=district)
+    local = issue_token(SECRET, role="steward", subject="test:local-steward", district=district)
     local_queue = api.query(QUEUE, local, entity="PERSON", first=100)["reviewQueue"]
     everywhere = api.query(QUEUE, STEWARD, entity="PERSON", first=100)["reviewQueue"]
     assert local_queue["totalCount"] < everywhere["totalCount"]
@@ -192,6 +193,24 @@ def test_stewards_work_within_their_jurisdiction(api, graph_driver, neo4j_target
         answer = api.query(query, local, **variables)
         assert next(iter(answer.values()))["__typename"] == "OutOfJurisdiction", answer
     assert api.query(HISTORY, local, mine=True)["decisions"]["totalCount"] == 0
+    # the history shows the local steward only decisions touching the district (and their own)
+    elsewhere = api.query(DECIDE, STEWARD, id=outside["id"], decision="MATCH", reason="city")
+    assert elsewhere["decideCandidate"]["__typename"] == "StewardDecision"
+    inside = local_queue["edges"][0]["node"]
+    mine = api.query(DECIDE, local, id=inside["id"], decision="NOT_A_MATCH", reason="local")
+    assert mine["decideCandidate"]["__typename"] == "StewardDecision"
+    seen = api.query(HISTORY, local, mine=False)["decisions"]
+    subjects = {edge["node"]["subject"] for edge in seen["edges"]}
+    touching, _, _ = graph_driver.execute_query(
+        "MATCH (p:Person) WHERE p.id IN $ids AND p.district = $district RETURN count(p) AS n",
+        ids=[outside["leftEntityId"], outside["rightEntityId"]],
+        district=district,
+    )
+    assert inside["id"] in subjects
+    assert (outside["id"] in subjects) == (touching[0]["n"] > 0)
+    everything = api.query(HISTORY, STEWARD, mine=False)["decisions"]
+    assert {outside["id"], inside["id"]} <= {e["node"]["subject"] for e in everything["edges"]}
+    clear_decisions(graph_driver, neo4j_target.database)
 
 
 def _pick(api, graph_driver):
