@@ -192,7 +192,12 @@ async def split_entity(
         coverage=tuple(Covered(key, 0, True) for key in split)
         + tuple(Covered(key, 1, False) for key in remaining),
         before={"entity_id": current_id, "records": keys},
-        after={"split_off": split, "kept": remaining},
+        after={
+            "entity_id": current_id,
+            "anchor": remaining[0],
+            "split_off": split,
+            "kept": remaining,
+        },
     )
 
 
@@ -227,6 +232,7 @@ async def merge_entities(
         },
         after={
             "entity_id": keep.id,
+            "anchor": keep.record_keys[0],
             "retired": merge.id,
             "records": keep.record_keys + merge.record_keys,
         },

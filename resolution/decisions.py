@@ -5,13 +5,15 @@ decisions and :func:`store_decisions` replaces the workspace's copy with them, s
 without Neo4j honours the decisions of the last run that had it. A decision is a dict with
 ``id, kind, entity, reason, decided_by, decided_at``, its mention ``pairs``
 (``{decision, mention_id_l, mention_id_r}``), optionally its ``coverage`` (``{record, group,
-together}``) and ``after`` (a merge names the golden ID to keep as ``after.entity_id``).
+together}``) and ``after`` (a merge or split names the golden ID to keep as ``after.entity_id``,
+and one record of the part that keeps it as ``after.anchor``).
 
 Tables, replaced together in one transaction:
 
 - ``steward_decisions(decision_id, kind, entity, decision, mention_id_l, mention_id_r, reason,
-  decided_by, decided_at, keep_id)``: one row per constrained pair: must-links (``MATCH``) and
-  cannot-links (``NOT_A_MATCH``) for clustering, MATCH pairs as labels for training;
+  decided_by, decided_at, keep_id, keep_anchor)``: one row per constrained pair: must-links
+  (``MATCH``) and cannot-links (``NOT_A_MATCH``) for clustering, MATCH pairs as labels for
+  training, and the golden ID a merge or split keeps;
 - ``steward_coverage(decision_id, entity, mention_id, grp, together)``: the records a decision
   looked at, in groups. Two records are *decided* by a decision covering both when they lie in
   different groups, or in one group marked ``together``; review candidates between decided
@@ -31,7 +33,7 @@ DECISIONS_DDL = """
 CREATE TABLE IF NOT EXISTS steward_decisions (
     decision_id VARCHAR, kind VARCHAR, entity VARCHAR, decision VARCHAR,
     mention_id_l VARCHAR, mention_id_r VARCHAR, reason VARCHAR, decided_by VARCHAR,
-    decided_at VARCHAR, keep_id VARCHAR)
+    decided_at VARCHAR, keep_id VARCHAR, keep_anchor VARCHAR)
 """
 COVERAGE_DDL = """
 CREATE TABLE IF NOT EXISTS steward_coverage (
@@ -43,6 +45,7 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the decision tables, upgrading a copy kept by an older version."""
     connection.execute(DECISIONS_DDL)
     connection.execute("ALTER TABLE steward_decisions ADD COLUMN IF NOT EXISTS keep_id VARCHAR")
+    connection.execute("ALTER TABLE steward_decisions ADD COLUMN IF NOT EXISTS keep_anchor VARCHAR")
     connection.execute(COVERAGE_DDL)
 
 
@@ -50,12 +53,15 @@ def pair_rows(decisions: list[dict[str, Any]]) -> list[list[Any]]:
     """One ``steward_decisions`` row per constrained pair of every decision."""
     rows = []
     for d in decisions:
-        keep_id = (d.get("after") or {}).get("entity_id") if d["kind"] == "merge" else None
+        after = d.get("after") or {}
+        keeps = d["kind"] in ("merge", "split") and after.get("entity_id")
+        keep_id = after.get("entity_id") if keeps else None
+        anchor = after.get("anchor") if keeps else None
         for pair in d["pairs"]:
             rows.append(
                 [d["id"], d["kind"], d["entity"], pair["decision"], pair["mention_id_l"],
                  pair["mention_id_r"], d["reason"], d["decided_by"], str(d["decided_at"]),
-                 keep_id]
+                 keep_id, anchor]
             )  # fmt: skip
     return rows
 
@@ -90,7 +96,7 @@ def store_decisions(connection: duckdb.DuckDBPyConnection, decisions: list[dict[
         connection.execute("DELETE FROM steward_coverage")
         if pairs:
             connection.executemany(
-                "INSERT INTO steward_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", pairs
+                "INSERT INTO steward_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", pairs
             )
         if coverage:
             connection.executemany("INSERT INTO steward_coverage VALUES (?, ?, ?, ?, ?)", coverage)
@@ -183,14 +189,18 @@ class _Groups:
         return True
 
 
-def keep_ids(connection: duckdb.DuckDBPyConnection, entity: str) -> list[str]:
-    """Golden IDs stewards chose to keep when merging, oldest decision first."""
+def keep_ids(connection: duckdb.DuckDBPyConnection, entity: str) -> list[tuple[str, str | None]]:
+    """``(golden ID, anchor mention)`` stewards chose to keep, newest decision first: a merge
+    keeps its ``keepId`` on the merged entity, a split keeps the entity's ID on the records it
+    did not split off; the anchor is one record of the part that keeps the ID (None: any part,
+    for decisions stored before anchors)."""
     if not table_exists(connection, "steward_decisions"):
         return []
     ensure_tables(connection)
     rows = connection.execute(
-        "SELECT keep_id, min(decided_at) AS first_at FROM steward_decisions "
-        "WHERE entity = ? AND keep_id IS NOT NULL GROUP BY keep_id ORDER BY first_at, keep_id",
+        "SELECT keep_id, keep_anchor, max(decided_at) AS last_at FROM steward_decisions "
+        "WHERE entity = ? AND keep_id IS NOT NULL GROUP BY ALL "
+        "ORDER BY last_at DESC, keep_id, keep_anchor",
         [entity],
     ).fetchall()
-    return [keep_id for keep_id, _ in rows]
+    return [(keep_id, anchor) for keep_id, anchor, _ in rows]

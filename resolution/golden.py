@@ -77,12 +77,14 @@ def assign_golden_ids(
     entity: str,
     run_id: str,
     now: datetime,
-    keep: Sequence[str] = (),
+    keep: Sequence[tuple[str, str | None]] = (),
 ) -> GoldenResult:
     """Give every cluster of ``clusters_<entity>`` a golden ID, reusing the previous ones.
 
-    ``keep``: old IDs a steward chose to keep when merging; a cluster holding mentions of one
-    takes it before any other old ID, whatever the overlaps (earlier in ``keep`` first).
+    ``keep``: ``(old ID, anchor mention)`` a steward chose to keep (in a merge, or for the part of
+    a split that was not split off), most important first: the cluster holding the anchor takes
+    that ID before any other old ID, whatever the overlaps (anchor None: any cluster holding
+    mentions of the ID).
     ``run_id`` and ``now`` label the lineage rows. Replaces the entity's ``golden_members``,
     appends to ``golden_lineage`` and updates ``golden_ids``, all or nothing.
     """
@@ -116,11 +118,27 @@ def assign_golden_ids(
 
     golden_of: dict[str, str] = {}
     taken: set[str] = set()
-    rank = {old_id: i for i, old_id in enumerate(keep)}
-    unranked = len(rank)
+    anchors = sorted({anchor for _, anchor in keep if anchor is not None})
+    cluster_of: dict[str, str] = {}
+    if anchors:
+        cluster_of = dict(
+            connection.execute(
+                f"SELECT mention_id, cluster_key FROM clusters_{entity} "
+                "WHERE list_contains(?, mention_id)",
+                [anchors],
+            ).fetchall()
+        )
+    rank: dict[tuple[str | None, str], int] = {}
+    for i, (old_id, anchor) in enumerate(keep):
+        cluster = None if anchor is None else cluster_of.get(anchor)
+        if anchor is None or cluster is not None:
+            rank.setdefault((cluster, old_id), i)
+    unranked = len(keep)
 
     def preference(row: tuple[str, str, int]) -> tuple:
-        return (rank.get(row[1], unranked), -row[2], row[1], row[0])
+        cluster_key, old_id, shared = row
+        best = min(rank.get((cluster_key, old_id), unranked), rank.get((None, old_id), unranked))
+        return (best, -shared, old_id, cluster_key)
 
     for cluster_key, old_id, _ in sorted(overlaps, key=preference):
         if cluster_key not in golden_of and old_id not in taken:

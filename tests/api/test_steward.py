@@ -305,6 +305,7 @@ def test_a_split_after_a_merge_undoes_it(api, city, graph_driver, neo4j_target, 
     """Merge two people, resolve and publish; split the merged-in records off again: the next
     resolve honours the split (the later decision), not the merge it contradicts."""
     clear_decisions(graph_driver, neo4j_target.database)
+    publish(city.workdir, graph_driver, neo4j_target.database, progress=False)  # its own IDs
     records, _, _ = graph_driver.execute_query(
         "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(p:Person) WITH p, collect(s.key) AS keys "
         "WHERE size(keys) = 2 RETURN p.id AS id, keys ORDER BY p.id LIMIT 2"

@@ -58,7 +58,7 @@ def test_decisions_become_constraints_and_keep_ids(connection):
         [("a/1/p", "b/1/p"), ("e/1/p", "f/1/p")], [("c/1/p", "d/1/p")], []
     )
     assert constraints_for(connection, "enterprise") == Constraints([], [], [])
-    assert keep_ids(connection, "person") == ["P-keep"]
+    assert keep_ids(connection, "person") == [("P-keep", None)]
     # a re-store replaces the copy: nothing of the old decisions remains
     store_decisions(connection, [])
     assert constraints_for(connection, "person") == Constraints([], [], [])
@@ -177,3 +177,22 @@ def test_a_merge_settles_the_pairs_between_its_entities_only(three_and_one):
     )  # fmt: skip
     # (s/3, s/4) lies between the merged entities; (s/2, s/3) inside one: still a question
     assert candidates(connection) == [("s/2/p", "s/3/p")]
+
+
+def test_merges_and_splits_keep_their_ids_at_their_anchors_newest_first(connection):
+    store_decisions(
+        connection,
+        [
+            decision(
+                "D-1", "merge", [("MATCH", "a", "c")], after={"entity_id": "P-a", "anchor": "a"}
+            ),
+            decision(
+                "D-2",
+                "split",
+                [("NOT_A_MATCH", "c", "a")],
+                after={"entity_id": "P-a", "anchor": "b"},
+            ),
+            decision("D-3", "candidate", [("MATCH", "x", "y")], after={"entity_id": "P-x"}),
+        ],
+    )
+    assert keep_ids(connection, "person") == [("P-a", "b"), ("P-a", "a")]

@@ -171,7 +171,7 @@ def test_a_steward_merge_keeps_the_id_the_steward_chose(connection):
     run(connection, GROUPS, "r1")
     big, small = ids(connection)["b/1/p"], ids(connection)["b/2/p"]
     set_clusters(connection, "person", [GROUPS[0] + GROUPS[2], GROUPS[1]])
-    result = assign_golden_ids(connection, "person", "r2", NOW, keep=[small])
+    result = assign_golden_ids(connection, "person", "r2", NOW, keep=[(small, None)])
     after = ids(connection)
     assert {after[m] for m in GROUPS[0] + GROUPS[2]} == {small}
     assert lineage(connection, "r2") == [(big, small, "merge")]
@@ -179,5 +179,22 @@ def test_a_steward_merge_keeps_the_id_the_steward_chose(connection):
     assert redirects(connection) == {big: small}
     # the choice holds on later runs, and does not claim clusters the kept ID never had
     set_clusters(connection, "person", [GROUPS[0] + GROUPS[2], GROUPS[1]])
-    assign_golden_ids(connection, "person", "r3", NOW, keep=[small])
+    assign_golden_ids(connection, "person", "r3", NOW, keep=[(small, None)])
     assert ids(connection) == after and lineage(connection, "r3") == []
+
+
+def test_after_a_split_the_part_the_steward_kept_keeps_the_id(connection):
+    run(connection, [["a/1/p", "b/1/p", "c/1/p", "d/1/p"]], "r1")
+    old = ids(connection)["a/1/p"]
+    split = [["a/1/p", "b/1/p"], ["c/1/p", "d/1/p"]]  # two halves: a tie on overlap
+    set_clusters(connection, "person", split)
+    assign_golden_ids(connection, "person", "r2", NOW, keep=[(old, "d/1/p")])
+    after = ids(connection)
+    assert after["c/1/p"] == after["d/1/p"] == old != after["a/1/p"]
+    # without the anchor the tie goes to the smaller cluster key, the other half
+    connection.execute("DELETE FROM golden_members")
+    run(connection, [["a/1/p", "b/1/p", "c/1/p", "d/1/p"]], "r3")
+    again = ids(connection)["a/1/p"]
+    set_clusters(connection, "person", split)
+    assign_golden_ids(connection, "person", "r4", NOW)
+    assert ids(connection)["a/1/p"] == again
