@@ -13,8 +13,9 @@ kept in the workspace). Output, in one transaction:
 
 Each cluster inherits the old ID it shares the most mentions with; pairs are taken greedily by
 overlap (largest first, then smaller old ID, then smaller cluster key), so each old ID goes to at
-most one cluster. IDs a steward chose to keep in a merge go first, so the merged cluster keeps
-the steward's choice even when the other side was larger. A cluster with no old ID gets
+most one cluster. IDs a steward chose to keep go first, for the cluster holding the decision's
+anchor record: a merged cluster keeps the steward's choice even when the other side was larger,
+and after a split the part not split off keeps the ID. A cluster with no old ID gets
 ``P-``/``E-``/``U-`` and the first 12 hex digits of ``sha256("<entity>:<smallest mention
 id>")``: the same input gives the same IDs in any fresh workspace. Re-running on unchanged
 clusters changes nothing and writes no lineage.
