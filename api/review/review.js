@@ -221,6 +221,8 @@ async function loadHistory() {
   const data = await graphql(HISTORY);
   const list = $("history");
   list.replaceChildren();
+  // newest first: the first candidate decision on a subject is the one the server honours
+  const seen = new Set();
   for (const { node } of data.decisions.edges) {
     const kind = node.kind === "candidate" ? node.pairs[0]?.decision : node.kind;
     // a merge's subject is "keep+merge": the merged-away ID goes into the kept one
@@ -228,8 +230,27 @@ async function loadHistory() {
     const item = el("li", { "data-id": node.id, "data-kind": node.kind });
     item.append(el("span", { class: kind }, kind), document.createTextNode(
       ` ${subject} · ${node.decidedAt.slice(0, 19).replace("T", " ")} · ${node.reason}`));
+    if (node.kind === "candidate" && OPPOSITE[kind]) {
+      item.dataset.subject = node.subject;
+      item.append(" ", seen.has(node.subject)
+        ? el("span", { class: "superseded", title: "a later decision on this candidate holds" },
+          "superseded")
+        : reverseButton(node.subject, kind));
+      seen.add(node.subject);
+    }
     list.append(item);
   }
+}
+
+const OPPOSITE = { MATCH: "NOT_A_MATCH", NOT_A_MATCH: "MATCH" };
+
+function reverseButton(subject, decision) {
+  const button = el("button", {
+    type: "button", class: "reverse", "aria-label": `Reverse ${decision} on ${subject}`,
+    title: `decide ${subject} again as ${OPPOSITE[decision]} (uses the reason below)`,
+  }, "Reverse");
+  button.addEventListener("click", () => reverse(subject, decision));
+  return button;
 }
 
 async function load() {
@@ -278,6 +299,18 @@ async function decide(decision) {
   const variables = { id: c.id, decision, reason: why };
   const done = await record(decision, DECIDE, variables, "decideCandidate");
   if (done) status(`${decision} recorded for ${c.id}`);
+}
+
+// Reverse a candidate decision: decide the same candidate again with the opposite answer
+// (the server honours the later of two contradicting decisions).
+async function reverse(subject, decision) {
+  if (state.busy) return;
+  const why = reason();
+  if (!why) return;
+  const opposite = OPPOSITE[decision];
+  const variables = { id: subject, decision: opposite, reason: why };
+  const done = await record(`reversal of ${subject}`, DECIDE, variables, "decideCandidate");
+  if (done) status(`reversed: ${opposite} recorded (${done.id})`);
 }
 
 async function split() {

@@ -240,3 +240,43 @@ def test_a_steward_splits_or_merges_entities_in_the_browser(server, browser, no_
     assert {"kind": kind, "subject": subject} in [edge["node"] for edge in decided]
     assert errors == []
     page.close()
+
+
+MY_DECISIONS = """query { decisions(first: 10, mine: true) { edges { node {
+  id kind subject pairs { decision } } } } }"""
+
+
+def test_a_steward_reverses_a_candidate_decision_in_the_browser(server, browser, no_decisions):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/review/#token={token('steward')}")
+    page.wait_for_selector("#queue li.current")
+    subject = page.text_content("#candidate-id")
+
+    page.click("#match")
+    wait_for_status(page, f"MATCH recorded for {subject}")
+    entries = page.locator(f'#history li[data-subject="{subject}"]')
+    assert entries.count() == 1
+    page.get_by_role("button", name=f"Reverse MATCH on {subject}").click()
+
+    wait_for_status(page, "reversed: NOT_A_MATCH recorded (D-")
+    page.wait_for_function(
+        "s => document.querySelectorAll(`#history li[data-subject='${s}']`).length === 2",
+        arg=subject,
+    )
+    newest, older = entries.nth(0), entries.nth(1)
+    assert page.locator("#history li").first.get_attribute("data-subject") == subject
+    assert newest.locator("span.NOT_A_MATCH").count() == 1
+    assert newest.get_by_role("button", name=f"Reverse NOT_A_MATCH on {subject}").count() == 1
+    assert older.locator("span.MATCH").count() == 1
+    assert older.locator("button").count() == 0
+    assert older.locator(".superseded").text_content() == "superseded"
+    assert page.locator(f'#queue li[data-id="{subject}"]').count() == 0  # still settled
+
+    decided = [edge["node"] for edge in graphql(server, MY_DECISIONS)["decisions"]["edges"]]
+    on_subject = [d for d in decided if d["kind"] == "candidate" and d["subject"] == subject]
+    assert [d["pairs"][0]["decision"] for d in on_subject] == ["NOT_A_MATCH", "MATCH"]
+    assert page.text_content("#status").endswith(f"({on_subject[0]['id']})")
+    assert errors == []
+    page.close()
