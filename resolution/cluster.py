@@ -140,7 +140,7 @@ def _cluster(
     cannot, ignored_cannot = _decision_indices(connection, cannot_link)
     edge_l, edge_r, edge_p = _load_edges(connection, pairs_table, threshold)
 
-    forest = _Forest(n, codes)
+    forest = Forest(n, codes)
     for k, (a, b) in enumerate(cannot):
         forest.forbid(k, a, b)
     graph = _Graph()
@@ -274,8 +274,11 @@ def _mention_ids(
     return [(ids[a], ids[b]) for a, b in pairs]
 
 
-class _Forest:
-    """Union-find with, per root, the cluster's constraint codes and cannot-link sides."""
+class Forest:
+    """Union-find with, per root, the cluster's constraint codes and cannot-link sides.
+
+    Also serves without constraint codes (``codes={}``), as plain union-find with cannot-links:
+    :func:`resolution.decisions.constraints_for` uses it to weigh steward decisions."""
 
     def __init__(self, n: int, codes: dict[str, list[int]]) -> None:
         self.parent = list(range(n))

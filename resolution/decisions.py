@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from resolution.cluster import table_exists
+from resolution.cluster import Forest, table_exists
 
 DECISIONS_DDL = """
 CREATE TABLE IF NOT EXISTS steward_decisions (
@@ -133,60 +133,30 @@ def constraints_for(connection: duckdb.DuckDBPyConnection, entity: str) -> Const
         "ORDER BY decided_at DESC, decision_id DESC, mention_id_l DESC, mention_id_r DESC",
         [entity],
     ).fetchall()
-    groups = _Groups()
+    index: dict[str, int] = {}
+    for _, left, right in rows:
+        index.setdefault(left, len(index))
+        index.setdefault(right, len(index))
+    forest = Forest(len(index), {})
     taken: list[tuple[str, str, str]] = []
     superseded: list[tuple[str, str, str]] = []
-    for decision, left, right in rows:
-        together = decision == "MATCH"
-        accepted = groups.join(left, right) if together else groups.separate(left, right)
+    for k, (decision, left, right) in enumerate(rows):
+        a, b = index[left], index[right]
+        ra, rb = forest.find(a), forest.find(b)
+        if decision == "MATCH":
+            accepted = ra == rb or forest.conflict(ra, rb) is None
+            if accepted:
+                forest.union(a, b)
+        else:
+            accepted = ra != rb
+            if accepted:
+                forest.forbid(k, a, b)
         (taken if accepted else superseded).append((decision, left, right))
     taken.reverse()
     superseded.reverse()
     must = [(left, right) for decision, left, right in taken if decision == "MATCH"]
     cannot = [(left, right) for decision, left, right in taken if decision == "NOT_A_MATCH"]
     return Constraints(must, cannot, superseded)
-
-
-class _Groups:
-    """Union-find over mention ids with cannot-links between groups."""
-
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-        self._apart: dict[str, set[str]] = {}
-
-    def _find(self, item: str) -> str:
-        parent = self._parent.setdefault(item, item)
-        while parent != item:
-            grandparent = self._parent[parent]
-            self._parent[item] = grandparent
-            item, parent = parent, grandparent
-        return item
-
-    def join(self, a: str, b: str) -> bool:
-        """Put ``a`` and ``b`` in one group unless a cannot-link keeps their groups apart."""
-        ra, rb = self._find(a), self._find(b)
-        if ra == rb:
-            return True
-        apart_a, apart_b = self._apart.get(ra, set()), self._apart.get(rb, set())
-        if rb in apart_a or ra in apart_b:
-            return False
-        self._parent[rb] = ra
-        merged = apart_a | apart_b
-        for other in apart_b:
-            self._apart[other].discard(rb)
-            self._apart[other].add(ra)
-        self._apart[ra] = merged
-        self._apart.pop(rb, None)
-        return True
-
-    def separate(self, a: str, b: str) -> bool:
-        """Keep the groups of ``a`` and ``b`` apart unless they are one group already."""
-        ra, rb = self._find(a), self._find(b)
-        if ra == rb:
-            return False
-        self._apart.setdefault(ra, set()).add(rb)
-        self._apart.setdefault(rb, set()).add(ra)
-        return True
 
 
 def keep_ids(connection: duckdb.DuckDBPyConnection, entity: str) -> list[tuple[str, str | None]]:
