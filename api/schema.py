@@ -67,12 +67,16 @@ DistrictArg = Annotated[
 def _unavailable(label: str, golden_id: str, ctx: Context, lookup: services.Lookup):
     if not lookup.found:
         return NotFound(id=strawberry.ID(golden_id), message=f"no {label} has ID {golden_id}")
-    jurisdiction = ctx.caller.jurisdiction.describe()
-    return OutOfJurisdiction(
-        id=strawberry.ID(golden_id),
-        jurisdiction=jurisdiction,
-        message=f"{label} {golden_id} lies outside your jurisdiction ({jurisdiction})",
-    )
+    return OutOfJurisdiction.of(golden_id, f"{label} {golden_id}", ctx)
+
+
+async def _golden(info: Info, label: str, word: str, cls: type, golden_id: str):
+    """A golden record of ``label`` by ID (a retired ID redirects), or why none is shown."""
+    found = await services.lookup(info.context, label, golden_id)
+    if not found.visible:
+        return _unavailable(word, golden_id, info.context, found)
+    redirected = golden_id if found.redirected else None
+    return cls.from_record(found.node, info.context, redirected_from=redirected)
 
 
 @strawberry.type(description="Cross-department questions, answered within your jurisdiction.")
@@ -83,27 +87,15 @@ class Query(ReviewQueries):
 
     @strawberry.field(description="One person, the 360° view across departments.")
     async def person(self, info: Info, id: IdArg) -> PersonLookup:
-        found = await services.lookup(info.context, "Person", id)
-        if not found.visible:
-            return _unavailable("person", id, info.context, found)
-        redirected = id if found.redirected else None
-        return Person.from_record(found.node, info.context, redirected_from=redirected)
+        return await _golden(info, "Person", "person", Person, id)
 
     @strawberry.field(description="One enterprise or other legal person, the 360° view.")
     async def enterprise(self, info: Info, id: IdArg) -> EnterpriseLookup:
-        found = await services.lookup(info.context, "Enterprise", id)
-        if not found.visible:
-            return _unavailable("enterprise", id, info.context, found)
-        redirected = id if found.redirected else None
-        return Enterprise.from_record(found.node, info.context, redirected_from=redirected)
+        return await _golden(info, "Enterprise", "enterprise", Enterprise, id)
 
     @strawberry.field(description="One rental unit, with landlord, tenants and lineage.")
     async def rental_unit(self, info: Info, id: IdArg) -> RentalUnitLookup:
-        found = await services.lookup(info.context, "RentalUnit", id)
-        if not found.visible:
-            return _unavailable("rental unit", id, info.context, found)
-        redirected = id if found.redirected else None
-        return RentalUnit.from_record(found.node, info.context, redirected_from=redirected)
+        return await _golden(info, "RentalUnit", "rental unit", RentalUnit, id)
 
     @strawberry.field(
         description="Persons matching every criterion given. Names match as the resolver "

@@ -44,13 +44,13 @@ class Forbidden(ApiError):
 
 
 class OutsideJurisdiction(Exception):
-    """The decision touches an entity outside the caller's jurisdiction (answered as the
-    ``OutOfJurisdiction`` result, not an error)."""
+    """The decision touches ``what`` (``subject``), outside the caller's jurisdiction (answered
+    as the ``OutOfJurisdiction`` result, not an error)."""
 
-    def __init__(self, subject: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, subject: str, what: str) -> None:
+        super().__init__(f"{what} lies outside the caller's jurisdiction")
         self.subject = subject
-        self.message = message
+        self.what = what
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,9 @@ async def entity_records(ctx: Context, golden_id: str) -> Entity | None:
     return Entity(row["id"], row["entity"], list(row["record_keys"]), bool(row["visible"]))
 
 
-def _within(ctx: Context, visible: bool, subject: str, what: str) -> None:
+def _within(visible: bool, subject: str, what: str) -> None:
     if not visible:
-        jurisdiction = ctx.caller.jurisdiction.describe()
-        raise OutsideJurisdiction(
-            subject, f"{what} lies outside your jurisdiction ({jurisdiction})"
-        )
+        raise OutsideJurisdiction(subject, what)
 
 
 async def decide_candidate(
@@ -138,7 +135,7 @@ async def decide_candidate(
     found = await candidate(ctx, candidate_id)
     if found is None:
         return None
-    _within(ctx, found.visible, candidate_id, f"an entity of candidate {candidate_id}")
+    _within(found.visible, candidate_id, f"an entity of candidate {candidate_id}")
     left, right = found.left["key"], found.right["key"]
     before = {
         "left": {"record": left, "entity_id": found.left_entity_id},
@@ -171,7 +168,7 @@ async def split_entity(
     found = await entity_records(ctx, golden_id)
     if found is None:
         return None
-    _within(ctx, found.visible, golden_id, f"entity {golden_id}")
+    _within(found.visible, golden_id, f"entity {golden_id}")
     current_id, entity, keys = found.id, found.entity, found.record_keys
     split = sorted(dict.fromkeys(record_ids))
     unknown = [key for key in split if key not in keys]
@@ -211,8 +208,8 @@ async def merge_entities(
     merge = await entity_records(ctx, merge_id)
     if keep is None or merge is None:
         return None
-    _within(ctx, keep.visible, keep_id, f"entity {keep_id}")
-    _within(ctx, merge.visible, merge_id, f"entity {merge_id}")
+    _within(keep.visible, keep_id, f"entity {keep_id}")
+    _within(merge.visible, merge_id, f"entity {merge_id}")
     if keep.entity != merge.entity:
         raise BadRequest(f"cannot merge a {keep.entity} with a {merge.entity}")
     if keep.id == merge.id:

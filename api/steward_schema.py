@@ -67,11 +67,7 @@ async def _result(
     try:
         decision = await deciding
     except steward.OutsideJurisdiction as outside:
-        return OutOfJurisdiction(
-            id=strawberry.ID(outside.subject),
-            jurisdiction=ctx.caller.jurisdiction.describe(),
-            message=outside.message,
-        )
+        return OutOfJurisdiction.of(outside.subject, outside.what, ctx)
     if decision is None:
         return NotFound(id=strawberry.ID(subject), message=f"no {what} has ID {subject}")
     return StewardDecisionType.from_decision(decision)

@@ -2,6 +2,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.context import Context
 from api.types.enterprise import Enterprise
 from api.types.person import Person
 from api.types.rental_unit import RentalUnit
@@ -20,6 +21,16 @@ class OutOfJurisdiction:
     id: strawberry.ID = strawberry.field(description="The ID asked for.")
     jurisdiction: str = strawberry.field(description="Your jurisdiction, as the token states it.")
     message: str = strawberry.field(description="What happened, for people.")
+
+    @classmethod
+    def of(cls, subject: str, what: str, ctx: Context) -> "OutOfJurisdiction":
+        """``what`` (e.g. "person P-…") lies outside the caller's jurisdiction."""
+        jurisdiction = ctx.caller.jurisdiction.describe()
+        return cls(
+            id=strawberry.ID(subject),
+            jurisdiction=jurisdiction,
+            message=f"{what} lies outside your jurisdiction ({jurisdiction})",
+        )
 
 
 PersonLookup = Annotated[
