@@ -270,8 +270,25 @@ RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS page
 
 
 # -- search ---------------------------------------------------------------------------------------
-SEARCH_PEOPLE = f"""
-CALL () {{
+def _ranked(variable: str) -> str:
+    """The tail of a search: keep in-scope matches of every criterion given, best first.
+
+    Expects rows ``variable, how, criterion, strength`` (one per way a record matched) and
+    returns ``total`` and one ``page`` (``$skip``/``$limit``) of ``{node, via, score}``."""
+    v = _variable(variable)
+    return f"""WITH {v}, criterion, max(strength) AS strength, collect(DISTINCT how) AS hows
+WHERE {in_scope(v)}
+WITH {v}, collect(criterion) AS criteria, sum(strength) AS score,
+     reduce(acc = [], h IN collect(hows) | acc + h) AS via
+WHERE size(criteria) = $criteria_count
+ORDER BY score DESC, {v}.name, {v}.id
+WITH collect({{node: {v} {{.*}}, via: via, score: score}}) AS rows
+RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS page
+"""
+
+
+SEARCH_PEOPLE = """
+CALL () {
   MATCH (s:SourceRecord) WHERE s.name_key IN $name_keys
   MATCH (s)-[:RESOLVES_TO]->(p:Person)
   RETURN p, CASE WHEN s.name = $name_text THEN 'NAME'
@@ -281,52 +298,36 @@ CALL () {{
          CASE WHEN s.name = $name_text THEN 3 WHEN s.name_key = $name_key THEN 2 ELSE 1 END
            AS strength
   UNION ALL
-  MATCH (s:SourceRecord {{id_number: $id_number}})-[:RESOLVES_TO]->(p:Person)
+  MATCH (s:SourceRecord {id_number: $id_number})-[:RESOLVES_TO]->(p:Person)
   RETURN p, 'ID_NUMBER' AS how, 'idNumber' AS criterion, 3 AS strength
   UNION ALL
-  MATCH (p:Person {{id_number: $id_number}})
+  MATCH (p:Person {id_number: $id_number})
   RETURN p, 'ID_NUMBER' AS how, 'idNumber' AS criterion, 3 AS strength
   UNION ALL
-  MATCH (s:SourceRecord {{phone: $phone}})-[:RESOLVES_TO]->(p:Person)
+  MATCH (s:SourceRecord {phone: $phone})-[:RESOLVES_TO]->(p:Person)
   RETURN p, 'PHONE' AS how, 'phone' AS criterion, 2 AS strength
   UNION ALL
-  MATCH (p:Person {{phone: $phone}})
+  MATCH (p:Person {phone: $phone})
   RETURN p, 'PHONE' AS how, 'phone' AS criterion, 2 AS strength
-}}
-WITH p, criterion, max(strength) AS strength, collect(DISTINCT how) AS hows
-WHERE {in_scope("p")}
-WITH p, collect(criterion) AS criteria, sum(strength) AS score,
-     reduce(acc = [], h IN collect(hows) | acc + h) AS via
-WHERE size(criteria) = $criteria_count
-ORDER BY score DESC, p.name, p.id
-WITH collect({{node: p {{.*}}, via: via, score: score}}) AS rows
-RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS page
-"""
+}
+""" + _ranked("p")
 
-SEARCH_ENTERPRISES = f"""
-CALL () {{
-  MATCH (s:SourceRecord {{name_key: $name_key}})-[:RESOLVES_TO]->(e:Enterprise)
+SEARCH_ENTERPRISES = """
+CALL () {
+  MATCH (s:SourceRecord {name_key: $name_key})-[:RESOLVES_TO]->(e:Enterprise)
   RETURN e, CASE WHEN s.name = $name_text THEN 'NAME' ELSE 'NAME_KEY' END AS how,
          'name' AS criterion, CASE WHEN s.name = $name_text THEN 3 ELSE 2 END AS strength
   UNION ALL
   MATCH (e:Enterprise) WHERE $name_fragment IS NOT NULL AND e.name CONTAINS $name_fragment
   RETURN e, 'NAME_CONTAINS' AS how, 'name' AS criterion, 1 AS strength
   UNION ALL
-  MATCH (s:SourceRecord {{uscc: $uscc}})-[:RESOLVES_TO]->(e:Enterprise)
+  MATCH (s:SourceRecord {uscc: $uscc})-[:RESOLVES_TO]->(e:Enterprise)
   RETURN e, 'USCC' AS how, 'uscc' AS criterion, 3 AS strength
   UNION ALL
-  MATCH (e:Enterprise {{uscc: $uscc}})
+  MATCH (e:Enterprise {uscc: $uscc})
   RETURN e, 'USCC' AS how, 'uscc' AS criterion, 3 AS strength
-}}
-WITH e, criterion, max(strength) AS strength, collect(DISTINCT how) AS hows
-WHERE {in_scope("e")}
-WITH e, collect(criterion) AS criteria, sum(strength) AS score,
-     reduce(acc = [], h IN collect(hows) | acc + h) AS via
-WHERE size(criteria) = $criteria_count
-ORDER BY score DESC, e.name, e.id
-WITH collect({{node: e {{.*}}, via: via, score: score}}) AS rows
-RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS page
-"""
+}
+""" + _ranked("e")
 
 
 # -- the report's cross-department questions ----------------------------------------------------
