@@ -238,6 +238,10 @@ def standardise_mention(
                 room=address.room,
                 point_key=address.point_key,
                 unit_key=address.unit_key,
+                locality=address.locality,
+                postcode=address.postcode,
+                road_core=address.road_core,
+                unit_text=address.unit_text,
                 address_problem=address.problem,
             )
             if address.problem:
@@ -447,7 +451,7 @@ def _mapping_hash(spec: SourceSpec) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-STANDARDISER_VERSION = "2"
+STANDARDISER_VERSION = "4"
 """Bump when standardisation changes, so the next ingest re-stages unchanged files."""
 
 
@@ -499,7 +503,7 @@ def _write_source(connection, spec: SourceSpec, staged: dict[str, pa.Table],
         for table in staging.PER_SOURCE_TABLES:
             arrow = staged[table]  # read by DuckDB's replacement scan
             if len(arrow):
-                connection.execute(f"INSERT INTO {table} SELECT * FROM arrow")
+                connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM arrow")
         current = staged["records"]  # noqa: F841 - read by DuckDB's replacement scan
         connection.execute(
             """

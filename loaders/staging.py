@@ -83,6 +83,10 @@ MENTION_SCHEMA = pa.schema(
         ("room", pa.string()),
         ("point_key", pa.string()),
         ("unit_key", pa.string()),
+        ("locality", pa.string()),
+        ("postcode", pa.string()),
+        ("road_core", pa.string()),
+        ("unit_text", pa.string()),
         ("address_problem", pa.string()),
         # kept, not matched on
         ("attributes", pa.string()),
@@ -200,4 +204,32 @@ def connect(workdir: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
     connection = duckdb.connect(str(path))
     for statement in SCHEMA_SQL:
         connection.execute(statement)
+    _add_missing_columns(connection)
     return connection
+
+
+_SCHEMAS = {
+    "mentions": MENTION_SCHEMA,
+    "relations": RELATION_SCHEMA,
+    "events": EVENT_SCHEMA,
+    "event_participants": PARTICIPANT_SCHEMA,
+    "quarantine": QUARANTINE_SCHEMA,
+}
+
+
+def _add_missing_columns(connection: duckdb.DuckDBPyConnection) -> None:
+    """Bring a workspace made by an older huitong up to today's schemas: columns added since
+    are appended, empty (the bumped standardiser version re-stages every source, filling them;
+    staged rows are inserted by column name)."""
+    for table, schema in _SCHEMAS.items():
+        present = {
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        for field in schema:
+            if field.name not in present:
+                connection.execute(
+                    f'ALTER TABLE {table} ADD COLUMN "{field.name}" {_DUCK_TYPES[field.type]}'
+                )
