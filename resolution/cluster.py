@@ -11,9 +11,10 @@ Input: ``mentions`` (from ingest) and ``pairs_<entity>`` (from prediction: ``men
 
 Edges at or above the threshold are taken in descending probability (ties by mention ids) and
 joined with a union-find that refuses any union a hard constraint forbids: a resident ID, a
-USCC, a branch against its parent, a room. Because constraints only ever accumulate, the order
-fixes the result: the same input always gives the same clusters. Steward decisions come first:
-must-links are joined regardless of constraints, cannot-links become constraints themselves.
+USCC, a branch against its parent, a room, a building, an address point (its road written
+either way). Because constraints only ever accumulate, the order fixes the result: the same
+input always gives the same clusters. Steward decisions come first: must-links are joined
+regardless of constraints, cannot-links become constraints themselves.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ CONSTRAINTS: dict[str, dict[str, str]] = {
     },
     "rental_unit": {
         "room": "NULLIF(room, '')",
-        "unit_key": "CASE WHEN NULLIF(room, '') IS NOT NULL THEN NULLIF(unit_key, '') END",
+        "building": "NULLIF(building, '')",
+        "address_point": (
+            "CASE WHEN house_number IS NOT NULL AND road_core IS NOT NULL"
+            " THEN road_core || '|' || house_number || '|' || coalesce(sub_number, '') END"
+        ),
     },
 }
 """Per entity type: constraint name → SQL over ``mentions`` giving the mention's value, or NULL.

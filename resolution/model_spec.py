@@ -37,6 +37,8 @@ RELATION_TYPES = (
     "PARENT_OF",
 )
 DIRECTIONS = ("out", "in")
+EVENT = "EVENT"
+"""The pseudo-relation of a related value read from the mention's event."""
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 UNIQUE_ID = "mention_id"
 
@@ -93,13 +95,32 @@ class RelatedColumnSpec:
 
     ``value`` is SQL over the ``mentions`` columns of the mention at the other end of a
     ``relation`` edge that leaves (``out``) or enters (``in``) the mention; with several such
-    mentions in one row, the smallest value is taken. Mentions without one get NULL.
+    mentions in one row, the smallest value is taken. Mentions without one get NULL. With
+    ``relation = "EVENT"`` the value is SQL over the ``events`` columns of the event the
+    mention takes part in (where a vendor was cited: ``place_point_key``).
     """
 
     name: str
     relation: str
     direction: str
     value: str
+
+
+@dataclass(frozen=True)
+class NeighbourSpec:
+    """The entities a mention's own row names beside it, for collective resolution.
+
+    Each other mention of the row stands for an entity: a person by a valid resident ID, an
+    enterprise or rental unit by its cluster (those entity types are resolved first). The
+    matcher's input gets ``mates_person`` and ``mates_other`` (sorted lists of ``P:<id>``,
+    ``E:<cluster>``, ``U:<cluster>``) and their smallest elements ``mate_person_key`` and
+    ``mate_other_key`` (for blocking). An entity named in more than ``max_degree`` rows (a big
+    employer) says little about who someone is and is left out.
+    """
+
+    max_degree: int
+
+    columns = ("mates_person", "mates_other", "mate_person_key", "mate_other_key")
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,8 @@ class ModelSpec:
     """column of the matcher's input → SQL expression over ``mentions`` and ``related``."""
     related: tuple[RelatedColumnSpec, ...]
     """values read across the mention's relations, usable in ``columns`` by name."""
+    neighbours: NeighbourSpec | None
+    """entities named in the mention's row, usable in ``columns`` by name (see the class)."""
     blocking_rules: tuple[BlockingRuleSpec, ...]
     comparisons: tuple[dict[str, Any], ...]
     """Splink comparison dicts (``output_column_name``, ``comparison_levels`` …)."""
@@ -237,6 +260,7 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
         problems.append(f"entity: {entity!r} is not one of {', '.join(ENTITIES)}")
     columns = _columns(raw.get("columns"), problems)
     related = _related(raw.get("related", {}), problems)
+    neighbours = _neighbours(raw.get("neighbours"), problems)
     known = set(columns) | {UNIQUE_ID}
     rules = _blocking_rules(raw.get("blocking_rules"), known, problems)
     comparisons = _comparisons(raw.get("comparisons"), known, problems)
@@ -255,6 +279,7 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
         description=str(raw.get("description", "")),
         columns=columns,
         related=related,
+        neighbours=neighbours,
         blocking_rules=rules,
         comparisons=comparisons,
         term_frequencies=term_frequencies,
@@ -301,9 +326,10 @@ def _related(raw: Any, problems: list[str]) -> tuple[RelatedColumnSpec, ...]:
         value = item.get("value")
         for key in sorted(set(item) - {"relation", "direction", "value"}):
             problems.append(f"{place}: unknown key {key!r}")
-        if relation not in RELATION_TYPES:
+        if relation not in (*RELATION_TYPES, EVENT):
             problems.append(
                 f"{place}.relation: {relation!r} is not one of {', '.join(RELATION_TYPES)}"
+                f" or {EVENT}"
             )
         if direction not in DIRECTIONS:
             problems.append(f"{place}.direction: must be one of {', '.join(DIRECTIONS)}")
@@ -312,6 +338,18 @@ def _related(raw: Any, problems: list[str]) -> tuple[RelatedColumnSpec, ...]:
             continue
         related.append(RelatedColumnSpec(name, str(relation), str(direction), value))
     return tuple(related)
+
+
+def _neighbours(raw: Any, problems: list[str]) -> NeighbourSpec | None:
+    if raw is None:
+        return None
+    degree = raw.get("max_degree") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or set(raw) != {"max_degree"}:
+        problems.append("neighbours: must be an object with max_degree only")
+    if not isinstance(degree, int) or degree < 1:
+        problems.append("neighbours.max_degree: must be an integer >= 1")
+        return None
+    return NeighbourSpec(degree)
 
 
 def _blocking_rules(raw: Any, known: set[str], problems: list[str]) -> tuple[BlockingRuleSpec, ...]:

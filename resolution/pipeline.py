@@ -26,6 +26,9 @@ from resolution.review import build_review_candidates
 from resolution.survivorship import build_golden_records
 
 ENTITIES = ("person", "enterprise", "rental_unit")
+RESOLVE_ORDER = ("enterprise", "rental_unit", "person")
+"""Persons last: their model reads the clusters of the enterprises and rental units named in
+their rows (see :class:`resolution.model_spec.NeighbourSpec`)."""
 REPORT_FILE = "resolve_report.json"
 
 
@@ -87,7 +90,7 @@ def resolve(
     try:
         if decisions is not None:
             store_decisions(connection, decisions)
-        for entity in ENTITIES:
+        for entity in RESOLVE_ORDER:
             spec = load_model_spec(entity)
             threshold = (thresholds or {}).get(entity, spec.cluster_threshold)
             report = EntityReport(entity)
@@ -129,6 +132,7 @@ def resolve(
             build_golden_records(connection, entity)
             report.seconds["survivorship"] = _lap(timer)
             reports.append(report)
+        reports.sort(key=lambda r: ENTITIES.index(r.entity))
         retired_redirects(connection)
     finally:
         connection.close()
