@@ -212,10 +212,11 @@ def hukou(world: World, rng: random.Random, counts: Counter) -> Source:
             when = max(since, p.birth)
             row = {
                 "户号": p.household_no if status == "正常" else f"{rng.randrange(10**9):09d}",
-                "姓名": nz.name(p.surname, p.name_at(when)[len(p.surname) :]),
-                "曾用名": p.surname + p.former_given
-                if p.former_given and when >= p.renamed_on
-                else "",
+                # the register shows today's name (and the former one) on a current entry
+                "姓名": nz.name(
+                    p.surname, (p.given if status == "正常" else p.name_at(when)[len(p.surname) :])
+                ),
+                "曾用名": p.surname + p.former_given if p.former_given and status == "正常" else "",
                 "性别": nz.sex(p.sex, "cn"),
                 "民族": p.ethnicity,
                 "出生日期": nz.date(p.birth, date_styles),
@@ -346,7 +347,7 @@ def marriage(world: World, rng: random.Random, counts: Counter) -> Source:
                     person.surname, person.name_at(when)[len(person.surname) :]
                 )
                 row[f"{side}证件类型"] = "居民身份证"
-                row[f"{side}证件号码"] = nz.id_number(person, missing=0.004)
+                row[f"{side}证件号码"] = nz.id_number(person, missing=0.004, when=when)
                 row[f"{side}出生日期"] = nz.date(person.birth, {"iso": 0.9, "cn": 0.1})
                 row[f"{side}户籍所在地"] = _home_text(nz, person, when)
                 row[f"{side}国籍"] = "中国"
@@ -454,7 +455,7 @@ def social_insurance(world: World, rng: random.Random, counts: Counter) -> Sourc
         row = {
             "个人社保号": personal[p.tid],
             "姓名": nz.name(p.surname, p.name_at(when)[len(p.surname) :]),
-            "证件号码": nz.id_number(p, missing=0.002),
+            "证件号码": nz.id_number(p, missing=0.002, when=when),
             "性别": nz.sex(p.sex, "code"),
             "出生日期": nz.date(p.birth, {"iso": 0.85, "compact": 0.15}),
             "手机号码": nz.phone(p.phone_at(when), MOBILE_STYLES) if rng.random() < 0.9 else "",
@@ -711,14 +712,14 @@ def rental(world: World, rng: random.Random, counts: Counter) -> Source:
                 "房东姓名": nz.name(
                     landlord.surname, landlord.name_at(registered)[len(landlord.surname) :]
                 ),
-                "房东证件号码": nz.id_number(landlord, missing=0.35),
+                "房东证件号码": nz.id_number(landlord, missing=0.35, when=registered),
                 "房东联系电话": nz.phones(
                     [landlord.phone_at(registered), landlord.landline], MOBILE_STYLES
                 )
                 if rng.random() < 0.75
                 else "",
                 "承租人姓名": nz.name(p.surname, p.name_at(registered)[len(p.surname) :]),
-                "承租人证件号码": nz.id_number(p, missing=0.03),
+                "承租人证件号码": nz.id_number(p, missing=0.03, when=registered),
                 "承租人性别": nz.sex(p.sex, "cn"),
                 "承租人户籍地址": _home_text(nz, p, registered) if rng.random() < 0.85 else "",
                 "承租人联系电话": nz.phone(p.phone_at(registered), MOBILE_STYLES)
@@ -804,9 +805,9 @@ def lease_filing(world: World, rng: random.Random, counts: Counter) -> Source:
             "建筑面积": f"{rng.uniform(12, 90):.2f}",
             "月租金": str(rng.randrange(600, 4500, 50)),
             "出租人": nz.name(landlord.surname, landlord.name_at(filed)[len(landlord.surname) :]),
-            "出租人证件号码": nz.id_number(landlord, missing=0.05),
+            "出租人证件号码": nz.id_number(landlord, missing=0.05, when=filed),
             "承租人": nz.name(holder.surname, holder.name_at(filed)[len(holder.surname) :]),
-            "承租人证件号码": nz.id_number(holder, missing=0.02),
+            "承租人证件号码": nz.id_number(holder, missing=0.02, when=filed),
             "承租人联系电话": nz.phone(holder.phone_at(filed), MOBILE_STYLES),
             "租期起": nz.date(t.start, {"cn": 0.6, "iso": 0.4}),
             "租期止": nz.date(end, {"cn": 0.6, "iso": 0.4}),
@@ -898,7 +899,7 @@ def cityops(world: World, rng: random.Random, counts: Counter) -> Source:
         row = {
             "立案日期": nz.date(v.when, {"iso": 0.5, "slash": 0.25, "cn": 0.15, "compact": 0.1}),
             "当事人": nz.name(p.surname, p.name_at(v.when)[len(p.surname) :]),
-            "证件号码": nz.id_number(p, missing=0.55),
+            "证件号码": nz.id_number(p, missing=0.55, when=v.when),
             "联系电话": nz.phone(p.phone_at(v.when), MOBILE_STYLES) if rng.random() < 0.35 else "",
             "当事人住址": nz.address(p.home_at(v.when)) if rng.random() < 0.3 else "",
             "违法地点": nz.address(v.place, v.landmark),
@@ -1003,7 +1004,7 @@ def births(world: World, rng: random.Random, counts: Counter) -> Source:
             "助产机构": name,
             "助产机构地址": nz.address(place),
             "母亲姓名": nz.name(mother.surname, mother.name_at(kid.birth)[len(mother.surname) :]),
-            "母亲身份证件号码": nz.id_number(mother, missing=0.02),
+            "母亲身份证件号码": nz.id_number(mother, missing=0.02, when=kid.birth),
             "母亲住址": nz.address(home),
             "联系电话": nz.phone(
                 (father or mother).phone_at(kid.birth)
@@ -1017,7 +1018,7 @@ def births(world: World, rng: random.Random, counts: Counter) -> Source:
             row["父亲姓名"] = nz.name(
                 father.surname, father.name_at(kid.birth)[len(father.surname) :]
             )
-            row["父亲身份证件号码"] = nz.id_number(father, missing=0.65)
+            row["父亲身份证件号码"] = nz.id_number(father, missing=0.65, when=kid.birth)
             ids["father"] = father.tid
         src.add(row, ids)
     src.number_rows(rng, lambda k: f"{'NOPQ'[k % 4]}44{rng.randrange(10**7):07d}{k:05d}")
@@ -1119,7 +1120,7 @@ def employment(world: World, rng: random.Random, counts: Counter) -> Source:
         home = p.home_at(when)
         row = {
             "姓名": nz.name(p.surname, p.name_at(when)[len(p.surname) :]),
-            "公民身份号码": nz.id_number(p, missing=0.01),
+            "公民身份号码": nz.id_number(p, missing=0.01, when=when),
             "性别": nz.sex(p.sex, "cn"),
             "出生日期": nz.date(p.birth, {"slash0": 0.5, "iso": 0.3, "slash": 0.2}),
             "文化程度": p.education,
@@ -1224,7 +1225,7 @@ def exit_entry(world: World, rng: random.Random, counts: Counter) -> Source:
                 "性别": nz.sex(p.sex, "en"),
                 "出生日期": nz.date(p.birth, {"compact": 0.8, "iso": 0.2}),
                 "出生地": provinces.get(p.id18[:2], "GUANGDONG"),
-                "公民身份号码": nz.id_number(p, missing=0.03),
+                "公民身份号码": nz.id_number(p, missing=0.03, when=when),
                 "证件类别": doc,
                 "证件号码": ("E" if doc == "普通护照" else "C") + f"{rng.randrange(10**8):08d}",
                 "签发日期": when.strftime("%Y%m%d"),
@@ -1304,7 +1305,7 @@ def residence(world: World, rng: random.Random, counts: Counter) -> Source:
             job = _job_at(p, when)
             row = {
                 "姓名": nz.name(p.surname, p.name_at(when)[len(p.surname) :]),
-                "身份证号": nz.id_number(p, missing=0.005),
+                "身份证号": nz.id_number(p, missing=0.005, when=when),
                 "性别": nz.sex(p.sex, "cn"),
                 "民族": p.ethnicity,
                 "出生日期": nz.date(p.birth, {"iso": 0.6, "compact": 0.4}),
@@ -1402,7 +1403,7 @@ def dibao(world: World, rng: random.Random, counts: Counter) -> Source:
         )
         row = {
             "申请人姓名": nz.name(p.surname, p.name_at(when)[len(p.surname) :]),
-            "申请人身份证号": nz.id_number(p, old_system=True, missing=0.01),
+            "申请人身份证号": nz.id_number(p, old_system=True, missing=0.01, when=when),
             "性别": nz.sex(p.sex, "cn"),
             "家庭住址": nz.address(home),
             "联系电话": nz.phones([p.landline, p.phone_at(when)], MOBILE_STYLES),

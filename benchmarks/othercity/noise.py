@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import date
 
 from . import geo, identity, names
-from .population import Enterprise, Person
+from .population import TODAY, Enterprise, Person
 
 FULLWIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 CN_DIGITS = "〇一二三四五六七八九十"
@@ -107,12 +107,15 @@ class Noise:
         return sur, giv
 
     # --- resident ID -----------------------------------------------------------------------
-    def id_number(self, person: Person, old_system: bool = False, missing: float = 0.0) -> str:
+    def id_number(
+        self, person: Person, old_system: bool = False, missing: float = 0.0, when: date = TODAY
+    ) -> str:
+        """The ID as written on a record of ``when`` (a relative's must have existed then)."""
         rng = self.rng
         if rng.random() < missing:
             self.note("id_missing")
             return ""
-        relatives = person.relatives()
+        relatives = [r for r in person.relatives() if r.age_at(when) >= 16]
         if relatives and self.hit("id_relative"):
             self.note("id_relative")
             return rng.choice(relatives).id18

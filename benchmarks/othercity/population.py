@@ -313,11 +313,16 @@ class _Builder:
             if kids and rng.random() < 0.35:
                 first_given = names.sibling_given(rng, sex, when.year, kids[-1].given)
                 self.facts["sibling_generation_names"] += 1
+            parents_given = {mother.given} | ({father.given} if father is not None else set())
+            while first_given in parents_given:  # nobody is named after a living parent
+                first_given = names.random_given(rng, sex, when.year)
             kid = self.new_person(sex, when, local, district, hometown, surname, first_given)
             kids.append(kid)
             if twins:
                 sex2 = sex if rng.random() < 0.6 else ("F" if sex == "M" else "M")
                 given2 = names.sibling_given(rng, sex2, when.year, kid.given)
+                while given2 in parents_given:
+                    given2 = names.sibling_given(rng, sex2, when.year, kid.given)
                 twin = self.new_person(
                     sex2,
                     when,
@@ -389,7 +394,7 @@ class _Builder:
             kid.hukou.append((kid.birth, flat))
             kid.homes.append((kid.birth, flat))
             kid.household_no, kid.head = man.household_no, man
-        if rng.random() < 0.15:
+        if rng.random() < 0.08:
             self.renamed(man if rng.random() < 0.5 else wife)
         for kid in kids:
             self.grown_child(kid, district)
