@@ -92,9 +92,11 @@ def test_every_present_mention_has_a_truth_row(city: Path) -> None:
     assert {("csv", "utf-8"), ("csv", "utf-8-sig"), ("csv", "gbk"), ("csv", "gb18030")} <= formats
     assert {"jsonl", "parquet"} <= {f for f, _ in formats}
     checked = 0
+    empty = []
     for source in config["sources"]:
         rows = read_rows(source, city)
-        assert rows, source["name"]
+        if not rows:  # a small department (低保) may have nobody in a tiny city
+            empty.append(source["name"])
         for row in rows:
             record_id = row.get(source["record_id"])
             if record_id in (None, ""):
@@ -106,6 +108,7 @@ def test_every_present_mention_has_a_truth_row(city: Path) -> None:
                     assert key in truth, key
                     assert truth[key]["entity"] == mention["entity"]
                     checked += 1
+    assert len(empty) <= 1, empty
     assert checked > 5 * PERSONS
     kinds = {r["entity"] for r in truth.values()}
     assert kinds == {"person", "enterprise", "rental_unit"}
@@ -168,7 +171,7 @@ def test_huitong_ingest_stages_it_without_config_errors(city: Path, tmp_path: Pa
     noise = json.loads((city / "noise.json").read_text(encoding="utf-8"))
     for source in report["sources"]:
         assert source["rows_read"] == source["rows_staged"] + source["rows_quarantined"], source
-        assert source["rows_staged"] > 0 and source["mentions_staged"] > 0
+        assert source["mentions_staged"] > 0 or source["rows_read"] == 0, source
         broken = sum(
             n for kind, n in noise.get(source["name"], {}).items() if kind.startswith("row_")
         )
