@@ -139,6 +139,8 @@ def test_identifiers_marked_valid_pass_their_check_characters() -> None:
         code = enterprise.uscc
         assert uscc.is_valid(code), code
         assert _org_check(code[8:16]) == code[16], code
+    # a name is approved once: distinct enterprises never share a full name
+    assert len({e.name for e in world.enterprises}) == len(world.enterprises)
     twins = [p for p in world.persons if p.twin is not None]
     for p in twins:
         assert p.birth == p.twin.birth and p.surname == p.twin.surname and p.id18 != p.twin.id18

@@ -546,6 +546,7 @@ class _Builder:
         n = max(12, len(people) // 11)
         cores = []
         syll = "华盛鑫隆恒泰嘉信达源丰裕宏运通汇聚德佳美新创科联拓展富耀金银星月海川润禾晟"
+        syll += "锦粤顺安康荣卓越"
         while len(cores) < n:
             c = rng.choice(syll) + rng.choice(syll)
             if c[0] != c[1]:
@@ -582,6 +583,7 @@ class _Builder:
             "茶餐厅",
         ]
         reps: list[Person] = []
+        approved: set[tuple] = set()
         while len(self.world.enterprises) < n:
             roll = rng.random()
             if reps and rng.random() < 0.12:
@@ -591,18 +593,25 @@ class _Builder:
                 reps.append(rep)
             district = self.city.random_district()
             founded = day_between(rng, date(1998, 1, 1), date(2024, 3, 1))
+            # A name (字号 + line of business) is approved only once in the city, whatever its
+            # legal form; a shop's name once in its district.
             if roll < 0.7:
-                kind, core = "company", rng.choice(cores)
+                kind = "company"
                 prior = self.companies_of.get(rep.tid, [])
-                if prior and rng.random() < 0.6:
-                    core = prior[0].core  # same 字号, another line of business
+                # a serial entrepreneur often keeps the 字号 in another line of business
+                core = prior[0].core if prior and rng.random() < 0.6 else rng.choice(cores)
                 industry = rng.choice(industries)
+                key = (core, industry)
                 form = rng.choices(["有限公司", "有限责任公司", "股份有限公司"], [80, 15, 5])[0]
             else:
                 kind, core = "individual", rep.surname + rng.choice("记氏")
                 if rng.random() < 0.5:
                     core = rng.choice(cores)
                 industry, form = "", rng.choice(shops)
+                key = (district, core, form)
+            if key in approved:
+                continue
+            approved.add(key)
             e = self.enterprise(kind, core, industry, form, district, founded, rep)
             if kind == "company":
                 self.companies_of.setdefault(rep.tid, []).append(e)
