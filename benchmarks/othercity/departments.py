@@ -473,7 +473,7 @@ def social_insurance(world: World, rng: random.Random, counts: Counter) -> Sourc
         if firm is not None:
             if firm.tid not in unit_no:
                 unit_no[firm.tid] = f"{rng.randrange(10**8):08d}"
-            row["单位名称"] = nz.enterprise_name(firm)
+            row["单位名称"] = nz.enterprise_name(firm, when)
             row["单位社保编号"] = unit_no[firm.tid]
             row["单位统一社会信用代码"] = nz.uscc(firm, missing=0.4)
             ids["employer"] = firm.tid
@@ -551,6 +551,7 @@ def enterprise_registry(world: World, rng: random.Random, counts: Counter) -> So
             "隶属企业名称",
             "隶属企业统一社会信用代码",
             "变更日期",
+            "曾用名称",
         ],
         [
             Mention(
@@ -569,6 +570,7 @@ def enterprise_registry(world: World, rng: random.Random, counts: Counter) -> So
                     "status": "登记状态",
                     "founded_on": "成立日期",
                     "registration_no": "注册号",
+                    "former_name": "曾用名称",
                 },
             ),
             Mention(
@@ -615,6 +617,7 @@ def enterprise_registry(world: World, rng: random.Random, counts: Counter) -> So
                 "登记状态": e.status,
                 "登记机关": f"广州市{e.district}市场监督管理局",
                 "变更日期": when.isoformat() if change else "",
+                "曾用名称": e.name_at(e.renamed_on - timedelta(days=1)) if e.renamed_on else "",
             }
             ids = {"enterprise": e.tid, "legal_rep": e.rep.tid}
             if e.parent is not None:
@@ -910,7 +913,7 @@ def cityops(world: World, rng: random.Random, counts: Counter) -> Source:
         }
         ids = {"offender": p.tid}
         if v.shop is not None:
-            row["店铺名称"] = nz.enterprise_name(v.shop)
+            row["店铺名称"] = nz.enterprise_name(v.shop, v.when)
             row["店铺信用代码"] = nz.uscc(v.shop, missing=0.7)
             ids["shop"] = v.shop.tid
         src.add(row, ids)
@@ -1137,11 +1140,11 @@ def employment(world: World, rng: random.Random, counts: Counter) -> Source:
         ids = {"worker": p.tid}
         former = [j for j in p.jobs if j.end is not None and j.end <= when]
         if former and rng.random() < 0.8:
-            row["原工作单位"] = nz.enterprise_name(former[-1].enterprise)
+            row["原工作单位"] = nz.enterprise_name(former[-1].enterprise, former[-1].end)
             ids["former_employer"] = former[-1].enterprise.tid
         job = _job_at(p, when)
         if status == "就业" and job is not None:
-            row["现工作单位"] = nz.enterprise_name(job.enterprise)
+            row["现工作单位"] = nz.enterprise_name(job.enterprise, when)
             ids["current_employer"] = job.enterprise.tid
         src.add(row, ids)
     src.number_rows(rng, lambda k: f"JY{rng.choice('ABCDE')}{300000 + k}")
@@ -1318,7 +1321,7 @@ def residence(world: World, rng: random.Random, counts: Counter) -> Source:
             }
             ids = {"resident": p.tid, "dwelling": t.unit.tid}
             if job is not None and rng.random() < 0.55:
-                row["服务处所"] = nz.enterprise_name(job.enterprise)
+                row["服务处所"] = nz.enterprise_name(job.enterprise, when)
                 ids["workplace"] = job.enterprise.tid
             src.add(row, ids)
     src.number_rows(rng, lambda k: f"LD{k * 13 + 100000000}")

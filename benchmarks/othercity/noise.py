@@ -332,7 +332,8 @@ class Noise:
         return home.province + home.county
 
     # --- enterprises -------------------------------------------------------------------------
-    def enterprise_name(self, e: Enterprise) -> str:
+    def enterprise_name(self, e: Enterprise, when: date = TODAY) -> str:
+        """The name as written on a record of ``when`` (before a 更名, the old name)."""
         rng = self.rng
         if e.kind == "individual":
             if self.hit("ent_name_variant"):
@@ -341,11 +342,11 @@ class Noise:
             return e.name
         base = e.parent if e.kind == "branch" else e
         suffix = e.branch_label if e.kind == "branch" else ""
-        name = base.name
+        name = base.name_at(when)
         if self.hit("ent_name_variant"):
             style = rng.choice(("bracket", "bracket_ascii", "no_city", "form_swap"))
             self.note(f"ent_name_{style}")
-            core = base.core + base.industry
+            core = base.core_at(when) + base.industry
             if style == "bracket":
                 name = f"{core}（广州）{base.form}"
             elif style == "bracket_ascii":
@@ -359,7 +360,7 @@ class Noise:
                 name = base.city_prefix + core + form
         if self.hit("ent_abbreviated"):
             self.note("ent_abbreviated")
-            name = rng.choice((base.core + base.industry, "广州" + base.core))
+            name = rng.choice((base.core_at(when) + base.industry, "广州" + base.core_at(when)))
         return name + suffix
 
     def uscc(self, e: Enterprise, missing: float) -> str:

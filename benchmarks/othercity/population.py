@@ -112,13 +112,26 @@ class Enterprise:
     branch_label: str = ""
     city_prefix: str = "广州市"
 
+    former_core: str = ""  # the 字号 before a change of name (更名), if any
+    renamed_on: date | None = None
+
     @property
     def name(self) -> str:
+        return self.name_at(TODAY)
+
+    def core_at(self, when: date) -> str:
         if self.kind == "branch":
-            return self.parent.name + self.branch_label
+            return self.parent.core_at(when)
+        if self.former_core and self.renamed_on and when < self.renamed_on:
+            return self.former_core
+        return self.core
+
+    def name_at(self, when: date) -> str:
+        if self.kind == "branch":
+            return self.parent.name_at(when) + self.branch_label
         if self.kind == "individual":
             return self.district + self.core + self.industry + self.form
-        return self.city_prefix + self.core + self.industry + self.form
+        return self.city_prefix + self.core_at(when) + self.industry + self.form
 
 
 @dataclass(eq=False)
@@ -199,6 +212,7 @@ class _Builder:
             "reassigned_phones": 0,
             "sibling_generation_names": 0,
             "shared_family_phones": 0,
+            "renamed_enterprises": 0,
         }
 
     # --- persons ---------------------------------------------------------------------------
@@ -615,6 +629,13 @@ class _Builder:
             e = self.enterprise(kind, core, industry, form, district, founded, rep)
             if kind == "company":
                 self.companies_of.setdefault(rep.tid, []).append(e)
+                if founded < date(2019, 1, 1) and rng.random() < 0.05:
+                    former = (rng.choice(cores), industry)
+                    if former not in approved:  # renamed later; the old name stays taken
+                        approved.add(former)
+                        e.former_core = former[0]
+                        e.renamed_on = day_between(rng, years_after(founded, 1), date(2023, 12, 1))
+                        self.facts["renamed_enterprises"] += 1
             if kind == "company" and rng.random() < 0.08:
                 self.branch(e, adults)
 
