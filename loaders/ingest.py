@@ -32,6 +32,7 @@ from rich.progress import (
 )
 
 from huitong.standardise import (
+    contradiction,
     parse_address,
     parse_date,
     standardise_enterprise_name,
@@ -176,8 +177,10 @@ def standardise_mention(
                     ent_city=enterprise.city,
                     ent_is_branch=enterprise.is_branch,
                     ent_branch_name=enterprise.branch_name,
+                    ent_trade_name=enterprise.trade_name,
                 )
     id_raw = raw.get("id_number")
+    rid = None
     if id_raw:
         rid = _resident_id(id_raw)
         row["id_number_raw"] = id_raw
@@ -205,6 +208,9 @@ def standardise_mention(
         row["gender"], problem = _gender(gender_raw)
         if problem:
             issues.append(f"gender: {problem}")
+    if rid and rid.valid and (reason := contradiction(rid, row["birth_date"], row["gender"])):
+        row["id_contradicted"] = True
+        issues.append(f"id_number: {reason} (a relative's ID?)")
     phone_raw = raw.get("phone")
     if phone_raw:
         phone = _phone(phone_raw)
@@ -451,7 +457,7 @@ def _mapping_hash(spec: SourceSpec) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-STANDARDISER_VERSION = "4"
+STANDARDISER_VERSION = "6"
 """Bump when standardisation changes, so the next ingest re-stages unchanged files."""
 
 

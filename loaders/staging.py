@@ -46,6 +46,7 @@ MENTION_SCHEMA = pa.schema(
         ("ent_city", pa.string()),
         ("ent_is_branch", pa.bool_()),
         ("ent_branch_name", pa.string()),
+        ("ent_trade_name", pa.string()),
         # resident ID
         ("id_number_raw", pa.string()),
         ("id_number", pa.string()),
@@ -55,6 +56,7 @@ MENTION_SCHEMA = pa.schema(
         ("id_converted_from_15", pa.bool_()),
         ("id_birth_date", pa.date32()),
         ("id_gender", pa.string()),
+        ("id_contradicted", pa.bool_()),
         # stated birth date and gender
         ("birth_date_raw", pa.string()),
         ("birth_date", pa.date32()),

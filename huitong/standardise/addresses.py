@@ -78,9 +78,15 @@ _MARKERS = "号之栋座幢房室楼层单元户"
 # the canonical 北京街道 followed by them would read differently.
 _REPEATED_OFFICE = re.compile(r"(?:办事处|办)+")
 _REPEATED_COMMUNITY = re.compile(r"(?:居民委员会|居委会|居委)+")
-# 北京街中山五路: a street office written without 道, then a major road.
+# 北京街中山五路, 桃花街宁涌街: a street office written without 道, then the road; 龙新村永湴路:
+# a village (its committee) before the road. The road after it needs a name of its own.
+_ROAD_TYPES = "大道|大街|直街|横路|路|街|巷|道"
 _OFFICE_BEFORE_ROAD = re.compile(
-    rf"((?:(?![路号巷街大]){_H}){{2,4}}?)街(?!道|[{_MARKERS}])({_H}+(?:路|大道))"
+    rf"((?:(?![路号巷街大村]){_H}){{2,4}}?)街(?!道|[{_MARKERS}])({_H}{{2,}}?(?:{_ROAD_TYPES})"
+    r"[东南西北中]?)"
+)
+_VILLAGE_BEFORE_ROAD = re.compile(
+    rf"((?:(?![路号巷街大村]){_H}){{2,4}}?)村({_H}{{2,}}?(?:{_ROAD_TYPES})[东南西北中]?)"
 )
 _COMMUNITY = re.compile(
     rf"((?:(?![路号巷]){_H}){{1,8}}?)"
@@ -468,7 +474,7 @@ class _Parser:
                 after = sub.end()
                 run = sub[1]
                 runs_on = sub.end() == sub.end(1) < len(self.rest)
-                if run.isdigit() and len(run) >= 2 and runs_on:
+                if run.isdigit() and len(run) >= 2 and (runs_on or len(run) >= 3):
                     readings = [(run, self.rest[after:])] + [
                         (run[:cut], self.rest[sub.start(1) + cut :]) for cut in range(1, len(run))
                     ]
@@ -484,12 +490,16 @@ class _Parser:
         return []
 
     def _split_road(self, road: str) -> str:
-        """The road; a street office written without 道 before a major road
-        (北京街中山五路) goes to ``street``."""
+        """The road; a street office written without 道 before it (北京街中山五路, 桃花街宁涌街)
+        goes to ``street``, a village before it (龙新村永湴路) to ``community``."""
         office = _OFFICE_BEFORE_ROAD.fullmatch(road)
         if office and self.street is None:
             self.street = office[1] + "街道"
-            road = office[2]
+            return office[2]
+        village = _VILLAGE_BEFORE_ROAD.fullmatch(road)
+        if village and self.community is None:
+            self.community = village[1] + "村"
+            return village[2]
         return road
 
     def _unit(self, text: str) -> None:
@@ -568,22 +578,23 @@ class _Parser:
         return text.strip()
 
 
-_ROAD_CORE = re.compile(
-    r"(.{2,}?)[东南西北中]?(?:大道|大街|大马路|直街|横路|横街|马路|路|道|街|巷)[东南西北中]?"
-)
+_ROAD_ENDING = re.compile(r"(?:大马路|大道|大街|马路|路|道|街|巷|[东南西北中直横])$")
 
 
 def road_core(road: str | None) -> str | None:
-    """A road's name without its type (路, 道, 街, 大道 …) and a direction next to it.
+    """A road's name without its type (路, 道, 街, 大道 …), directions and 直/横 at its end.
 
-    环市东路 and 环市路 → 环市, 白云大道北 → 白云, 天河路 → 天河: two writings of one road meet,
-    and so do 天河北路 and 天河路, which are two roads — a core is evidence with the house
-    number and room beside it, not a key on its own. A road with nothing left is kept whole.
+    环市东路 and 环市路 → 环市, 白云大道北 → 白云, 凤凰一直街 and 凤凰一直路 → 凤凰一: two
+    writings of one road meet, and so do 天河北路 and 天河路, which are two roads — a core is
+    evidence with the house number and room beside it, not a key on its own. At least two
+    characters are kept.
     """
     if road is None:
         return None
-    match = _ROAD_CORE.fullmatch(road)
-    return match[1] if match else road
+    core = road
+    while (ending := _ROAD_ENDING.search(core)) and ending.start() >= 2:
+        core = core[: ending.start()]
+    return core
 
 
 def _unit_number(text: str) -> str:

@@ -124,6 +124,18 @@ _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _USCC_SEPARATORS = re.compile(r"[\s\-_./'\"`]")
 
 
+def contradiction(rid: ResidentId, birth_date: date | None, gender: str | None) -> str | None:
+    """Why a resident ID cannot be the person's own, given the birth date and gender written
+    beside it, or None. A birth year two or more years off, or the other gender, is a
+    relative's ID written in (a typo moves a date by days, not generations); the ID is then
+    kept but must neither prove nor forbid a match."""
+    if rid.birth_date and birth_date and abs(rid.birth_date.year - birth_date.year) >= 2:
+        return f"the ID's birth date {rid.birth_date} contradicts the stated {birth_date}"
+    if rid.gender and gender and rid.gender != gender:
+        return f"the ID's gender {rid.gender} contradicts the stated {gender}"
+    return None
+
+
 @dataclass(frozen=True)
 class Uscc:
     """A unified social credit code, upper-cased and without separators, and whether it checks."""

@@ -193,6 +193,21 @@ def test_road_core_drops_type_and_direction(road, core):
     assert road_core(road) == core
 
 
+@pytest.mark.parametrize(
+    ("raw", "street", "community", "road"),
+    [
+        ("白云区桃花街宁涌街12号305房", "桃花街道", None, "宁涌街"),
+        ("北京街中山五路12号", "北京街道", None, "中山五路"),
+        ("龙新村永湴路8号", None, "龙新村", "永湴路"),
+        ("越秀区解放北街12号", None, None, "解放北街"),
+        ("三元里村大街5号", None, None, "三元里村大街"),
+    ],
+)
+def test_a_street_office_or_village_written_before_the_road(raw, street, community, road):
+    address = parse_address(raw)
+    assert (address.street, address.community, address.road) == (street, community, road)
+
+
 def test_unit_text_keeps_what_follows_the_number_even_when_unread():
     assert parse_address("天河路385号首层铺位").unit_text == "1楼铺位"
     assert parse_address("中山五路88号之1 2座405室").unit_text == "之12栋405房"
