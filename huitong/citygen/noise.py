@@ -48,6 +48,8 @@ address_road_suffix             the road's type written as a neighbouring one: �
 address_road_direction          a direction character dropped from the road (环市东路 →
                                 环市路) or added to it (addresses)
 address_extra_note              a note appended: 旁, 首层, 铺位, 对面 (addresses)
+address_street_short            the street office written 北京街 (no 道) straight before the
+                                road: 北京街中山五路 (addresses naming their street office only)
 enterprise_name_variant         广州市X贸易有限公司 ↔ X贸易（广州）有限公司 ↔ 广州X… ↔ …有限责任公司
 uscc_missing                    USCC left empty (enterprise mentions with a USCC column)
 uscc_typo                       one USCC char mistyped (enterprise mentions)
@@ -114,6 +116,7 @@ NOISE_KINDS: dict[str, tuple[bool, float, float]] = {
     "address_road_suffix": (True, 0.02, 0.04),
     "address_road_direction": (True, 0.02, 0.04),
     "address_extra_note": (True, 0.02, 0.04),
+    "address_street_short": (False, 0.20, 0.40),
     "enterprise_name_variant": (True, 0.20, 0.30),
     "uscc_missing": (True, 0.25, 0.35),
     "uscc_typo": (True, 0.004, 0.008),
@@ -370,7 +373,8 @@ class Noiser:
         if district:
             parts.append(road.district)
         if street:
-            parts.append(road.street)
+            short = not community and self.roll("address_street_short")
+            parts.append(road.street.removesuffix("道") if short else road.street)
         if community:
             parts.append(road.community)
         parts.append(self._road_name(road.name))
