@@ -36,7 +36,11 @@ DEFAULT_WEAK_LINK_BELOW = 0.95
 
 CONSTRAINTS: dict[str, dict[str, str]] = {
     "person": {
-        "resident_id": "CASE WHEN id_valid THEN NULLIF(id_number, '') END",
+        # a valid ID that the birth date or gender written beside it contradicts is a relative's
+        "resident_id": (
+            "CASE WHEN id_valid AND NOT coalesce(id_contradicted, false)"
+            " THEN NULLIF(id_number, '') END"
+        ),
     },
     "enterprise": {
         "uscc": "CASE WHEN uscc_valid THEN NULLIF(uscc, '') END",

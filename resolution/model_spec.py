@@ -110,17 +110,26 @@ class RelatedColumnSpec:
 class NeighbourSpec:
     """The entities a mention's own row names beside it, for collective resolution.
 
-    Each other mention of the row stands for an entity: a person by a valid resident ID, an
-    enterprise or rental unit by its cluster (those entity types are resolved first). The
-    matcher's input gets ``mates_person`` and ``mates_other`` (sorted lists of ``P:<id>``,
-    ``E:<cluster>``, ``U:<cluster>``) and their smallest elements ``mate_person_key`` and
-    ``mate_other_key`` (for blocking). An entity named in more than ``max_degree`` rows (a big
-    employer) says little about who someone is and is left out.
+    Each other mention of the row related to it stands for an entity, with the role the row
+    gives it: a person by a valid resident ID and by its name, an enterprise or rental unit by
+    its cluster (those entity types are resolved first); see
+    :func:`resolution.predict._neighbours_sql`. The matcher's input gets ``mates_person`` and
+    ``mates_other`` (sorted lists such as ``partner:P:<id>``, ``partner:N:<name>``,
+    ``OWNS:U:<cluster>``) and, for blocking, ``mate_partner_id``, ``mate_partner_name`` and
+    ``mate_other_key`` (the smallest of each kind). An identity named in more than
+    ``max_degree`` rows (a big employer, a very common name) says little about who someone is
+    and is left out.
     """
 
     max_degree: int
 
-    columns = ("mates_person", "mates_other", "mate_person_key", "mate_other_key")
+    columns = (
+        "mates_person",
+        "mates_other",
+        "mate_partner_id",
+        "mate_partner_name",
+        "mate_other_key",
+    )
 
 
 @dataclass(frozen=True)

@@ -504,15 +504,24 @@ def _neighbours_sql(
     parent's child is ``child``, a child's parent ``parent``; ``RENTS``, ``OWNS``,
     ``EMPLOYED_BY``, ``LEGAL_REPRESENTATIVE_OF`` keep their names), so a father on a birth
     registration meets his marriage record through the mother (``partner``), not his children
-    through theirs. Enterprises and rental units stand for their clusters where
-    ``clusters_<entity>`` exists (the pipeline resolves them before persons), persons for their
-    valid resident ID.
+    through theirs. A person stands for its valid resident ID (``P:…``) and for its name's
+    fuzzy pinyin (``N:…``: the wife named on a household register and on a marriage record);
+    enterprises and rental units for their clusters where ``clusters_<entity>`` exists (the
+    pipeline resolves them before persons). An identity named in more rows than
+    ``max_degree`` (a big employer, a name as common as 王芳) is left out, and so is one the
+    mention has itself (a wife written with her husband's ID).
     """
     if spec.neighbours is None:
         return ""
     mentions = _qualified(workspace, "mentions")
     relations = _qualified(workspace, "relations")
-    joins, cases = [], []
+    selects = [
+        f"""SELECT mention_id, source, record_id, 'P:' || id_number AS identity
+            FROM {mentions} WHERE entity = 'person' AND id_valid
+              AND NOT coalesce(id_contradicted, false)""",
+        f"""SELECT mention_id, source, record_id, 'N:' || name_homophone_key
+            FROM {mentions} WHERE entity = 'person' AND name_homophone_key IS NOT NULL""",
+    ]
     for entity, tag in (("enterprise", "E"), ("rental_unit", "U")):
         table = f"clusters_{entity}"
         present = _scalar(
@@ -522,22 +531,16 @@ def _neighbours_sql(
             [workspace[0], workspace[1], table],
         )
         if present:
-            joins.append(
-                f"LEFT JOIN {_qualified(workspace, table)} c_{tag} "
-                f"ON c_{tag}.mention_id = m.mention_id AND m.entity = '{entity}'"
+            selects.append(
+                f"""SELECT m.mention_id, m.source, m.record_id, '{tag}:' || c.cluster_key
+                    FROM {mentions} m JOIN {_qualified(workspace, table)} c USING (mention_id)
+                    WHERE m.entity = '{entity}'"""
             )
-            cases.append(f"WHEN m.entity = '{entity}' THEN '{tag}:' || c_{tag}.cluster_key")
-    identity = (
-        "CASE WHEN m.entity = 'person' THEN CASE WHEN m.id_valid THEN 'P:' || m.id_number END "
-        f"{' '.join(cases)} END"
-    )
     return f"""
-        WITH identities AS (
-            SELECT m.mention_id, m.source, m.record_id, {identity} AS identity
-            FROM {mentions} m {" ".join(joins)}),
+        WITH identities AS ({" UNION ALL ".join(selects)}),
         degrees AS (
             SELECT identity, count(DISTINCT (source, record_id)) AS rows
-            FROM identities WHERE identity IS NOT NULL GROUP BY 1),
+            FROM identities GROUP BY 1),
         roles AS (
             SELECT from_mention AS here, to_mention AS there,
                    CASE type WHEN 'SPOUSE_OF' THEN 'partner' WHEN 'PARENT_OF' THEN 'child'
@@ -557,16 +560,20 @@ def _neighbours_sql(
             WHERE a.type = 'PARENT_OF' AND b.type = 'PARENT_OF'),
         mates AS (
             SELECT DISTINCT r.here AS mention_id, r.role || ':' || i.identity AS mate,
-                   starts_with(i.identity, 'P:') AS is_person
+                   i.identity[1] IN ('P', 'N') AS is_person
             FROM roles r
             JOIN {mentions} a ON a.mention_id = r.here AND a.entity = '{spec.entity}'
             JOIN identities i ON i.mention_id = r.there
             JOIN degrees d ON d.identity = i.identity
-            WHERE d.rows <= {spec.neighbours.max_degree})
+            WHERE d.rows <= {spec.neighbours.max_degree}
+              AND NOT EXISTS (
+                  SELECT 1 FROM identities own
+                  WHERE own.mention_id = r.here AND own.identity = i.identity))
         SELECT mention_id,
                list_sort(list(mate) FILTER (is_person)) AS mates_person,
                list_sort(list(mate) FILTER (NOT is_person)) AS mates_other,
-               min(mate) FILTER (is_person) AS mate_person_key,
+               min(mate) FILTER (starts_with(mate, 'partner:P:')) AS mate_partner_id,
+               min(mate) FILTER (starts_with(mate, 'partner:N:')) AS mate_partner_name,
                min(mate) FILTER (NOT is_person) AS mate_other_key
         FROM mates
         GROUP BY mention_id

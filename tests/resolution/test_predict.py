@@ -666,8 +666,9 @@ def test_enough_steward_matches_also_train_m(population, tmp_path: Path) -> None
 
 def test_the_entities_a_row_names_resolve_name_only_mentions(population, tmp_path: Path) -> None:
     """Collective evidence: a father known by name only on a birth registration is the husband
-    the mother married (his partner, by her ID); the landlord of a unit, by the unit's cluster;
-    a vendor ticketed twice at one place. Siblings share their parents, which proves nothing."""
+    the mother married (his partner, by her ID), and so is the father named on a child's
+    register entry beside the mother's name; the landlord of a unit, by the unit's cluster; a
+    vendor ticketed twice at one place. Siblings share their parents, which proves nothing."""
     mentions, _ = population
     connection = staging.connect(tmp_path / "work")
     stage(connection, "person", mentions)
@@ -693,6 +694,9 @@ def test_the_entities_a_row_names_resolve_name_only_mentions(population, tmp_pat
             {"mention_id": "births/2/child", **younger},
             {"mention_id": "rental/1/landlord", **with_id("王志明", dt.date(1960, 7, 7), 191)},
             {"mention_id": "rental/2/landlord", **name_fields("王志明")},
+            {"mention_id": "hukou/5/resident", **with_id("梁婷", dt.date(2019, 5, 1), 182)},
+            {"mention_id": "hukou/5/father", **name_fields("梁海平")},
+            {"mention_id": "hukou/5/mother", **name_fields("林秀英")},
             {"mention_id": "violations/1/vendor", **name_fields("黄海")},
             {"mention_id": "violations/2/vendor", **name_fields("黄海")},
             {"mention_id": "violations/3/vendor", **name_fields("黄海")},
@@ -721,6 +725,8 @@ def test_the_entities_a_row_names_resolve_name_only_mentions(population, tmp_pat
             ("births/2/mother", "PARENT_OF", "births/2/child"),
             ("rental/1/landlord", "OWNS", "rental/1/unit"),
             ("rental/2/landlord", "OWNS", "rental/2/unit"),
+            ("hukou/5/father", "PARENT_OF", "hukou/5/resident"),
+            ("hukou/5/mother", "PARENT_OF", "hukou/5/resident"),
         ],
     )
     connection.executemany(
@@ -744,7 +750,10 @@ def test_the_entities_a_row_names_resolve_name_only_mentions(population, tmp_pat
 
     # the other parent of his child is the woman he married: the same man
     assert probability(scored, "births/1/father", "marriage/1/husband") > threshold
-    assert partner_level == [(2,)]  # the strongest level: the same partner
+    assert partner_level == [(4,)]  # the strongest level: the same partner by ID
+    # on his daughter's register entry by name only, beside her mother's name: the same
+    # couple by their names as on the marriage record
+    assert probability(scored, "hukou/5/father", "marriage/1/husband") > threshold
     # siblings: the same parents, another name and birth date
     assert probability(scored, "births/1/child", "births/2/child") < 0.3
     # the landlord written by name only lets the same unit (written another way)
