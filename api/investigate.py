@@ -20,7 +20,13 @@ from neo4j import Query, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
 
 from api.context import Context
-from api.errors import ApiError, BadRequest, GraphUnavailable
+from api.errors import (
+    BadRequest,
+    Forbidden,
+    GraphUnavailable,
+    NodeNotFound,
+    QueryTooExpensive,
+)
 from api.pagination import decode_cursor, encode_cursor
 from api.services import as_date
 from api.types.investigate import (
@@ -53,24 +59,6 @@ MAX_PATHS, LINEAGE_PER_NODE = 10, 10
 DEFAULT_GROUPS, MAX_GROUPS, GROUP_SCAN, ENTITIES_PER_GROUP = 20, 100, 1_000, 50
 TIMELINE_ROWS = 500
 _DATE_KEY = re.compile(r"(date|_on$|_at$|start|since|registered|issued|until|_end$)")
-
-
-class Forbidden(ApiError):
-    """The caller's role may not ask this."""
-
-    code = "FORBIDDEN"
-
-
-class QueryTooExpensive(ApiError):
-    """The query ran into the investigation timeout."""
-
-    code = "QUERY_TOO_EXPENSIVE"
-
-
-class NodeNotFound(ApiError):
-    """No node has the ID asked for (or it lies outside the caller's jurisdiction)."""
-
-    code = "NOT_FOUND"
 
 
 def _authorise(ctx: Context, field: str, **arguments: Any) -> None:

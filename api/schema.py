@@ -22,7 +22,7 @@ from api import investigate, services
 from api.audit import AuditExtension
 from api.config import ApiSettings
 from api.context import Context
-from api.errors import ApiError
+from api.errors import reported
 from api.limits import cost_limit_rule
 from api.steward_schema import ReviewQueries, StewardMutation
 from api.types.address import AddressLookup, AddressPointConnection, ParsedAddress
@@ -264,7 +264,7 @@ class Query(ReviewQueries):
 def _should_mask(error: GraphQLError) -> bool:
     """Mask unexpected errors; ours (ApiError) and validation errors are shown as they are."""
     original = error.original_error
-    return original is not None and not isinstance(original, ApiError)
+    return original is not None and not reported(original)
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:

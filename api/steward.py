@@ -18,7 +18,7 @@ from neo4j import Query
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
 from api.context import Context
-from api.errors import ApiError, BadRequest, GraphUnavailable
+from api.errors import BadRequest, Forbidden, GraphUnavailable, OutsideJurisdiction
 from api.pagination import Page, Window
 from graph_schema import steward_queries as q
 from graph_schema.decisions import (
@@ -35,22 +35,6 @@ STEWARD_ROLES = frozenset({"steward", "admin"})
 
 CLUSTER_RECORDS = 50
 """Records shown per entity of a candidate (the first by key)."""
-
-
-class Forbidden(ApiError):
-    """The caller's role may not do this."""
-
-    code = "FORBIDDEN"
-
-
-class OutsideJurisdiction(Exception):
-    """The decision touches ``what`` (``subject``), outside the caller's jurisdiction (answered
-    as the ``OutOfJurisdiction`` result, not an error)."""
-
-    def __init__(self, subject: str, what: str) -> None:
-        super().__init__(f"{what} lies outside the caller's jurisdiction")
-        self.subject = subject
-        self.what = what
 
 
 @dataclass(frozen=True)

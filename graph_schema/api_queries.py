@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import re
 
-GOLDEN_LABELS = ("Person", "Enterprise", "RentalUnit")
-RELATION_TYPES = (
-    "RENTS",
-    "OWNS",
-    "LEGAL_REPRESENTATIVE_OF",
-    "EMPLOYED_BY",
-    "SPOUSE_OF",
-    "PARENT_OF",
-)
+from huitong.vocabulary import GOLDEN_LABELS, RELATION_TYPES
+
 DIRECTIONS = ("out", "in", "both")
 _VARIABLE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _EVENT_LABEL = re.compile(r"^[A-Z][A-Za-z]{0,40}$")
@@ -214,12 +207,11 @@ RETURN id, collect({{node: e {{.*}}, roles: roles}}) AS items
 EVENT_PARTICIPANTS = f"""
 UNWIND $ids AS id
 MATCH (:Event {{id: id}})-[i:INVOLVES]->(m)
-WHERE (m:Person OR m:Enterprise OR m:RentalUnit) AND {in_scope("m")}
+WHERE m:{"|".join(GOLDEN_LABELS)} AND {in_scope("m")}
 WITH id, i, m ORDER BY i.role, m.id
 RETURN id, collect({{
   role: i.role,
-  label: CASE WHEN m:Person THEN 'Person' WHEN m:Enterprise THEN 'Enterprise'
-         ELSE 'RentalUnit' END,
+  label: head([label IN labels(m) WHERE label IN {list(GOLDEN_LABELS)!r}]),
   node: m {{.*}}
 }}) AS items
 """

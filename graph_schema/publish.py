@@ -28,48 +28,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph_schema import publish_queries as q
 from graph_schema.errors import GraphError
 from graph_schema.migrations import migrate
+from huitong.vocabulary import ENTITY_TYPES, RELATION_TYPES, SOURCE_RECORD_FIELDS
 from resolution.cluster import table_exists
 
 WRITERS = 2  # concurrent write transactions for steps of one group
-ENTITIES = ("person", "enterprise", "rental_unit")
-RELATION_ENDS = {
-    "RENTS": ("person", "rental_unit"),
-    "OWNS": ("person", "rental_unit"),
-    "LEGAL_REPRESENTATIVE_OF": ("person", "enterprise"),
-    "EMPLOYED_BY": ("person", "enterprise"),
-    "SPOUSE_OF": ("person", "person"),
-    "PARENT_OF": ("person", "person"),
-}
-SOURCE_RECORD_FIELDS = (
-    "source",
-    "record_id",
-    "role",
-    "entity",
-    "department",
-    "row_number",
-    "batch_id",
-    "name",
-    "name_raw",
-    "name_key",
-    "id_number",
-    "id_number_raw",
-    "id_valid",
-    "birth_date",
-    "gender",
-    "phone",
-    "phone_raw",
-    "uscc",
-    "uscc_raw",
-    "address",
-    "address_raw",
-    "district",
-    "street",
-    "community",
-    "point_key",
-    "unit_key",
-    "attributes",
-    "field_issues",
-)
 
 
 class PublishError(GraphError):
@@ -132,7 +94,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     steps: list[_Step] = []
     golden_sets: dict[str, set[str]] = {}
     address_steps = _address_steps(connection)  # also builds publish_points
-    for entity in ENTITIES:
+    for entity in ENTITY_TYPES:
         table = f"golden_{entity}"
         if not table_exists(connection, table):
             raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
@@ -164,7 +126,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
             FROM mentions m JOIN golden_members g USING (mention_id)
             ORDER BY m.mention_id""",
     )
-    for entity in ENTITIES:
+    for entity in ENTITY_TYPES:
         rows = [
             {"key": r["key"], "golden_id": r["golden_id"], "props": _props(r, skip)}
             for r in records
@@ -181,7 +143,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
                     group="source records",
                 )
             )
-    others = [r for r in records if r["entity"] not in ENTITIES]
+    others = [r for r in records if r["entity"] not in ENTITY_TYPES]
     if others:
         steps.append(
             _Step(
@@ -198,7 +160,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     steps.extend(_event_steps(connection))
     steps.extend(_review_steps(connection))
     if table_exists(connection, "golden_redirects"):
-        for entity in ENTITIES:
+        for entity in ENTITY_TYPES:
             redirects = _rows(
                 connection,
                 """SELECT r.old_id, r.new_id FROM golden_redirects r
@@ -393,7 +355,7 @@ def _attachment_steps(connection) -> list[_Step]:
 
 def _relation_steps(connection) -> list[_Step]:
     steps = []
-    for relation_type, (from_entity, to_entity) in RELATION_ENDS.items():
+    for relation_type, (from_entity, to_entity) in RELATION_TYPES.items():
         rows = _rows(
             connection,
             """SELECT a.golden_id AS from_id, b.golden_id AS to_id,
@@ -458,7 +420,7 @@ def _event_steps(connection) -> list[_Step]:
                 2 + (placed / len(rows) if rows else 0),
             )
         )
-    for entity in ENTITIES:
+    for entity in ENTITY_TYPES:
         participants = _rows(
             connection,
             """SELECT p.event_id, g.golden_id, p.role, p.mention_id
@@ -477,7 +439,7 @@ def _event_steps(connection) -> list[_Step]:
 def _review_steps(connection) -> list[_Step]:
     """Review candidates for the stewards' queue, each pointing at its two source records."""
     rows = []
-    for entity in ENTITIES:
+    for entity in ENTITY_TYPES:
         table = f"review_candidates_{entity}"
         if not table_exists(connection, table):
             continue

@@ -13,32 +13,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huitong.vocabulary import ENTITY_FIELDS, IDENTIFYING_FIELDS, RELATION_TYPES
 from loaders.errors import ConfigError
 from loaders.readers import read_columns
-
-ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
-    "person": ("name", "id_number", "gender", "birth_date", "phone", "address"),
-    "enterprise": ("name", "uscc", "address", "phone"),
-    "rental_unit": ("address",),
-}
-"""Canonical fields per entity type."""
-
-IDENTIFYING_FIELDS: dict[str, tuple[str, ...]] = {
-    "person": ("name", "id_number"),
-    "enterprise": ("name", "uscc"),
-    "rental_unit": ("address",),
-}
-"""A mention needs one of these, usable after standardisation, or its row is quarantined."""
-
-RELATION_TYPES: dict[str, tuple[str, str]] = {
-    "RENTS": ("person", "rental_unit"),
-    "OWNS": ("person", "rental_unit"),
-    "LEGAL_REPRESENTATIVE_OF": ("person", "enterprise"),
-    "EMPLOYED_BY": ("person", "enterprise"),
-    "SPOUSE_OF": ("person", "person"),
-    "PARENT_OF": ("person", "person"),
-}
-"""The closed set of relation types, with the entity types they join (from → to)."""
 
 FORMATS = ("csv", "jsonl", "parquet")
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")

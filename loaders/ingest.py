@@ -42,8 +42,9 @@ from huitong.standardise import (
     standardise_uscc,
 )
 from huitong.standardise.names import homophone_key
+from huitong.vocabulary import IDENTIFYING_FIELDS
 from loaders import staging
-from loaders.config import IDENTIFYING_FIELDS, MentionSpec, SourcesConfig, SourceSpec
+from loaders.config import MentionSpec, SourcesConfig, SourceSpec
 from loaders.readers import RawRow, iter_rows
 
 REPORT_FILE = "ingest_report.json"

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from huitong.vocabulary import ENTITY_TYPES
 from loaders import staging
 from loaders.config import SourcesConfig
 from loaders.ingest import IngestReport, ingest, write_json_atomic
@@ -25,7 +26,6 @@ from resolution.predict import train_and_predict
 from resolution.review import build_review_candidates
 from resolution.survivorship import build_golden_records
 
-ENTITIES = ("person", "enterprise", "rental_unit")
 REPORT_FILE = "resolve_report.json"
 
 
@@ -87,7 +87,7 @@ def resolve(
     try:
         if decisions is not None:
             store_decisions(connection, decisions)
-        for entity in ENTITIES:
+        for entity in ENTITY_TYPES:
             spec = load_model_spec(entity)
             threshold = (thresholds or {}).get(entity, spec.cluster_threshold)
             report = EntityReport(entity)
@@ -174,7 +174,7 @@ def evaluate_workdir(workdir: Path, truth: Path) -> dict[str, dict]:
     connection = staging.connect(workdir)
     try:
         load_truth(connection, truth)
-        return {entity: pairwise_metrics(connection, entity) for entity in ENTITIES}
+        return {entity: pairwise_metrics(connection, entity) for entity in ENTITY_TYPES}
     finally:
         connection.close()
 
