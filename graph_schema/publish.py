@@ -30,6 +30,7 @@ from graph_schema.errors import GraphError
 from graph_schema.migrations import migrate
 from huitong.vocabulary import ENTITY_TYPES, RELATION_TYPES, SOURCE_RECORD_FIELDS
 from resolution.cluster import table_exists
+from resolution.placement import ADDRESS_POINTS, GOLDEN_PLACES, PLACES
 
 WRITERS = 2  # concurrent write transactions for steps of one group
 
@@ -93,7 +94,10 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     """Every write of a publish, in dependency order, as (query, rows) steps."""
     steps: list[_Step] = []
     golden_sets: dict[str, set[str]] = {}
-    address_steps = _address_steps(connection)  # also builds publish_points
+    for table in (ADDRESS_POINTS, GOLDEN_PLACES):
+        if not table_exists(connection, table):
+            raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
+    address_steps = _address_steps(connection)
     for entity in ENTITY_TYPES:
         table = f"golden_{entity}"
         if not table_exists(connection, table):
@@ -181,65 +185,17 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
     return steps
 
 
-_PLACES = """
-    SELECT district, street, community, point_key FROM mentions
-    UNION ALL
-    SELECT place_district, place_street, place_community, place_point_key FROM events
-"""
-
-
 def _address_steps(connection) -> list[_Step]:
-    connection.execute(
-        f"""CREATE OR REPLACE TEMP TABLE publish_points AS
-            WITH places AS ({_PLACES}),
-            counted AS (
-              SELECT point_key, split_part(point_key, '|', 1) AS road,
-                     district, street, community, count(*) AS n
-              FROM places WHERE point_key IS NOT NULL
-              GROUP BY ALL
-            ),
-            -- each level: the value most sources give for the point (ties: the smaller)
-            per_point AS (
-              SELECT point_key, any_value(road) AS road,
-                     arg_max(district, (n, district)) FILTER (district IS NOT NULL)
-                         AS district,
-                     arg_max(street, (n, street)) FILTER (street IS NOT NULL) AS street,
-                     arg_max(community, (n, community)) FILTER (community IS NOT NULL)
-                         AS community
-              FROM counted GROUP BY point_key
-            ),
-            -- a point no source places in a street or community takes its road's
-            per_road AS (
-              SELECT road, district,
-                     arg_max(street, (n, street)) FILTER (street IS NOT NULL) AS street,
-                     arg_max(community, (n, community)) FILTER (community IS NOT NULL)
-                         AS community
-              FROM counted WHERE district IS NOT NULL GROUP BY road, district
-            ),
-            road_district AS (
-              SELECT road, arg_max(district, (n, district)) AS district
-              FROM (SELECT road, district, sum(n) AS n FROM counted
-                    WHERE district IS NOT NULL GROUP BY ALL)
-              GROUP BY road
-            )
-            SELECT p.point_key,
-                   coalesce(p.district, d.district) AS district,
-                   coalesce(p.street, r.street) AS street,
-                   coalesce(p.community, r.community) AS community
-            FROM per_point p
-            LEFT JOIN road_district d ON d.road = p.road
-            LEFT JOIN per_road r
-              ON r.road = p.road AND r.district = coalesce(p.district, d.district)"""
-    )
+    """Districts, streets, communities and address points, placed as resolution placed them."""
     districts = _rows(
         connection,
-        f"""SELECT DISTINCT district AS key, district AS name FROM ({_PLACES})
+        f"""SELECT DISTINCT district AS key, district AS name FROM ({PLACES})
             WHERE district IS NOT NULL ORDER BY key""",
     )
     streets = _rows(
         connection,
         f"""SELECT DISTINCT district || '|' || street AS key, street AS name, district
-            FROM ({_PLACES}) WHERE district IS NOT NULL AND street IS NOT NULL ORDER BY key""",
+            FROM ({PLACES}) WHERE district IS NOT NULL AND street IS NOT NULL ORDER BY key""",
     )
     communities = _rows(
         connection,
@@ -248,7 +204,7 @@ def _address_steps(connection) -> list[_Step]:
                    CASE WHEN street IS NULL THEN district ELSE district || '|' || street END
                        AS parent,
                    CASE WHEN street IS NULL THEN 'district' ELSE 'street' END AS parent_kind
-            FROM ({_PLACES}) WHERE district IS NOT NULL AND community IS NOT NULL
+            FROM ({PLACES}) WHERE district IS NOT NULL AND community IS NOT NULL
             ORDER BY key""",
     )
     points = _rows(
@@ -265,7 +221,7 @@ def _address_steps(connection) -> list[_Step]:
                   CASE WHEN community IS NOT NULL AND district IS NOT NULL THEN 'community'
                        WHEN street IS NOT NULL AND district IS NOT NULL THEN 'street'
                        WHEN district IS NOT NULL THEN 'district' ELSE 'none' END AS parent_kind
-           FROM publish_points ORDER BY key""",
+           FROM address_points ORDER BY key""",
     )
     point_rows = []
     for point in points:
@@ -297,34 +253,14 @@ def _address_steps(connection) -> list[_Step]:
 
 
 def _golden_places(connection, entity: str) -> dict[str, dict]:
-    """Jurisdiction of each golden record: the district, street and community of the address
-    point of its surviving address, pooled over every source that mentions that point (one
-    source may omit the street office, another the community)."""
-    if entity == "rental_unit":
-        located = "SELECT golden_id, point_key FROM golden_rental_unit"
-    elif table_exists(connection, f"golden_records_{entity}"):
-        located = f"""SELECT r.golden_id, m.point_key FROM golden_records_{entity} r
-                      JOIN mentions m ON m.source = r.source AND m.record_id = r.record_id
-                           AND m.role = r.role
-                      WHERE r.attribute = 'address'"""
-    else:
-        return {}
+    """Jurisdiction of each golden record as resolution placed it (``golden_places``)."""
     rows = _rows(
         connection,
-        f"""SELECT l.golden_id, l.point_key, p.district, p.street, p.community
-            FROM ({located}) l JOIN publish_points p USING (point_key)""",
+        """SELECT golden_id, point_key, district, street, community
+           FROM golden_places WHERE entity = ?""",
+        [entity],
     )
-    return {
-        row["golden_id"]: _props(
-            {
-                "point_key": row["point_key"],
-                "district": row["district"],
-                "street": row["street"],
-                "community": row["community"],
-            }
-        )
-        for row in rows
-    }
+    return {row["golden_id"]: _props(row, ("golden_id",)) for row in rows}
 
 
 def _attachment_steps(connection) -> list[_Step]:

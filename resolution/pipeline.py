@@ -1,4 +1,5 @@
-"""The resolve job: ingest, then for each entity type predict → cluster → review → IDs → golden.
+"""The resolve job: ingest, then for each entity type predict → cluster → review → IDs → golden,
+then place every address point and golden record in its district, street and community.
 
 Every stage reads and writes tables of the workdir's DuckDB workspace, so each is testable on
 its own and the whole run leaves an inspectable trail. No Neo4j is needed.
@@ -22,6 +23,7 @@ from resolution.errors import ResolutionError
 from resolution.evaluate import load_truth, pairwise_metrics
 from resolution.golden import assign_golden_ids, retired_redirects
 from resolution.model_spec import load_model_spec
+from resolution.placement import place
 from resolution.predict import train_and_predict
 from resolution.review import build_review_candidates
 from resolution.survivorship import build_golden_records
@@ -130,6 +132,7 @@ def resolve(
             report.seconds["survivorship"] = _lap(timer)
             reports.append(report)
         retired_redirects(connection)
+        place(connection)
     finally:
         connection.close()
     result = ResolveReport(run_id, ingest_report, reports, time.perf_counter() - began)
