@@ -26,7 +26,7 @@ from resolution.model_spec import load_model_spec
 from resolution.placement import place
 from resolution.predict import train_and_predict
 from resolution.review import build_review_candidates
-from resolution.survivorship import build_golden_records
+from resolution.survivorship import build_golden_records, deployment_rules
 
 REPORT_FILE = "resolve_report.json"
 
@@ -81,6 +81,7 @@ def resolve(
     unless ``train_from_decisions`` is false.
     """
     began = time.perf_counter()
+    rules = deployment_rules(config.survivorship.file, config.survivorship.source_trust)
     now = now or datetime.now(UTC)
     run_id = now.strftime("%Y%m%dT%H%M%S%fZ")
     ingest_report = ingest(config, workdir, progress=progress)
@@ -128,7 +129,7 @@ def resolve(
             report.golden_retired = golden.retired
             report.seconds["golden_ids"] = _lap(timer)
             timer = time.perf_counter()
-            build_golden_records(connection, entity)
+            build_golden_records(connection, entity, rules)
             report.seconds["survivorship"] = _lap(timer)
             reports.append(report)
         retired_redirects(connection)
