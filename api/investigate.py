@@ -16,18 +16,14 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from neo4j import Query, RoutingControl
-from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
 
 from api.context import Context
 from api.errors import (
     BadRequest,
-    Forbidden,
-    GraphUnavailable,
     NodeNotFound,
-    QueryTooExpensive,
 )
 from api.pagination import decode_cursor, encode_cursor
+from api.permissions import InvestigatorsOnly
 from api.services import as_date
 from api.types.investigate import (
     Connections,
@@ -50,7 +46,6 @@ from huitong.standardise import parse_date
 Info = strawberry.Info[Context, None]
 Row = dict[str, Any]
 
-INVESTIGATOR_ROLES = frozenset({"investigator", "admin"})
 QUERY_TIMEOUT_SECONDS = 5.0
 NEIGHBOURS_PER_NODE = 50  # a hub (an address point with 300 events) shows 50 and says truncated
 LEVEL_ROWS = 2_000  # neighbour rows read per level of a neighbourhood
@@ -61,42 +56,9 @@ TIMELINE_ROWS = 500
 _DATE_KEY = re.compile(r"(date|_on$|_at$|start|since|registered|issued|until|_end$)")
 
 
-def _authorise(ctx: Context, field: str, **arguments: Any) -> None:
-    """Refuse callers without an investigating role; note the call's arguments for the audit."""
-    recorded = getattr(ctx.audit, "arguments", None)
-    if isinstance(recorded, dict):
-        recorded[field] = {k: plain(v) for k, v in arguments.items()}
-    if ctx.caller.role not in INVESTIGATOR_ROLES:
-        raise Forbidden(f"{field} is open to investigators and admins, not to {ctx.caller.role}")
-
-
 async def _read(ctx: Context, query: str, **params: Any) -> list[Row]:
     """One read query in the caller's scope, with the investigation timeout."""
-    params["scope"] = await ctx.graph.scope()
-    ctx.graph.queries_run += 1
-    if ctx.graph.recorder is not None:
-        ctx.graph.recorder.append((query, dict(params)))
-    graph = ctx.graph.graph
-    timeout = min(QUERY_TIMEOUT_SECONDS, graph.timeout)
-    try:
-        records, _, _ = await graph.driver.execute_query(
-            Query(query, timeout=timeout),
-            parameters_=params,
-            routing_=RoutingControl.READ,
-            database_=graph.database,
-            bookmark_manager_=None,
-        )
-    except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
-        raise GraphUnavailable(
-            f"the graph database is unavailable ({type(error).__name__}); retry later"
-        ) from error
-    except ClientError as error:
-        if "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower():
-            raise QueryTooExpensive(
-                f"the query ran longer than {timeout:g}s: ask for less depth or fewer hops"
-            ) from error
-        raise
-    return [dict(record.items()) for record in records]
+    return await ctx.graph.read(query, timeout=QUERY_TIMEOUT_SECONDS, **params)
 
 
 async def find_node(ctx: Context, node_id: str) -> Row:
@@ -199,10 +161,6 @@ async def neighborhood(
     ] = None,
 ) -> Neighborhood:
     ctx = info.context
-    _authorise(
-        ctx, "neighborhood", id=id, depth=depth, relationTypes=relation_types, first=first,
-        after=after,
-    )  # fmt: skip
     if not 1 <= depth <= q.MAX_DEPTH:
         raise BadRequest(f"depth must be between 1 and {q.MAX_DEPTH} (got {depth})")
     types = list(dict.fromkeys(relation_types or q.NEIGHBOURHOOD_RELATIONS))
@@ -249,7 +207,6 @@ async def connections(
     ] = 4,
 ) -> Connections:
     ctx = info.context
-    _authorise(ctx, "connections", fromId=from_id, toId=to_id, maxHops=max_hops)
     if not 1 <= max_hops <= q.MAX_HOPS:
         raise BadRequest(f"maxHops must be between 1 and {q.MAX_HOPS} (got {max_hops})")
     start, end = await find_node(ctx, from_id), await find_node(ctx, to_id)
@@ -296,10 +253,6 @@ async def shared_identifiers(
     ] = None,
 ) -> SharedIdentifiers:
     ctx = info.context
-    _authorise(
-        ctx, "sharedIdentifiers", kind=kind.value, minEntities=min_entities, first=first,
-        after=after,
-    )  # fmt: skip
     if min_entities < 2:
         raise BadRequest(f"minEntities must be at least 2 (got {min_entities})")
     limit = DEFAULT_GROUPS if first is None else first
@@ -360,7 +313,6 @@ async def timeline(
     id: Annotated[strawberry.ID, strawberry.argument(description="Golden ID of the entity.")],
 ) -> Timeline:
     ctx = info.context
-    _authorise(ctx, "timeline", id=id)
     entity = await find_node(ctx, id)
     rows = await _read(ctx, q.TIMELINE, element_id=entity["element_id"], limit=TIMELINE_ROWS)
     entries = []
@@ -397,22 +349,26 @@ async def timeline(
 
 neighborhood_field = strawberry.field(
     resolver=neighborhood,
+    permission_classes=[InvestigatorsOnly],
     description="Investigators: the nodes and edges around a golden record, address point or "
     f"event, up to {q.MAX_DEPTH} hops, capped ({NEIGHBOURS_PER_NODE} neighbours a node) and "
     "paged by nodes; `truncated` says when a cap was hit.",
 )
 connections_field = strawberry.field(
     resolver=connections,
+    permission_classes=[InvestigatorsOnly],
     description="Investigators: the shortest paths between two nodes, each step naming its "
     "relationship and the records stating it.",
 )
 shared_identifiers_field = strawberry.field(
     resolver=shared_identifiers,
+    permission_classes=[InvestigatorsOnly],
     description="Investigators: phones, ID numbers, addresses or rental units shared by at "
     "least `minEntities` distinct golden records, with the records.",
 )
 timeline_field = strawberry.field(
     resolver=timeline,
+    permission_classes=[InvestigatorsOnly],
     description="Investigators: every event and registration of an entity across "
     "departments, by date.",
 )

@@ -10,6 +10,7 @@ import strawberry
 
 from api import steward
 from api.context import Context
+from api.permissions import StewardsOnly
 from api.types.lookups import NotFound, OutOfJurisdiction
 from api.types.pagination import After, First
 from api.types.review import (
@@ -32,8 +33,9 @@ Reason = Annotated[
 @strawberry.type(description="Root fields of the stewards' review workflow.")
 class ReviewQueries:
     @strawberry.field(
+        permission_classes=[StewardsOnly],
         description="Stewards and admins: undecided review candidates of one entity type, the "
-        "ones a decision would change most first."
+        "ones a decision would change most first.",
     )
     async def review_queue(
         self,
@@ -46,7 +48,10 @@ class ReviewQueries:
         window = await steward.review_queue(ctx, entity.value, ctx.page(first, after))
         return ReviewCandidateConnection.from_window(window, ctx)
 
-    @strawberry.field(description="Stewards and admins: steward decisions, newest first.")
+    @strawberry.field(
+        permission_classes=[StewardsOnly],
+        description="Stewards and admins: steward decisions, newest first.",
+    )
     async def decisions(
         self,
         info: Info,
@@ -78,8 +83,9 @@ async def _result(
 )
 class StewardMutation:
     @strawberry.mutation(
+        permission_classes=[StewardsOnly],
         description="Decide a review candidate: MATCH joins its two records' entities, "
-        "NOT_A_MATCH keeps them apart, in every later resolve."
+        "NOT_A_MATCH keeps them apart, in every later resolve.",
     )
     async def decide_candidate(
         self,
@@ -92,8 +98,9 @@ class StewardMutation:
         return await _result(info.context, deciding, id, "review candidate")
 
     @strawberry.mutation(
+        permission_classes=[StewardsOnly],
         description="Split source records off a golden entity: they stay apart from its other "
-        "records (and together among themselves) in every later resolve."
+        "records (and together among themselves) in every later resolve.",
     )
     async def split_entity(
         self,
@@ -111,8 +118,9 @@ class StewardMutation:
         return await _result(info.context, deciding, id, "golden record")
 
     @strawberry.mutation(
+        permission_classes=[StewardsOnly],
         description="Merge two golden entities into one; after the next resolve and publish "
-        "the merged entity has the ID `keepId` and `mergeId` redirects to it."
+        "the merged entity has the ID `keepId` and `mergeId` redirects to it.",
     )
     async def merge_entities(
         self,
