@@ -2,7 +2,8 @@
 mapped to the Cypher of :mod:`graph_schema.publish_queries`, in dependency order.
 
 Golden records (with their placement, from resolution's ``golden_places``), source records,
-districts / streets / communities / address points (resolution's ``address_points``),
+districts / streets / communities (resolution's ``areas``), address points
+(``address_points``),
 registrations, relations, events and their participants, review candidates and redirects. Each
 step is one query and the rows it is run with; nothing here touches Neo4j.
 """
@@ -20,7 +21,7 @@ from graph_schema import publish_queries as q
 from graph_schema.errors import GraphError
 from huitong.vocabulary import ENTITY_TYPES, RELATION_TYPES, SOURCE_RECORD_FIELDS
 from resolution.cluster import table_exists
-from resolution.placement import ADDRESS_POINTS, GOLDEN_PLACES, PLACES
+from resolution.placement import ADDRESS_POINTS, AREAS, GOLDEN_PLACES
 
 WRITERS = 2  # concurrent write transactions for steps of one group
 
@@ -59,7 +60,7 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[Step]:
     """Every write of a publish, in dependency order, as (query, rows) steps."""
     steps: list[Step] = []
     golden_sets: dict[str, set[str]] = {}
-    for table in (ADDRESS_POINTS, GOLDEN_PLACES):
+    for table in (AREAS, ADDRESS_POINTS, GOLDEN_PLACES):
         if not table_exists(connection, table):
             raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
     address_steps = _address_steps(connection)
@@ -154,13 +155,12 @@ def _address_steps(connection) -> list[Step]:
     """Districts, streets, communities and address points, placed as resolution placed them."""
     districts = _rows(
         connection,
-        f"""SELECT DISTINCT district AS key, district AS name FROM ({PLACES})
-            WHERE district IS NOT NULL ORDER BY key""",
+        f"""SELECT DISTINCT district AS key, district AS name FROM {AREAS} ORDER BY key""",
     )
     streets = _rows(
         connection,
         f"""SELECT DISTINCT district || '|' || street AS key, street AS name, district
-            FROM ({PLACES}) WHERE district IS NOT NULL AND street IS NOT NULL ORDER BY key""",
+            FROM {AREAS} WHERE street IS NOT NULL ORDER BY key""",
     )
     communities = _rows(
         connection,
@@ -169,8 +169,7 @@ def _address_steps(connection) -> list[Step]:
                    CASE WHEN street IS NULL THEN district ELSE district || '|' || street END
                        AS parent,
                    CASE WHEN street IS NULL THEN 'district' ELSE 'street' END AS parent_kind
-            FROM ({PLACES}) WHERE district IS NOT NULL AND community IS NOT NULL
-            ORDER BY key""",
+            FROM {AREAS} WHERE community IS NOT NULL ORDER BY key""",
     )
     points = _rows(
         connection,

@@ -7,6 +7,8 @@ the workspace beside the golden records; publishing only copies it into the grap
 - ``address_points``: one row per address point key mentioned anywhere (mentions and event
   places), each level (district, street, community) the value most sources give for the point
   (ties: the smaller); a point no source places in a street or community takes its road's.
+- ``areas``: every (district, street, community) combination some address places itself in
+  (street and community may be null), the district → street → community hierarchy;
 - ``golden_places``: one row per golden record with a located surviving address: ``entity,
   golden_id, point_key, district, street, community`` — the address point of its surviving
   address (a rental unit's own point), placed as in ``address_points``.
@@ -20,6 +22,7 @@ from huitong.vocabulary import ENTITY_TYPES
 from resolution.cluster import table_exists
 
 ADDRESS_POINTS = "address_points"
+AREAS = "areas"
 GOLDEN_PLACES = "golden_places"
 
 PLACES = """
@@ -77,6 +80,16 @@ def place_address_points(connection: duckdb.DuckDBPyConnection) -> int:
     return connection.execute(f"SELECT count(*) FROM {ADDRESS_POINTS}").fetchone()[0]
 
 
+def place_areas(connection: duckdb.DuckDBPyConnection) -> int:
+    """(Re)build ``areas`` from every staged address with a district; returns how many."""
+    connection.execute(
+        f"""CREATE OR REPLACE TABLE {AREAS} AS
+            SELECT DISTINCT district, street, community FROM ({PLACES})
+            WHERE district IS NOT NULL"""
+    )
+    return connection.execute(f"SELECT count(*) FROM {AREAS}").fetchone()[0]
+
+
 def _located(connection: duckdb.DuckDBPyConnection, entity: str) -> str | None:
     """SQL of ``golden_id, point_key`` for an entity's golden records: the point of the
     surviving address (a rental unit's own); None when the entity has no golden records."""
@@ -113,5 +126,6 @@ def place_golden_records(connection: duckdb.DuckDBPyConnection) -> int:
 
 
 def place(connection: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Both placement tables, in order; returns ``(address points, golden records placed)``."""
+    """Every placement table, in order; returns ``(address points, golden records placed)``."""
+    place_areas(connection)
     return place_address_points(connection), place_golden_records(connection)
