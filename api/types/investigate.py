@@ -206,6 +206,20 @@ NodeId = Annotated[
 NextPage = Annotated[
     str | None, strawberry.argument(description="Continue after this `endCursor`.")
 ]
+NodesPerPage = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Most nodes per page (default {investigate.DEFAULT_NODES}, at most "
+        f"{investigate.MAX_NODES})."
+    ),
+]
+GroupsPerPage = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Identifiers per page (default {investigate.DEFAULT_GROUPS}, at most "
+        f"{investigate.MAX_GROUPS})."
+    ),
+]
 
 
 async def neighborhood(
@@ -222,13 +236,7 @@ async def neighborhood(
             + ")."
         ),
     ] = None,
-    first: Annotated[
-        int | None,
-        strawberry.argument(
-            description=f"Most nodes per page (default {investigate.DEFAULT_NODES}, at most "
-            f"{investigate.MAX_NODES})."
-        ),
-    ] = None,
+    first: NodesPerPage = None,
     after: NextPage = None,
 ) -> Neighborhood:
     ctx = info.context
@@ -273,13 +281,7 @@ async def shared_identifiers(
     min_entities: Annotated[
         int, strawberry.argument(description="Least number of distinct golden records (≥ 2).")
     ],
-    first: Annotated[
-        int | None,
-        strawberry.argument(
-            description=f"Identifiers per page (default {investigate.DEFAULT_GROUPS}, at most "
-            f"{investigate.MAX_GROUPS})."
-        ),
-    ] = None,
+    first: GroupsPerPage = None,
     after: NextPage = None,
 ) -> SharedIdentifiers:
     ctx = info.context
