@@ -3,27 +3,10 @@ where the point of its surviving address lies; gaps are filled from the point's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import duckdb
-import pytest
-
-from loaders import staging
-from resolution.golden import SCHEMA_SQL
 from resolution.placement import place
 from resolution.survivorship import build_golden_records
 from tests.resolution.test_cluster import stage_mentions
-from tests.resolution.test_survivorship import set_members
-
-
-@pytest.fixture
-def connection(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = staging.connect(tmp_path)
-    for statement in SCHEMA_SQL:
-        connection.execute(statement)
-    yield connection
-    connection.close()
+from tests.resolution.test_survivorship import connection, set_members  # noqa: F401 (fixture)
 
 
 def at(point: str, district: str | None, street: str | None, community: str | None) -> dict:
@@ -31,7 +14,7 @@ def at(point: str, district: str | None, street: str | None, community: str | No
             "community": community}  # fmt: skip
 
 
-def test_points_and_golden_records_are_placed_by_the_sources_majority(connection):
+def test_points_and_golden_records_are_placed_by_the_sources_majority(connection):  # noqa: F811
     street, community = "甲街道", "A社区"
     stage_mentions(
         connection,
