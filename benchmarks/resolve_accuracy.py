@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import othercity
 
 VARIANTS = ("standard", "other_team", "othercity")
-ENTITIES = ("person", "enterprise", "rental_unit")
+from huitong.vocabulary import ENTITY_TYPES as ENTITIES  # noqa: E402
 
 
 def city_dir(persons: int, seed: int, variant: str) -> Path:

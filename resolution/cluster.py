@@ -27,9 +27,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from huitong.vocabulary import ENTITY_TYPES as ENTITIES
 from resolution.errors import ConflictingDecisions, MissingTable, UnknownEntity
-
-ENTITIES = ("person", "enterprise", "rental_unit")
 
 DEFAULT_WEAK_LINK_BELOW = 0.95
 """Upper end of the default review band: a bridging edge below it is a weak link."""

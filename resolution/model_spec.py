@@ -24,18 +24,11 @@ from typing import Any
 
 from splink import SettingsCreator
 
+from huitong.vocabulary import ENTITY_TYPES as ENTITIES
+from huitong.vocabulary import RELATION_TYPES
 from loaders.staging import MENTION_SCHEMA
 from resolution.errors import ModelSpecError
 
-ENTITIES = ("person", "enterprise", "rental_unit")
-RELATION_TYPES = (
-    "RENTS",
-    "OWNS",
-    "LEGAL_REPRESENTATIVE_OF",
-    "EMPLOYED_BY",
-    "SPOUSE_OF",
-    "PARENT_OF",
-)
 DIRECTIONS = ("out", "in")
 EVENT = "EVENT"
 """The pseudo-relation of a related value read from the mention's event."""

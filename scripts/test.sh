@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's second command: set up, lint, then every test (they start their own Neo4j and
-# drive Debian's Chromium for the browser tests).
+# The README's second command: set up, lint (ruff, and the layer contracts of pyproject.toml
+# through import-linter), then every test (they start their own Neo4j and drive Debian's
+# Chromium for the browser tests).
 source "$(dirname "$0")/_venv.sh"
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -13,4 +14,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 ruff check .
 ruff format --check .
+lint-imports
 python -m pytest "$@"
