@@ -72,6 +72,9 @@ STANDARD: dict[str, Layout] = {
             status 户口状态
             residence_address 现住址
             p_phone 联系电话
+            f_name 父亲姓名
+            m_name 母亲姓名
+            s_name 配偶姓名
         """),
         _HUKOU_STYLE,
     ),
@@ -347,6 +350,9 @@ OTHER_TEAM: dict[str, Layout] = {
             status HKZT
             residence_address XZZ
             p_phone LXDH
+            f_name FQXM
+            m_name MQXM
+            s_name POXM
         """),
         _OTHER_HUKOU_STYLE,
         {"resident": "person"},

@@ -80,6 +80,15 @@ HUKOU = SourceSpec(
                 "ethnicity": "ethnicity",
             },
         ),
+        # the register form names the parents and the spouse, by name only
+        MentionSpec("father", "person", _person("f", "name")),
+        MentionSpec("mother", "person", _person("m", "name")),
+        MentionSpec("spouse", "person", _person("s", "name")),
+    ),
+    (
+        ("father", "PARENT_OF", "resident"),
+        ("mother", "PARENT_OF", "resident"),
+        ("resident", "SPOUSE_OF", "spouse"),
     ),
 )
 HUKOU_BIRTHS = SourceSpec(
@@ -355,15 +364,29 @@ def build_hukou(ctx: BuildContext) -> Iterator[Row]:
             taken.add(number)
             numbers[person.household] = number
         status = "死亡" if person.died_on else "迁出" if person.moved_out_on else "正常"
+        relatives: Row = {}
+        truth = {"resident": person.true_id}
+        for role, prefix, index in (
+            ("father", "f", person.father),
+            ("mother", "m", person.mother),
+            ("spouse", "s", person.spouse),
+        ):
+            # older entries leave the relatives' fields empty
+            if index >= 0 and rng.random() < 0.6:
+                relatives |= _person_values(ctx, prefix, world.persons[index], "name")
+                truth[role] = world.persons[index].true_id
+            else:
+                relatives |= _empty(prefix, "name")
         yield {
             **_person_values(ctx, "p", person, *PERSON_CORE, "phone"),
+            **relatives,
             "hukou_address": n.address(person.hukou),
             "household_no": numbers[person.household],
             "relation_to_head": person.relation_to_head,
             "status": status,
             "residence_address": n.address(person.residence, may_be_missing=True),
             "ethnicity": "汉族" if rng.random() < 0.97 else rng.choice(ethnicities[1:]),
-            TRUTH: {"resident": person.true_id},
+            TRUTH: truth,
         }
 
 
