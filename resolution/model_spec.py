@@ -29,7 +29,7 @@ from huitong.vocabulary import RELATION_TYPES
 from loaders.staging import MENTION_SCHEMA
 from resolution.errors import ModelSpecError
 
-DIRECTIONS = ("out", "in")
+DIRECTIONS = ("out", "in", "both")
 EVENT = "EVENT"
 """The pseudo-relation of a related value read from the mention's event."""
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -87,7 +87,8 @@ class RelatedColumnSpec:
     """A value read across a relation of the mention's own row, for the matcher's columns.
 
     ``value`` is SQL over the ``mentions`` columns of the mention at the other end of a
-    ``relation`` edge that leaves (``out``) or enters (``in``) the mention; with several such
+    ``relation`` edge that leaves (``out``) or enters (``in``) the mention, or either
+    (``both``, for a symmetric relation such as ``SPOUSE_OF``); with several such
     mentions in one row, the smallest value is taken. Mentions without one get NULL. With
     ``relation = "EVENT"`` the value is SQL over the ``events`` columns of the event the
     mention takes part in (where a vendor was cited: ``place_point_key``).
@@ -109,12 +110,15 @@ class NeighbourSpec:
     :func:`resolution.predict._neighbours_sql`. The matcher's input gets ``mates_person`` and
     ``mates_other`` (sorted lists such as ``partner:P:<id>``, ``partner:N:<name>``,
     ``OWNS:U:<cluster>``) and, for blocking, ``mate_partner_id``, ``mate_partner_name`` and
-    ``mate_other_key`` (the smallest of each kind). An identity named in more than
-    ``max_degree`` rows (a big employer, a very common name) says little about who someone is
-    and is left out.
+    ``mate_other_key`` (the smallest of each kind). A neighbour named in the same role in more
+    than ``max_degree`` rows (a big employer's employees, a very common name) says little about
+    who someone is and is left out.
     """
 
     max_degree: int
+    settle: bool = False
+    """Score and cluster a second time once the first pass's clusters stand for the persons
+    named in rows (see :func:`resolution.predict.train_and_predict`)."""
 
     columns = (
         "mates_person",
@@ -346,12 +350,16 @@ def _neighbours(raw: Any, problems: list[str]) -> NeighbourSpec | None:
     if raw is None:
         return None
     degree = raw.get("max_degree") if isinstance(raw, dict) else None
-    if not isinstance(raw, dict) or set(raw) != {"max_degree"}:
-        problems.append("neighbours: must be an object with max_degree only")
+    if not isinstance(raw, dict) or not set(raw) <= {"max_degree", "settle"}:
+        problems.append("neighbours: must be an object with max_degree and settle only")
+        return None
+    settle = raw.get("settle", False)
+    if not isinstance(settle, bool):
+        problems.append("neighbours.settle: must be true or false")
     if not isinstance(degree, int) or degree < 1:
         problems.append("neighbours.max_degree: must be an integer >= 1")
         return None
-    return NeighbourSpec(degree)
+    return NeighbourSpec(degree, settle is True)
 
 
 def _blocking_rules(raw: Any, known: set[str], problems: list[str]) -> tuple[BlockingRuleSpec, ...]:

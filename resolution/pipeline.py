@@ -127,7 +127,8 @@ def _resolve_entity(
     train_from_decisions: bool,
     threshold: float | None,
 ) -> EntityReport:
-    """One entity type: predict → cluster → review candidates → golden IDs → golden records."""
+    """One entity type: predict → cluster (→ predict and cluster again once settled, where
+    the model reads neighbours) → review candidates → golden IDs → golden records."""
     spec = load_model_spec(entity)
     threshold = spec.cluster_threshold if threshold is None else threshold
     entity_report = EntityReport(entity)
@@ -143,16 +144,26 @@ def _resolve_entity(
     entity_report.labels_used = predicted.labels_used
     entity_report.seconds["predict"] = _lap(timer)
     timer = time.perf_counter()
-    clustered = cluster_entity(
-        connection,
-        entity,
-        threshold,
-        must_link=constraints.must_link,
-        cannot_link=constraints.cannot_link,
-        weak_link_below=spec.review_band[1],
-    )
-    entity_report.clusters = clustered.clusters
+
+    def cluster() -> int:
+        return cluster_entity(
+            connection,
+            entity,
+            threshold,
+            must_link=constraints.must_link,
+            cannot_link=constraints.cannot_link,
+            weak_link_below=spec.review_band[1],
+        ).clusters
+
+    entity_report.clusters = cluster()
     entity_report.seconds["cluster"] = _lap(timer)
+    if spec.neighbours is not None and spec.neighbours.settle:
+        timer = time.perf_counter()
+        entity_report.pairs_scored = train_and_predict(
+            connection, entity, workdir, settle=True
+        ).pairs
+        entity_report.clusters = cluster()
+        entity_report.seconds["settle"] = _lap(timer)
     timer = time.perf_counter()
     entity_report.review_candidates = build_review_candidates(
         connection, entity, tuple(spec.review_band)

@@ -125,6 +125,7 @@ def train_and_predict(
     *,
     seed: int | None = None,
     labels: Sequence[tuple[str, str]] = (),
+    settle: bool = False,
 ) -> PredictResult:
     """Train the model of ``entity`` on its mentions and write ``pairs_<entity>``.
 
@@ -132,6 +133,12 @@ def train_and_predict(
     same model JSON and the same pairs. ``labels``: mention pairs a steward said are one entity;
     with enough of them (``training.label_min_matches`` between distinct profiles) m is also
     estimated from them. Works for 0 or 1 mentions (an empty pairs table).
+
+    ``settle``: a second pass of collective resolution. The model trained by the first pass
+    (``<workdir>/models/<entity>.json``) scores again, now with the entity's own clusters
+    (``clusters_<entity>``) standing for the neighbours its rows name: a child known only by
+    name and birth date on a birth registration has become the child of the register, and the
+    father named beside it meets the father named there.
     """
     spec = load_model_spec(entity)
     seed = spec.training.seed if seed is None else seed
@@ -139,29 +146,34 @@ def train_and_predict(
     notes: list[str] = []
     started = time.perf_counter()
     _limit_threads(connection)
+    model_file = Path(workdir) / MODEL_FILE.format(entity=entity)
     with _scratch(connection) as (cursor, workspace), _quiet_splink():
-        mentions, profiles = _prepare_input(cursor, spec, workspace)
+        mentions, profiles = _prepare_input(cursor, spec, workspace, settle=settle)
         seconds["prepare"] = _lap(started)
 
         timer = time.perf_counter()
         db_api = DuckDBAPI(connection=cursor)
         frame = db_api.register(_PROFILES, dataset_display_name=f"{entity}_profiles")
         prior = spec.prior_probability_two_random_records_match(profiles)
-        linker = Linker(
-            frame,
-            spec.settings_creator(probability_two_random_records_match=prior),
-            log_level=None,
-        )
-        trained = profiles >= spec.training.min_mentions
-        labels_used = 0
-        if trained:
-            _train(linker, cursor, spec, seed, prior, notes, seconds)
-            labels_used = _train_from_labels(linker, cursor, spec, labels, notes, seconds)
+        trained, labels_used = False, 0
+        if settle:
+            model = json.loads(model_file.read_text(encoding="utf-8"))
+            notes.append("settled: scored again with the first pass's clusters and model")
         else:
-            notes.append(
-                f"{profiles} distinct mention(s) < {spec.training.min_mentions}: priors used"
+            linker = Linker(
+                frame,
+                spec.settings_creator(probability_two_random_records_match=prior),
+                log_level=None,
             )
-        model = _regularise(linker.misc.save_model_to_json(), spec, prior, trained, notes)
+            trained = profiles >= spec.training.min_mentions
+            if trained:
+                _train(linker, cursor, spec, seed, prior, notes, seconds)
+                labels_used = _train_from_labels(linker, cursor, spec, labels, notes, seconds)
+            else:
+                notes.append(
+                    f"{profiles} distinct mention(s) < {spec.training.min_mentions}: priors used"
+                )
+            model = _regularise(linker.misc.save_model_to_json(), spec, prior, trained, notes)
         seconds["train"] = _lap(timer)
 
         timer = time.perf_counter()
@@ -196,7 +208,6 @@ def train_and_predict(
         _write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
         seconds["write"] = _lap(timer)
 
-    model_file = Path(workdir) / MODEL_FILE.format(entity=entity)
     model_file.parent.mkdir(parents=True, exist_ok=True)
     model_file.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     seconds["total"] = _lap(started)
@@ -372,7 +383,11 @@ _PROFILES = "huitong_profiles"
 
 
 def _prepare_input(
-    cursor: duckdb.DuckDBPyConnection, spec: ModelSpec, workspace: tuple[str, str]
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    workspace: tuple[str, str],
+    *,
+    settle: bool = False,
 ) -> tuple[int, int]:
     """Materialise the matcher's input; returns (mentions, profiles).
 
@@ -387,7 +402,7 @@ def _prepare_input(
     ctes, joined = [], ""
     for cte, sql in (
         ("huitong_related", _related_sql(spec, workspace)),
-        ("huitong_neighbours", _neighbours_sql(cursor, spec, workspace)),
+        ("huitong_neighbours", _neighbours_sql(cursor, spec, workspace, settle=settle)),
     ):
         if sql:
             ctes.append(f"{cte} AS ({sql}),")
@@ -458,11 +473,11 @@ def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
     across = [r for r in spec.related if r.relation != EVENT]
     ends = {"out": ("from_mention", "to_mention"), "in": ("to_mention", "from_mention")}
     for direction, (here, there) in ends.items():
-        if not any(r.direction == direction for r in across):
+        if not any(r.direction in (direction, "both") for r in across):
             continue
         values = ", ".join(
             f"CASE WHEN r.huitong_type = '{r.relation}' THEN ({r.value}) END AS {r.name}"
-            if r.direction == direction and r.relation != EVENT
+            if r.direction in (direction, "both") and r.relation != EVENT
             else f"NULL AS {r.name}"
             for r in spec.related
         )
@@ -494,7 +509,11 @@ def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
 
 
 def _neighbours_sql(
-    cursor: duckdb.DuckDBPyConnection, spec: ModelSpec, workspace: tuple[str, str]
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    workspace: tuple[str, str],
+    *,
+    settle: bool = False,
 ) -> str:
     """SQL giving, per mention of ``spec.entity`` related to other entities in its own row,
     the :class:`~resolution.model_spec.NeighbourSpec` columns; empty when the model reads none.
@@ -507,18 +526,27 @@ def _neighbours_sql(
     through theirs. A person stands for its valid resident ID (``P:…``) and for its name's
     fuzzy pinyin (``N:…``: the wife named on a household register and on a marriage record);
     enterprises and rental units for their clusters where ``clusters_<entity>`` exists (the
-    pipeline resolves them before persons). An identity named in more rows than
-    ``max_degree`` (a big employer, a name as common as 王芳) is left out, and so is one the
+    pipeline resolves them before persons); with ``settle`` a person stands for its cluster
+    from the first pass instead of its ID. A neighbour named in the same role in more rows
+    than ``max_degree`` (a big employer's employees, a wife as common as 王芳) is left out,
+    while the few rows naming that employer's legal representative keep it; so is one the
     mention has itself (a wife written with her husband's ID).
     """
     if spec.neighbours is None:
         return ""
     mentions = _qualified(workspace, "mentions")
     relations = _qualified(workspace, "relations")
-    selects = [
-        f"""SELECT mention_id, source, record_id, 'P:' || id_number AS identity
+    person = (
+        f"""SELECT m.mention_id, m.source, m.record_id, 'P:' || c.cluster_key AS identity
+            FROM {mentions} m JOIN {_qualified(workspace, "clusters_person")} c USING (mention_id)
+            WHERE m.entity = 'person'"""
+        if settle
+        else f"""SELECT mention_id, source, record_id, 'P:' || id_number AS identity
             FROM {mentions} WHERE entity = 'person' AND id_valid
-              AND NOT coalesce(id_contradicted, false)""",
+              AND NOT coalesce(id_contradicted, false)"""
+    )
+    selects = [
+        person,
         f"""SELECT mention_id, source, record_id, 'N:' || name_homophone_key
             FROM {mentions} WHERE entity = 'person' AND name_homophone_key IS NOT NULL""",
     ]
@@ -538,9 +566,6 @@ def _neighbours_sql(
             )
     return f"""
         WITH identities AS ({" UNION ALL ".join(selects)}),
-        degrees AS (
-            SELECT identity, count(DISTINCT (source, record_id)) AS rows
-            FROM identities GROUP BY 1),
         roles AS (
             SELECT from_mention AS here, to_mention AS there,
                    CASE type WHEN 'SPOUSE_OF' THEN 'partner' WHEN 'PARENT_OF' THEN 'child'
@@ -558,17 +583,21 @@ def _neighbours_sql(
               ON a.to_mention = b.to_mention AND a.from_mention <> b.from_mention
              AND a.source = b.source AND a.record_id = b.record_id
             WHERE a.type = 'PARENT_OF' AND b.type = 'PARENT_OF'),
-        mates AS (
-            SELECT DISTINCT r.here AS mention_id, r.role || ':' || i.identity AS mate,
-                   i.identity[1] IN ('P', 'N') AS is_person
+        named AS (
+            SELECT r.here AS mention_id, a.source, a.record_id,
+                   r.role || ':' || i.identity AS mate, i.identity[1] IN ('P', 'N') AS is_person
             FROM roles r
             JOIN {mentions} a ON a.mention_id = r.here AND a.entity = '{spec.entity}'
             JOIN identities i ON i.mention_id = r.there
-            JOIN degrees d ON d.identity = i.identity
-            WHERE d.rows <= {spec.neighbours.max_degree}
-              AND NOT EXISTS (
-                  SELECT 1 FROM identities own
-                  WHERE own.mention_id = r.here AND own.identity = i.identity))
+            WHERE NOT EXISTS (
+                SELECT 1 FROM identities own
+                WHERE own.mention_id = r.here AND own.identity = i.identity)),
+        degrees AS (
+            SELECT mate, count(DISTINCT (source, record_id)) AS rows FROM named GROUP BY 1),
+        mates AS (
+            SELECT DISTINCT n.mention_id, n.mate, n.is_person
+            FROM named n JOIN degrees d USING (mate)
+            WHERE d.rows <= {spec.neighbours.max_degree})
         SELECT mention_id,
                list_sort(list(mate) FILTER (is_person)) AS mates_person,
                list_sort(list(mate) FILTER (NOT is_person)) AS mates_other,

@@ -123,19 +123,18 @@ def test_walking_the_graph_never_leaves_the_jurisdiction(api, places):
     assert d1_app and len(d1_app) < len(admin)
 
 
-def test_relations_across_districts_are_cut(api, places, graph_driver):
+def test_relations_across_districts_are_cut(api, graph_driver):
     rows, _, _ = graph_driver.execute_query(
         "MATCH (a:Person)-[r:SPOUSE_OF|PARENT_OF]-(b:Person) "
-        "WHERE a.district = $d1 AND b.district IS NOT NULL AND b.district <> $d1 "
-        "RETURN a.id AS a, b.id AS b LIMIT 5",
-        d1=places["d1"],
+        "WHERE a.district IS NOT NULL AND b.district IS NOT NULL AND b.district <> a.district "
+        "RETURN a.id AS a, b.id AS b, a.district AS district ORDER BY a.id, b.id LIMIT 5"
     )
     assert rows, "the city has relatives living in different districts"
     query = f"""query($id: ID!) {{ person(id: $id) {{ __typename ... on Person {{ {ENTITY}
       spouses {{ edges {{ node {{ {ENTITY} }} }} }} parents {{ edges {{ node {{ {ENTITY} }} }} }}
       children {{ edges {{ node {{ {ENTITY} }} }} }} }} }} }}"""
-    scoped = token("department_app", district=places["d1"])
     for row in rows:
+        scoped = token("department_app", district=row["district"])
         as_admin = {r["id"] for r in entities(api.query(query, token(), id=row["a"]))}
         as_d1 = {r["id"] for r in entities(api.query(query, scoped, id=row["a"]))}
         assert row["b"] in as_admin
