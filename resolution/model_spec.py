@@ -107,7 +107,7 @@ class NeighbourSpec:
     Each other mention of the row related to it stands for an entity, with the role the row
     gives it: a person by a valid resident ID and by its name, an enterprise or rental unit by
     its cluster (those entity types are resolved first); see
-    :func:`resolution.predict._neighbours_sql`. The matcher's input gets ``mates_person`` and
+    :func:`resolution.matcher_input._neighbours_sql`. The matcher's input gets ``mates_person`` and
     ``mates_other`` (sorted lists such as ``partner:P:<id>``, ``partner:N:<name>``,
     ``OWNS:U:<cluster>``) and, for blocking, ``mate_partner_id``, ``mate_partner_name`` and
     ``mate_other_key`` (the smallest of each kind). A neighbour named in the same role in more

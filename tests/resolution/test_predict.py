@@ -15,7 +15,9 @@ import pytest
 from loaders import staging
 from resolution.errors import ModelSpecError
 from resolution.model_spec import ENTITIES, load_model_spec, parse_model_spec, weights_are_sane
-from resolution.predict import _regularise, blocking_recall, pairs_columns, train_and_predict
+from resolution.blocking_recall import blocking_recall
+from resolution.predict import pairs_columns, train_and_predict
+from resolution.training import regularise
 
 # -- building mentions ------------------------------------------------------------------------
 
@@ -381,7 +383,7 @@ def test_untrainable_weights_fall_back_to_priors() -> None:
             same["m_probability"], same["u_probability"] = 0.01, 0.5  # agreement as evidence
             other["m_probability"], other["u_probability"] = 0.99, 0.5  # against a match
     notes: list[str] = []
-    regularised = _regularise(model, spec, 1e-4, True, notes)
+    regularised = regularise(model, spec, 1e-4, True, notes)
     assert "phone: trained weights not sane, priors used" in notes
     phone = next(c for c in regularised["comparisons"] if c["output_column_name"] == "phone")
     prior = next(c for c in spec.comparisons if c["output_column_name"] == "phone")

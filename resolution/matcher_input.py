@@ -1,0 +1,249 @@
+"""The matcher's input: each mention's model columns, its related values and neighbours, and
+the profiles Splink trains on and compares.
+
+Mentions identical on every matching column (a landlord written the same way on 2,000 rental
+rows, an employer on every insured person's row) form a *profile*; Splink sees profiles, not
+mentions, so the work grows with the number of distinct ways things are written rather than with
+the square of a big entity's mention count. A model's columns are SQL over ``mentions`` and over
+values read across the mention's relations (:class:`resolution.model_spec.RelatedColumnSpec`)
+and the entities its row names (:class:`resolution.model_spec.NeighbourSpec`).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from resolution.model_spec import EVENT, ModelSpec
+from resolution.scratch import qualified, scalar
+
+MENTIONS = "huitong_mentions"
+
+
+PROFILES = "huitong_profiles"
+
+
+def prepare_input(
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    workspace: tuple[str, str],
+    *,
+    settle: bool = False,
+) -> tuple[int, int]:
+    """Materialise the matcher's input; returns (mentions, profiles).
+
+    ``huitong_mentions``: each mention's model columns and its ``profile_id`` (the smallest
+    mention id with the same values on every model column). ``huitong_profiles``: one row per
+    profile, keyed ``mention_id`` = its representative, with its ``mention_count`` and one
+    capped block key per capped blocking rule (NULL where the block holds more than
+    ``max_block_size`` profiles).
+    """
+    names = list(spec.columns)
+    selected = ",\n".join(f"({sql}) AS {name}" for name, sql in spec.columns.items())
+    ctes, joined = [], ""
+    for cte, sql in (
+        ("huitong_related", _related_sql(spec, workspace)),
+        ("huitong_neighbours", _neighbours_sql(cursor, spec, workspace, settle=settle)),
+    ):
+        if sql:
+            ctes.append(f"{cte} AS ({sql}),")
+            joined += f" LEFT JOIN {cte} USING (mention_id)"
+    cursor.execute(
+        f"""
+        CREATE TABLE {MENTIONS} AS
+        WITH {" ".join(ctes)} base AS (
+            SELECT mention_id,
+            {selected}
+            FROM {qualified(workspace, "mentions")} {joined}
+            WHERE entity = ?
+        )
+        SELECT mention_id, min(mention_id) OVER (PARTITION BY {", ".join(names)}) AS profile_id,
+               {", ".join(names)}
+        FROM base
+        """,
+        [spec.entity],
+    )
+    # A capped rule's key: the hash of its columns where at most max_block_size profiles share
+    # it (a semi-join on the small blocks; cheaper than one window per rule over wide rows).
+    blocks, keys = [], []
+    for i, rule in enumerate(spec.blocking_rules):
+        if rule.capped_key is None:
+            continue
+        key = f"hash({', '.join(rule.on)})"
+        present = " AND ".join(f"{column} IS NOT NULL" for column in rule.on)
+        blocks.append(
+            f"huitong_block_{i} AS (SELECT {key} AS block FROM huitong_grouped WHERE {present}"
+            f" GROUP BY 1 HAVING count(*) <= {rule.max_block_size})"
+        )
+        keys.append(
+            f", CASE WHEN {present} AND {key} IN (SELECT block FROM huitong_block_{i})"
+            f" THEN {key} END AS {rule.capped_key}"
+        )
+    cursor.execute(
+        f"""
+        CREATE TABLE huitong_grouped AS
+        SELECT profile_id AS mention_id, count(*) AS mention_count, {", ".join(names)}
+        FROM {MENTIONS}
+        GROUP BY ALL
+        """
+    )
+    cursor.execute(
+        f"""
+        CREATE TABLE {PROFILES} AS
+        {"WITH " + ", ".join(blocks) if blocks else ""}
+        SELECT *{"".join(keys)}
+        FROM huitong_grouped
+        ORDER BY mention_id
+        """
+    )
+    cursor.execute("DROP TABLE huitong_grouped")
+    mentions = scalar(cursor, f"SELECT count(*) FROM {MENTIONS}")
+    profiles = scalar(cursor, f"SELECT count(*) FROM {PROFILES}")
+    return int(mentions), int(profiles)
+
+
+def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
+    """SQL giving, per mention with any, the model's related values (``mention_id`` and one
+    column per :attr:`ModelSpec.related`, the smallest over the mention's relations); empty
+    when the model reads none."""
+    if not spec.related:
+        return ""
+    mentions_table = qualified(workspace, "mentions")
+    relations_table = qualified(workspace, "relations")
+    selects = []
+    across = [r for r in spec.related if r.relation != EVENT]
+    ends = {"out": ("from_mention", "to_mention"), "in": ("to_mention", "from_mention")}
+    for direction, (here, there) in ends.items():
+        if not any(r.direction in (direction, "both") for r in across):
+            continue
+        values = ", ".join(
+            f"CASE WHEN r.huitong_type = '{r.relation}' THEN ({r.value}) END AS {r.name}"
+            if r.direction in (direction, "both") and r.relation != EVENT
+            else f"NULL AS {r.name}"
+            for r in spec.related
+        )
+        types = ", ".join(sorted({f"'{r.relation}'" for r in across}))
+        selects.append(
+            f"""
+            SELECT r.huitong_here AS mention_id, {values}
+            FROM (SELECT {here} AS huitong_here, {there} AS huitong_there, type AS huitong_type
+                  FROM {relations_table} WHERE type IN ({types})) r
+            JOIN {mentions_table} ON mention_id = r.huitong_there
+            """
+        )
+    if any(r.relation == EVENT for r in spec.related):
+        values = ", ".join(
+            f"({r.value}) AS {r.name}" if r.relation == EVENT else f"NULL AS {r.name}"
+            for r in spec.related
+        )
+        selects.append(
+            f"""
+            SELECT p.mention_id, {values}
+            FROM {qualified(workspace, "event_participants")} p
+            JOIN {qualified(workspace, "events")} USING (event_id)
+            """
+        )
+    aggregated = ", ".join(f"min({r.name}) AS {r.name}" for r in spec.related)
+    return (
+        f"SELECT mention_id, {aggregated} FROM ({' UNION ALL '.join(selects)}) GROUP BY mention_id"
+    )
+
+
+def _neighbours_sql(
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    workspace: tuple[str, str],
+    *,
+    settle: bool = False,
+) -> str:
+    """SQL giving, per mention of ``spec.entity`` related to other entities in its own row,
+    the :class:`~resolution.model_spec.NeighbourSpec` columns; empty when the model reads none.
+
+    Each neighbour is written ``<role>:<identity>``, the role being how the row relates it to
+    the mention (``SPOUSE_OF`` and a co-parent of the same child are both ``partner``; a
+    parent's child is ``child``, a child's parent ``parent``; ``RENTS``, ``OWNS``,
+    ``EMPLOYED_BY``, ``LEGAL_REPRESENTATIVE_OF`` keep their names), so a father on a birth
+    registration meets his marriage record through the mother (``partner``), not his children
+    through theirs. A person stands for its valid resident ID (``P:…``) and for its name's
+    fuzzy pinyin (``N:…``: the wife named on a household register and on a marriage record);
+    enterprises and rental units for their clusters where ``clusters_<entity>`` exists (the
+    pipeline resolves them before persons); with ``settle`` a person stands for its cluster
+    from the first pass instead of its ID. A neighbour named in the same role in more rows
+    than ``max_degree`` (a big employer's employees, a wife as common as 王芳) is left out,
+    while the few rows naming that employer's legal representative keep it; so is one the
+    mention has itself (a wife written with her husband's ID).
+    """
+    if spec.neighbours is None:
+        return ""
+    mentions = qualified(workspace, "mentions")
+    relations = qualified(workspace, "relations")
+    person = (
+        f"""SELECT m.mention_id, m.source, m.record_id, 'P:' || c.cluster_key AS identity
+            FROM {mentions} m JOIN {qualified(workspace, "clusters_person")} c USING (mention_id)
+            WHERE m.entity = 'person'"""
+        if settle
+        else f"""SELECT mention_id, source, record_id, 'P:' || id_number AS identity
+            FROM {mentions} WHERE entity = 'person' AND id_valid
+              AND NOT coalesce(id_contradicted, false)"""
+    )
+    selects = [
+        person,
+        f"""SELECT mention_id, source, record_id, 'N:' || name_homophone_key
+            FROM {mentions} WHERE entity = 'person' AND name_homophone_key IS NOT NULL""",
+    ]
+    for entity, tag in (("enterprise", "E"), ("rental_unit", "U")):
+        table = f"clusters_{entity}"
+        present = scalar(
+            cursor,
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = ? AND table_schema = ? AND table_name = ?",
+            [workspace[0], workspace[1], table],
+        )
+        if present:
+            selects.append(
+                f"""SELECT m.mention_id, m.source, m.record_id, '{tag}:' || c.cluster_key
+                    FROM {mentions} m JOIN {qualified(workspace, table)} c USING (mention_id)
+                    WHERE m.entity = '{entity}'"""
+            )
+    return f"""
+        WITH identities AS ({" UNION ALL ".join(selects)}),
+        roles AS (
+            SELECT from_mention AS here, to_mention AS there,
+                   CASE type WHEN 'SPOUSE_OF' THEN 'partner' WHEN 'PARENT_OF' THEN 'child'
+                        ELSE type END AS role
+            FROM {relations}
+            UNION ALL
+            SELECT to_mention, from_mention,
+                   CASE type WHEN 'SPOUSE_OF' THEN 'partner' WHEN 'PARENT_OF' THEN 'parent'
+                        ELSE type || '_OF_ME' END
+            FROM {relations}
+            UNION ALL
+            SELECT a.from_mention, b.from_mention, 'partner'
+            FROM {relations} a
+            JOIN {relations} b
+              ON a.to_mention = b.to_mention AND a.from_mention <> b.from_mention
+             AND a.source = b.source AND a.record_id = b.record_id
+            WHERE a.type = 'PARENT_OF' AND b.type = 'PARENT_OF'),
+        named AS (
+            SELECT r.here AS mention_id, a.source, a.record_id,
+                   r.role || ':' || i.identity AS mate, i.identity[1] IN ('P', 'N') AS is_person
+            FROM roles r
+            JOIN {mentions} a ON a.mention_id = r.here AND a.entity = '{spec.entity}'
+            JOIN identities i ON i.mention_id = r.there
+            WHERE NOT EXISTS (
+                SELECT 1 FROM identities own
+                WHERE own.mention_id = r.here AND own.identity = i.identity)),
+        degrees AS (
+            SELECT mate, count(DISTINCT (source, record_id)) AS rows FROM named GROUP BY 1),
+        mates AS (
+            SELECT DISTINCT n.mention_id, n.mate, n.is_person
+            FROM named n JOIN degrees d USING (mate)
+            WHERE d.rows <= {spec.neighbours.max_degree})
+        SELECT mention_id,
+               list_sort(list(mate) FILTER (is_person)) AS mates_person,
+               list_sort(list(mate) FILTER (NOT is_person)) AS mates_other,
+               min(mate) FILTER (starts_with(mate, 'partner:P:')) AS mate_partner_id,
+               min(mate) FILTER (starts_with(mate, 'partner:N:')) AS mate_partner_name,
+               min(mate) FILTER (NOT is_person) AS mate_other_key
+        FROM mates
+        GROUP BY mention_id
+    """
