@@ -40,6 +40,7 @@ from huitong.standardise import standardise_person_name
 
 GRAPHQL_PATH = "/graphql"
 REVIEW_PAGE = Path(__file__).with_name("review")  # the stewards' page, static files
+STATIC = Path(__file__).with_name("static")  # what the pages share (i18n.js)
 
 
 class HuitongGraphQL(GraphQL):
@@ -186,6 +187,7 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *explore_routes(),
             Mount("/review", StaticFiles(directory=REVIEW_PAGE, html=True), name="review"),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
     )
