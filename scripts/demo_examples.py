@@ -49,7 +49,10 @@ def main() -> None:
         f"repeatOffenders(address: {json.dumps(address, ensure_ascii=False)}) {{ totalCount\n"
         "      edges { via node { id name violationCount offenderClass } } }"
     )
-    query = f"{{\n  {offenders}\n}}\n"
+    query = (
+        f"{{\n  repeatOffenders(address: {json.dumps(address, ensure_ascii=False)}) {{\n"
+        "    totalCount\n    edges { via node { id name violationCount offenderClass } }\n  }\n}\n"
+    )
     explore = f"{base}/explore/#token={args.token}"
     if example:
         explore += f"&id={example['example']}"

@@ -59,6 +59,14 @@ const MESSAGES = {
     "kind.RentalUnit": "出租屋",
     "kind.AddressPoint": "地址点",
     "kind.Event": "事件",
+    "event.Violation": "违法",
+    "event.Complaint": "投诉",
+    "event.Birth": "出生",
+    "event.Death": "死亡",
+    "event.Marriage": "结婚",
+    "event.MoveIn": "迁入",
+    "event.MoveOut": "迁出",
+    "event.Vaccination": "接种",
     "rel.RENTS": "租住",
     "rel.OWNS": "拥有",
     "rel.LEGAL_REPRESENTATIVE_OF": "法定代表人",
@@ -170,6 +178,9 @@ tokenInput.value = sessionStorage.getItem("huitong.token") || "";
 tokenInput.addEventListener("change", () => sessionStorage.setItem("huitong.token", tokenInput.value));
 
 const relation = (type) => I18n.label(`rel.${type}`, type);
+// An event's caption starts with its type (Violation 2023-05-01): that word in the language.
+const caption = (kind, label) => (kind !== "Event" ? label
+  : label.replace(/^[A-Z]\w*/, (type) => I18n.label(`event.${type}`, type)));
 const kindName = (kind) => I18n.label(`kind.${kind}`, kind);
 
 const cy = cytoscape({
@@ -237,8 +248,8 @@ function addGraph(nodes, edges) {
   const added = [];
   for (const n of nodes) {
     if (cy.getElementById(n.id).empty()) {
-      added.push(cy.add({ group: "nodes", data: { id: n.id, kind: n.kind, label: n.label,
-                                                    properties: n.properties } }));
+      added.push(cy.add({ group: "nodes", data: { id: n.id, kind: n.kind, caption: n.label,
+        label: caption(n.kind, n.label), properties: n.properties } }));
     }
   }
   for (const e of edges) {
@@ -315,6 +326,7 @@ async function inspect(node) {
   const table = el("table", { id: "attributes" });
   table.append(row(["ID", node.id()]));
   for (const [key, value] of Object.entries(node.data("properties") || {})) {
+    if (key === "id") continue;
     table.append(row([I18n.label(`prop.${key}`, key), value]));
   }
   panel.append(table);
@@ -372,7 +384,7 @@ async function showTimeline(id, section) {
     section.append(el("h3", {}, t("panel.timeline")));
     const table = el("table", { id: "timeline" });
     for (const e of data.timeline.entries) {
-      const what = e.kind === "EVENT" ? e.type : t("timeline.record");
+      const what = e.kind === "EVENT" ? I18n.label(`event.${e.type}`, e.type) : t("timeline.record");
       table.append(row([e.date ? I18n.date(e.date) : "—",
         `${what} · ${e.department || ""} · ${e.source}/${e.recordId}${e.role ? ` (${e.role})` : ""}`]));
     }
@@ -526,7 +538,8 @@ async function findPaths() {
     cy.elements().removeClass("path");
     for (const p of data.connections.paths) {
       addGraph(p.nodes.map((n) => n.node), p.steps);
-      const li = el("li", {}, `${p.nodes.map((n) => n.node.label).join(" → ")}  [${
+      const names = p.nodes.map(({ node: n }) => caption(n.kind, n.label));
+      const li = el("li", {}, `${names.join(" → ")}  [${
         p.steps.map((s) => `${relation(s.type)}: ${s.sources.join(", ") || "—"}`).join("; ")}]`);
       li.dataset.types = p.steps.map((s) => s.type).join(" ");
       list.append(li);
@@ -584,6 +597,7 @@ async function openLink() {
 I18n.onChange(() => {
   renderStatus();
   cy.edges().forEach((edge) => edge.data("label", relation(edge.data("type"))));
+  cy.nodes().forEach((node) => node.data("label", caption(node.data("kind"), node.data("caption"))));
   if (inspected && !inspected.removed()) inspect(inspected);
   const shown = $("search-kind-shown").dataset.kind;
   if (shown && $("search-kind-shown").textContent) {

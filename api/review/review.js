@@ -98,6 +98,7 @@ const MESSAGES = {
     "field.recordId": "记录编号",
     "field.role": "角色",
     "field.key": "记录键",
+    "comparison.tf": "{what}（常见度调整）",
     "comparison.name": "姓名 / 名称",
     "comparison.id_number": "证件号码",
     "comparison.dob": "出生日期",
@@ -186,6 +187,7 @@ const MESSAGES = {
     "status.splitRecorded": "split recorded ({decisionId})",
     "status.mergeNeedsTwo": "merge needs two different entities",
     "status.mergeRecorded": "merge recorded ({decisionId})",
+    "comparison.tf": "{what} (frequency adjustment)",
     "field.entity": "entity",
     "field.nameRaw": "name as written",
     "field.idNumber": "ID number",
@@ -388,13 +390,20 @@ function renderClusters(c) {
   $("split").disabled = !clusters.some(([, cluster]) => cluster);
 }
 
+// A comparison's name; Splink's term-frequency adjustments (tf_adj_name) say what they adjust.
+function comparisonName(name) {
+  const adjusted = /^tf_adj_(.+)$/.exec(name);
+  if (adjusted) return t("comparison.tf", { what: comparisonName(adjusted[1]) });
+  return I18n.label(`comparison.${name}`, name);
+}
+
 // A horizontal waterfall: the prior, then each comparison's weight, then the total.
 function renderWaterfall(c) {
   const ns = "http://www.w3.org/2000/svg";
   const sum = c.comparisons.reduce((a, x) => a + x.matchWeight, 0);
   const prior = (c.matchWeight ?? sum) - sum;
   const steps = [{ name: t("waterfall.prior"), matchWeight: prior },
-    ...c.comparisons.map((x) => ({ ...x, name: I18n.label(`comparison.${x.name}`, x.name) }))];
+    ...c.comparisons.map((x) => ({ ...x, name: comparisonName(x.name) }))];
   let running = 0;
   const bars = steps.map((s) => {
     const from = running;
