@@ -483,8 +483,18 @@ function move(step) {
   select(state.queue[to]);
 }
 
+// Loads overlap (the page's first load, the reload after a decision): only the answer of the
+// latest call of each kind is shown, never an older one that arrived late.
+const calls = {};
+async function latest(kind, work) {
+  const call = (calls[kind] = (calls[kind] || 0) + 1);
+  const value = await work();
+  return call === calls[kind] ? value : null;
+}
+
 async function loadQueue() {
-  const data = await graphql(QUEUE, { entity: $("entity").value });
+  const data = await latest("queue", () => graphql(QUEUE, { entity: $("entity").value }));
+  if (!data) return;
   state.queue = data.reviewQueue.edges.map((e) => e.node);
   state.left = data.reviewQueue.totalCount;
   renderProgress();
@@ -498,22 +508,27 @@ function startOfToday() {
 
 // How many decisions you recorded since local midnight (the history is newest first).
 async function loadDoneToday() {
-  const since = startOfToday();
-  let count = 0;
-  let after = null;
-  for (;;) {
-    const page = (await graphql(TODAY, { after })).decisions;
-    const today = page.edges.filter((e) => new Date(e.node.decidedAt) >= since);
-    count += today.length;
-    if (today.length < page.edges.length || !page.pageInfo.hasNextPage) break;
-    after = page.pageInfo.endCursor;
-  }
+  const count = await latest("today", async () => {
+    const since = startOfToday();
+    let found = 0;
+    let after = null;
+    for (;;) {
+      const page = (await graphql(TODAY, { after })).decisions;
+      const today = page.edges.filter((e) => new Date(e.node.decidedAt) >= since);
+      found += today.length;
+      if (today.length < page.edges.length || !page.pageInfo.hasNextPage) return found;
+      after = page.pageInfo.endCursor;
+    }
+  });
+  if (count === null) return;
   state.doneToday = count;
   renderProgress();
 }
 
 async function loadHistory() {
-  state.history = (await graphql(HISTORY)).decisions.edges.map((e) => e.node);
+  const data = await latest("history", () => graphql(HISTORY));
+  if (!data) return;
+  state.history = data.decisions.edges.map((e) => e.node);
   renderHistory();
 }
 
@@ -562,7 +577,8 @@ async function load() {
   status("status.loading");
   try {
     await refresh();
-    if (state.current) status("status.ready");
+    // unless a decision was made meanwhile, whose message stands
+    if (state.current && state.status?.key === "status.loading") status("status.ready");
   } catch (error) {
     statusError(error.message);
   }

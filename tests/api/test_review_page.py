@@ -71,6 +71,7 @@ def open_review(browser, server):
     page.goto(f"{server.url}/review/#token={token('steward')}")
     assert "token=" not in page.url  # the token leaves the address bar for sessionStorage
     wait_for(page, server, "#queue li.current")
+    wait_for_status(page, server, "status.ready")  # the history and counts too, as a person waits
     return page, errors
 
 
