@@ -73,7 +73,10 @@ def test_chinese_by_default_english_by_the_switch(server, browser, name):
 def test_the_switch_rewrites_what_the_page_loaded(server, browser):
     page = browser.new_page()
     page.goto(f"{server.url}/review/#token={token('steward')}")
-    wait_until(page, server, "() => document.getElementById('left-count').dataset.count !== ''")
+    wait_until(
+        page, server, "() => document.getElementById('status').dataset.key === 'status.ready'"
+    )
+    assert text_of(page, "#status") == "就绪"
     left = int(page.get_attribute("#left-count", "data-count"))
     assert text_of(page, "#left-count") == f"待复核 {left:,} 条"
     assert text_of(page, "#records th") == "字段"
