@@ -1,9 +1,24 @@
-"""The API's errors: one root, a machine-readable ``code`` each, shown to clients as-is.
+"""The API's errors, all in one place: one root, a machine-readable ``code`` each, shown to
+clients as they are (:func:`reported`).
 
 Anything else raised while answering a query is masked ("Unexpected error.") and logged.
 """
 
 from __future__ import annotations
+
+from graph_schema.errors import GraphUnavailable
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "Forbidden",
+    "GraphUnavailable",
+    "InvalidToken",
+    "NodeNotFound",
+    "OutsideJurisdiction",
+    "QueryTooExpensive",
+    "reported",
+]
 
 
 class ApiError(Exception):
@@ -23,11 +38,38 @@ class BadRequest(ApiError):
     code = "BAD_USER_INPUT"
 
 
-class GraphUnavailable(ApiError):
-    """Neo4j did not answer; the request may be retried."""
+class Forbidden(ApiError):
+    """The caller's role may not ask this (see :mod:`api.permissions`)."""
 
-    code = "SERVICE_UNAVAILABLE"
+    code = "FORBIDDEN"
+
+
+class QueryTooExpensive(ApiError):
+    """The query ran into the investigation timeout."""
+
+    code = "QUERY_TOO_EXPENSIVE"
+
+
+class NodeNotFound(ApiError):
+    """No node has the ID asked for (or it lies outside the caller's jurisdiction)."""
+
+    code = "NOT_FOUND"
+
+
+class OutsideJurisdiction(Exception):
+    """A decision touches ``what`` (``subject``), outside the caller's jurisdiction: answered as
+    the ``OutOfJurisdiction`` result, not as an error."""
+
+    def __init__(self, subject: str, what: str) -> None:
+        super().__init__(f"{what} lies outside the caller's jurisdiction")
+        self.subject = subject
+        self.what = what
 
 
 class InvalidToken(Exception):
     """A bearer token is missing, malformed, wrongly signed, expired or has bad claims."""
+
+
+def reported(error: BaseException | None) -> bool:
+    """Whether an error is shown to the client as it is (ours, or Neo4j being unavailable)."""
+    return isinstance(error, ApiError | GraphUnavailable)

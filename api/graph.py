@@ -1,9 +1,12 @@
-"""Read access to Neo4j for the API: one async driver per app, read transactions only.
+"""The API's access to Neo4j: one async driver per app, every query of a request through it.
 
 :class:`Graph` owns the driver (opened in the app's lifespan, closed with it). Each request
-gets a :class:`ScopedGraph`, which adds the caller's jurisdiction as ``$scope`` to every query
+gets a :class:`ScopedGraph`, which adds the caller's jurisdiction as ``$scope`` to every read
 (see :func:`graph_schema.api_queries.in_scope`), counts the queries it runs and can record them
-(the benchmark replays them through the driver alone).
+(the benchmark replays them through the driver alone). Reads run in read transactions; the one
+write the API makes (a steward's decision) goes through :meth:`ScopedGraph.write`. Driver
+errors become :class:`~api.errors.GraphUnavailable` (and a timed-out read, when the caller set
+a timeout, :class:`~api.errors.QueryTooExpensive`).
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ import time
 from typing import Any
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
 
 from api.auth import Jurisdiction
-from api.errors import GraphUnavailable
+from api.errors import GraphUnavailable, QueryTooExpensive
 from graph_schema import api_queries as q
 from graph_schema.connection import Neo4jTarget
 
@@ -47,20 +50,50 @@ class Graph:
     async def close(self) -> None:
         await self.driver.close()
 
-    async def read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Run one read query in a read transaction; rows as dicts."""
+    async def read(
+        self, query: str, params: dict[str, Any], timeout: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Run one read query in a read transaction; rows as dicts. With ``timeout`` (at most
+        the app's), a query running longer is aborted: :class:`QueryTooExpensive`."""
+        return await self._run(
+            query, params, RoutingControl.READ, timeout, "the graph database is unavailable"
+        )
+
+    async def write(self, query: str, params: dict[str, Any], what: str) -> list[dict[str, Any]]:
+        """Run one write query in a write transaction; rows as dicts. ``what`` names the write
+        in the error when Neo4j does not answer."""
+        return await self._run(
+            query, params, RoutingControl.WRITE, None, f"{what} could not be stored"
+        )
+
+    async def _run(
+        self,
+        query: str,
+        params: dict[str, Any],
+        routing: RoutingControl,
+        timeout: float | None,
+        failure: str,
+    ) -> list[dict[str, Any]]:
+        limit = self.timeout if timeout is None else min(timeout, self.timeout)
         try:
             records, _, _ = await self.driver.execute_query(
-                Query(query, timeout=self.timeout),
+                Query(query, timeout=limit),
                 parameters_=params,
-                routing_=RoutingControl.READ,
+                routing_=routing,
                 database_=self.database,
                 bookmark_manager_=None,
             )
         except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
-            raise GraphUnavailable(
-                f"the graph database is unavailable ({type(error).__name__}); retry later"
-            ) from error
+            raise GraphUnavailable(f"{failure} ({type(error).__name__}); retry later") from error
+        except ClientError as error:
+            timed_out = (
+                "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower()
+            )
+            if timeout is not None and timed_out:
+                raise QueryTooExpensive(
+                    f"the query ran longer than {limit:g}s: ask for less depth or fewer hops"
+                ) from error
+            raise
         return [dict(record.items()) for record in records]
 
     async def ready(self) -> dict[str, Any]:
@@ -117,12 +150,20 @@ class ScopedGraph:
             self._scope = await self.graph.area(j.district, j.street, j.community)
         return self._scope
 
-    async def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+    async def read(
+        self, query: str, *, timeout: float | None = None, **params: Any
+    ) -> list[dict[str, Any]]:
+        """One read query with the caller's ``$scope``; ``timeout`` as in :meth:`Graph.read`."""
         params["scope"] = await self.scope()
         self.queries_run += 1
         if self.recorder is not None:
             self.recorder.append((query, dict(params)))
-        return await self.graph.read(query, params)
+        return await self.graph.read(query, params, timeout)
+
+    async def write(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
+        """One write query (a steward's decision, named by ``what``), counted like a read."""
+        self.queries_run += 1
+        return await self.graph.write(query, params, what)
 
     async def area(
         self, district: str | None, street: str | None = None, community: str | None = None

@@ -1,50 +1,30 @@
-"""The investigators' queries: neighbourhoods, connections, shared identifiers and timelines.
+"""The investigators' questions, as plain data: neighbourhoods, connections, shared identifiers
+and timelines (their GraphQL fields are in :mod:`api.types.investigate`).
 
-Open to the ``investigator`` and ``admin`` roles only, within the caller's jurisdiction (a token
-without a district is city-wide). Every call records its arguments in the request's audit line.
-Traversals are bounded three ways: depth and hops (at most
-:data:`~graph_schema.investigate_queries.MAX_DEPTH` / ``MAX_HOPS``), row caps on every query
-(a result that hit one says ``truncated``), and a transaction timeout
-(:data:`QUERY_TIMEOUT_SECONDS`) after which Neo4j aborts the query.
+Open to the ``investigator`` and ``admin`` roles only (:class:`api.permissions.InvestigatorsOnly`),
+within the caller's jurisdiction (a token without a district is city-wide). Traversals are
+bounded three ways: depth and hops (at most :data:`~graph_schema.investigate_queries.MAX_DEPTH`
+/ ``MAX_HOPS``), row caps on every query (a result that hit one says ``truncated``), and a
+transaction timeout (:data:`QUERY_TIMEOUT_SECONDS`) after which Neo4j aborts the query.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
-
-import strawberry
-from neo4j import Query, RoutingControl
-from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
+from typing import Any
 
 from api.context import Context
-from api.errors import ApiError, BadRequest, GraphUnavailable
+from api.errors import BadRequest, NodeNotFound
 from api.pagination import decode_cursor, encode_cursor
 from api.services import as_date
-from api.types.investigate import (
-    Connections,
-    GraphEdge,
-    GraphNode,
-    IdentifierKind,
-    Neighborhood,
-    Path,
-    PathNode,
-    SharedIdentifier,
-    SharedIdentifiers,
-    Timeline,
-    TimelineEntry,
-    json_details,
-    plain,
-)
 from graph_schema import investigate_queries as q
 from huitong.standardise import parse_date
 
-Info = strawberry.Info[Context, None]
 Row = dict[str, Any]
 
-INVESTIGATOR_ROLES = frozenset({"investigator", "admin"})
 QUERY_TIMEOUT_SECONDS = 5.0
 NEIGHBOURS_PER_NODE = 50  # a hub (an address point with 300 events) shows 50 and says truncated
 LEVEL_ROWS = 2_000  # neighbour rows read per level of a neighbourhood
@@ -52,63 +32,14 @@ DEFAULT_NODES, MAX_NODES = 50, 500
 MAX_PATHS, LINEAGE_PER_NODE = 10, 10
 DEFAULT_GROUPS, MAX_GROUPS, GROUP_SCAN, ENTITIES_PER_GROUP = 20, 100, 1_000, 50
 TIMELINE_ROWS = 500
+MASKED_AS = {"PHONE": "phone", "ID_NUMBER": "id_number"}
+"""Which identifier each shared kind is masked as."""
 _DATE_KEY = re.compile(r"(date|_on$|_at$|start|since|registered|issued|until|_end$)")
-
-
-class Forbidden(ApiError):
-    """The caller's role may not ask this."""
-
-    code = "FORBIDDEN"
-
-
-class QueryTooExpensive(ApiError):
-    """The query ran into the investigation timeout."""
-
-    code = "QUERY_TOO_EXPENSIVE"
-
-
-class NodeNotFound(ApiError):
-    """No node has the ID asked for (or it lies outside the caller's jurisdiction)."""
-
-    code = "NOT_FOUND"
-
-
-def _authorise(ctx: Context, field: str, **arguments: Any) -> None:
-    """Refuse callers without an investigating role; note the call's arguments for the audit."""
-    recorded = getattr(ctx.audit, "arguments", None)
-    if isinstance(recorded, dict):
-        recorded[field] = {k: plain(v) for k, v in arguments.items()}
-    if ctx.caller.role not in INVESTIGATOR_ROLES:
-        raise Forbidden(f"{field} is open to investigators and admins, not to {ctx.caller.role}")
 
 
 async def _read(ctx: Context, query: str, **params: Any) -> list[Row]:
     """One read query in the caller's scope, with the investigation timeout."""
-    params["scope"] = await ctx.graph.scope()
-    ctx.graph.queries_run += 1
-    if ctx.graph.recorder is not None:
-        ctx.graph.recorder.append((query, dict(params)))
-    graph = ctx.graph.graph
-    timeout = min(QUERY_TIMEOUT_SECONDS, graph.timeout)
-    try:
-        records, _, _ = await graph.driver.execute_query(
-            Query(query, timeout=timeout),
-            parameters_=params,
-            routing_=RoutingControl.READ,
-            database_=graph.database,
-            bookmark_manager_=None,
-        )
-    except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
-        raise GraphUnavailable(
-            f"the graph database is unavailable ({type(error).__name__}); retry later"
-        ) from error
-    except ClientError as error:
-        if "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower():
-            raise QueryTooExpensive(
-                f"the query ran longer than {timeout:g}s: ask for less depth or fewer hops"
-            ) from error
-        raise
-    return [dict(record.items()) for record in records]
+    return await ctx.graph.read(query, timeout=QUERY_TIMEOUT_SECONDS, **params)
 
 
 async def find_node(ctx: Context, node_id: str) -> Row:
@@ -183,38 +114,28 @@ async def explore(ctx: Context, center: Row, depth: int, types: list[str], limit
     return _Found(order, list(edges.values()), truncated)
 
 
+@dataclass(frozen=True)
+class NeighborhoodPage:
+    """One page of the nodes around a node, with the edges among those returned so far."""
+
+    center: Row
+    nodes: list[Row]
+    edges: list[Row]
+    truncated: bool
+    total: int
+    end_cursor: str | None
+
+
 async def neighborhood(
-    info: Info,
-    id: Annotated[
-        strawberry.ID,
-        strawberry.argument(description="Golden ID, event ID or address-point key."),
-    ],
-    depth: Annotated[
-        int, strawberry.argument(description=f"Hops from the node (1 to {q.MAX_DEPTH}).")
-    ] = 1,
-    relation_types: Annotated[
-        list[str] | None,
-        strawberry.argument(
-            description="Follow only these relationship types (default all of: "
-            + ", ".join(q.NEIGHBOURHOOD_RELATIONS)
-            + ")."
-        ),
-    ] = None,
-    first: Annotated[
-        int | None,
-        strawberry.argument(
-            description=f"Most nodes per page (default {DEFAULT_NODES}, at most {MAX_NODES})."
-        ),
-    ] = None,
-    after: Annotated[
-        str | None, strawberry.argument(description="Continue after this `endCursor`.")
-    ] = None,
-) -> Neighborhood:
-    ctx = info.context
-    _authorise(
-        ctx, "neighborhood", id=id, depth=depth, relationTypes=relation_types, first=first,
-        after=after,
-    )  # fmt: skip
+    ctx: Context,
+    node_id: str,
+    depth: int,
+    relation_types: list[str] | None,
+    first: int | None,
+    after: str | None,
+) -> NeighborhoodPage:
+    """Nodes up to ``depth`` hops from a node over ``relation_types`` (default: all), nearest
+    first, paged by nodes; edges among the nodes returned so far with one end in this page."""
     if not 1 <= depth <= q.MAX_DEPTH:
         raise BadRequest(f"depth must be between 1 and {q.MAX_DEPTH} (got {depth})")
     types = list(dict.fromkeys(relation_types or q.NEIGHBOURHOOD_RELATIONS))
@@ -228,40 +149,35 @@ async def neighborhood(
     if not 1 <= page_size <= MAX_NODES:
         raise BadRequest(f"first must be between 1 and {MAX_NODES} (got {page_size})")
     offset = _offset(after)
-    center = await find_node(ctx, id)
+    center = await find_node(ctx, node_id)
     found = await explore(ctx, center, depth, types, offset + page_size + 1)
     page = found.nodes[offset : offset + page_size]
     more = len(found.nodes) > offset + page_size
     shown = {n["id"] for n in found.nodes[: offset + page_size]}
     fresh = {n["id"] for n in page}
     edges = [
-        GraphEdge.from_record(e)
+        e
         for e in found.edges
         if e["source"] in shown and e["target"] in shown
         and (e["source"] in fresh or e["target"] in fresh)
     ]  # fmt: skip
     ctx.returned(len(page))
-    return Neighborhood(
-        center=GraphNode.from_record(center, ctx.masker),
-        nodes=[GraphNode.from_record(n, ctx.masker) for n in page],
+    return NeighborhoodPage(
+        center=center,
+        nodes=page,
         edges=edges,
         truncated=found.truncated or more,
-        total_count=len(found.nodes),
+        total=len(found.nodes),
         end_cursor=encode_cursor(offset + len(page) - 1) if more and page else None,
     )
 
 
 # -- connections ---------------------------------------------------------------------------------
 async def connections(
-    info: Info,
-    from_id: Annotated[strawberry.ID, strawberry.argument(description="Where paths start.")],
-    to_id: Annotated[strawberry.ID, strawberry.argument(description="Where paths end.")],
-    max_hops: Annotated[
-        int, strawberry.argument(description=f"Longest path looked for (1 to {q.MAX_HOPS}).")
-    ] = 4,
-) -> Connections:
-    ctx = info.context
-    _authorise(ctx, "connections", fromId=from_id, toId=to_id, maxHops=max_hops)
+    ctx: Context, from_id: str, to_id: str, max_hops: int
+) -> tuple[list[Row], bool]:
+    """Shortest paths (at most :data:`MAX_PATHS`) between two nodes through the caller's
+    jurisdiction: ``[{nodes: [{node, lineage}], steps}]`` and whether more exist."""
     if not 1 <= max_hops <= q.MAX_HOPS:
         raise BadRequest(f"maxHops must be between 1 and {q.MAX_HOPS} (got {max_hops})")
     start, end = await find_node(ctx, from_id), await find_node(ctx, to_id)
@@ -275,43 +191,26 @@ async def connections(
         limit=MAX_PATHS + 1,
         lineage_limit=LINEAGE_PER_NODE,
     )
-    paths = [
-        Path(
-            nodes=[
-                PathNode(node=GraphNode.from_record(n["node"], ctx.masker), lineage=n["lineage"])
-                for n in row["nodes"]
-            ],
-            steps=[GraphEdge.from_record(step) for step in row["steps"]],
-            length=len(row["steps"]),
-        )
-        for row in rows[:MAX_PATHS]
-    ]
-    ctx.returned(len(paths))
-    return Connections(paths=paths, truncated=len(rows) > MAX_PATHS)
+    ctx.returned(len(rows[:MAX_PATHS]))
+    return rows[:MAX_PATHS], len(rows) > MAX_PATHS
 
 
 # -- shared identifiers --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SharedPage:
+    """One page of identifiers shared by several golden records."""
+
+    items: list[Row]
+    total: int
+    truncated: bool
+    end_cursor: str | None
+
+
 async def shared_identifiers(
-    info: Info,
-    kind: Annotated[IdentifierKind, strawberry.argument(description="Which identifier.")],
-    min_entities: Annotated[
-        int, strawberry.argument(description="Least number of distinct golden records (≥ 2).")
-    ],
-    first: Annotated[
-        int | None,
-        strawberry.argument(
-            description=f"Identifiers per page (default {DEFAULT_GROUPS}, at most {MAX_GROUPS})."
-        ),
-    ] = None,
-    after: Annotated[
-        str | None, strawberry.argument(description="Continue after this `endCursor`.")
-    ] = None,
-) -> SharedIdentifiers:
-    ctx = info.context
-    _authorise(
-        ctx, "sharedIdentifiers", kind=kind.value, minEntities=min_entities, first=first,
-        after=after,
-    )  # fmt: skip
+    ctx: Context, kind: str, min_entities: int, first: int | None, after: str | None
+) -> SharedPage:
+    """Identifiers of ``kind`` held by at least ``min_entities`` visible golden records, most
+    shared first: ``[{value, label, entity_count, entities}]``."""
     if min_entities < 2:
         raise BadRequest(f"minEntities must be at least 2 (got {min_entities})")
     limit = DEFAULT_GROUPS if first is None else first
@@ -320,7 +219,7 @@ async def shared_identifiers(
     offset = _offset(after)
     rows = await _read(
         ctx,
-        q.shared_identifiers(kind.value),
+        q.shared_identifiers(kind),
         min_entities=min_entities,
         skip=offset,
         limit=limit,
@@ -328,31 +227,27 @@ async def shared_identifiers(
         entity_limit=ENTITIES_PER_GROUP,
     )
     total, page = (rows[0]["total"], rows[0]["page"]) if rows else (0, [])
-    items = [
-        SharedIdentifier(
-            kind=kind,
-            value=ctx.masker.attribute(_MASKED_AS.get(kind.value, ""), row["value"]) or "",
-            label=ctx.masker.attribute(_MASKED_AS.get(kind.value, ""), row["label"]) or "",
-            entity_count=row["entity_count"],
-            entities=[GraphNode.from_record(e, ctx.masker) for e in row["entities"]],
-        )
-        for row in page
-    ]
-    ctx.returned(len(items))
-    more = offset + len(items) < total
-    return SharedIdentifiers(
-        items=items,
-        total_count=total,
+    ctx.returned(len(page))
+    more = offset + len(page) < total
+    return SharedPage(
+        items=page,
+        total=total,
         truncated=total >= GROUP_SCAN
         or any(row["entity_count"] > ENTITIES_PER_GROUP for row in page),
-        end_cursor=encode_cursor(offset + len(items) - 1) if more and items else None,
+        end_cursor=encode_cursor(offset + len(page) - 1) if more and page else None,
     )
 
 
-_MASKED_AS = {"PHONE": "phone", "ID_NUMBER": "id_number"}
-
-
 # -- timeline ------------------------------------------------------------------------------------
+def json_details(text: str | None) -> Row:
+    """A record's ``attributes`` JSON as a dict ({} when absent or unreadable)."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def record_date(attributes: Row) -> date | None:
     """The earliest date a source record states about its row (lease start, registration…)."""
     dates = []
@@ -367,13 +262,18 @@ def record_date(attributes: Row) -> date | None:
     return min(dates) if dates else None
 
 
-async def timeline(
-    info: Info,
-    id: Annotated[strawberry.ID, strawberry.argument(description="Golden ID of the entity.")],
-) -> Timeline:
-    ctx = info.context
-    _authorise(ctx, "timeline", id=id)
-    entity = await find_node(ctx, id)
+@dataclass(frozen=True)
+class TimelineRows:
+    """An entity, its events and registrations (``date``, ``details`` added), oldest first."""
+
+    entity: Row
+    entries: list[Row]
+    truncated: bool
+
+
+async def timeline(ctx: Context, node_id: str) -> TimelineRows:
+    """Every event and registration of an entity across departments, by date (undated last)."""
+    entity = await find_node(ctx, node_id)
     rows = await _read(ctx, q.TIMELINE, element_id=entity["element_id"], limit=TIMELINE_ROWS)
     entries = []
     for row in rows:
@@ -381,50 +281,10 @@ async def timeline(
         when = as_date(row["date"]) if row["kind"] == "EVENT" else record_date(details)
         if row["batch_id"] is not None:
             details["batch_id"] = row["batch_id"]
-        entries.append(
-            TimelineEntry(
-                kind=row["kind"],
-                id=strawberry.ID(row["id"]),
-                date=when,
-                type=row["type"] or row["kind"],
-                department=row["department"],
-                source=row["source"],
-                record_id=row["record_id"],
-                role=row["role"],
-                place=row["place"],
-                details={k: plain(v) for k, v in details.items()},
-            )
-        )
-    entries.sort(key=lambda e: (e.date is None, e.date or date.min, e.kind, str(e.id)))
+        entries.append({**row, "date": when, "details": details})
+    entries.sort(key=lambda e: (e["date"] is None, e["date"] or date.min, e["kind"], str(e["id"])))
     ctx.returned(len(entries))
     counts = {"EVENT": 0, "REGISTRATION": 0}
     for row in rows:
         counts[row["kind"]] += 1
-    return Timeline(
-        entity=GraphNode.from_record(entity, ctx.masker),
-        entries=entries,
-        truncated=max(counts.values()) >= TIMELINE_ROWS,
-    )
-
-
-neighborhood_field = strawberry.field(
-    resolver=neighborhood,
-    description="Investigators: the nodes and edges around a golden record, address point or "
-    f"event, up to {q.MAX_DEPTH} hops, capped ({NEIGHBOURS_PER_NODE} neighbours a node) and "
-    "paged by nodes; `truncated` says when a cap was hit.",
-)
-connections_field = strawberry.field(
-    resolver=connections,
-    description="Investigators: the shortest paths between two nodes, each step naming its "
-    "relationship and the records stating it.",
-)
-shared_identifiers_field = strawberry.field(
-    resolver=shared_identifiers,
-    description="Investigators: phones, ID numbers, addresses or rental units shared by at "
-    "least `minEntities` distinct golden records, with the records.",
-)
-timeline_field = strawberry.field(
-    resolver=timeline,
-    description="Investigators: every event and registration of an entity across "
-    "departments, by date.",
-)
+    return TimelineRows(entity, entries, max(counts.values()) >= TIMELINE_ROWS)

@@ -15,6 +15,8 @@ from api.errors import BadRequest
 
 T = TypeVar("T")
 _PREFIX = "o:"
+WHOLE_LIST = 100_000
+"""The most items :meth:`Page.whole` reads."""
 
 
 def encode_cursor(offset: int) -> str:
@@ -47,6 +49,11 @@ class Page:
             raise BadRequest(f"first must be between 0 and {maximum} (got {first})")
         offset = decode_cursor(after) + 1 if after else 0
         return cls(offset, first)
+
+    @classmethod
+    def whole(cls) -> Page:
+        """Every item of a list known to be short (an entity's own records)."""
+        return cls(0, WHOLE_LIST)
 
     def window(self, items: list[T]) -> list[T]:
         return items[self.offset : self.offset + self.limit]

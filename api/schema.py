@@ -18,13 +18,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from api import investigate, services
+from api import services
 from api.audit import AuditExtension
 from api.config import ApiSettings
 from api.context import Context
-from api.errors import ApiError
+from api.errors import reported
 from api.limits import cost_limit_rule
-from api.steward_schema import ReviewQueries, StewardMutation
+from api.types import investigate as investigation
 from api.types.address import AddressLookup, AddressPointConnection, ParsedAddress
 from api.types.enterprise import Enterprise, EnterpriseConnection
 from api.types.event import EVENT_TYPES
@@ -39,6 +39,7 @@ from api.types.lookups import (
 from api.types.pagination import After, First
 from api.types.person import Person, PersonConnection
 from api.types.rental_unit import RentalUnit
+from api.types.review import ReviewQueries, StewardMutation
 from api.types.unemployment import UnemployedResidentConnection
 from api.types.viewer import Viewer
 
@@ -122,7 +123,7 @@ class Query(ReviewQueries):
         window = await services.search_people(
             ctx, ctx.page(first, after), name, id_number, phone, homophones
         )
-        return PersonConnection.from_window(window, ctx)
+        return PersonConnection.of(window, ctx)
 
     @strawberry.field(
         description="Enterprises matching every criterion given: name (any of its writings, "
@@ -140,7 +141,7 @@ class Query(ReviewQueries):
     ) -> EnterpriseConnection:
         ctx = info.context
         window = await services.search_enterprises(ctx, ctx.page(first, after), name, uscc)
-        return EnterpriseConnection.from_window(window, ctx)
+        return EnterpriseConnection.of(window, ctx)
 
     @strawberry.field(
         description="Free text read by the ingest's address parser, to address points (with "
@@ -153,7 +154,7 @@ class Query(ReviewQueries):
         match = await services.find_address(ctx, text, ctx.page(first, after))
         return AddressLookup(
             parsed=ParsedAddress.from_address(text, match.address),
-            points=AddressPointConnection.from_window(match.points, ctx),
+            points=AddressPointConnection.of(match.points, ctx),
         )
 
     @strawberry.field(
@@ -179,7 +180,7 @@ class Query(ReviewQueries):
         _, window = await services.repeat_offenders(
             ctx, address, min_violations, since, ctx.page(first, after)
         )
-        return PersonConnection.from_window(window, ctx, violation_window=since)
+        return PersonConnection.of(window, ctx, violation_window=since)
 
     @strawberry.field(
         description="The electronic household register of an address: who is registered or "
@@ -210,7 +211,7 @@ class Query(ReviewQueries):
         window = await services.non_public_enterprises(
             ctx, street, district, ctx.page(first, after)
         )
-        return EnterpriseConnection.from_window(window, ctx)
+        return EnterpriseConnection.of(window, ctx)
 
     @strawberry.field(
         description="Married women of childbearing age (15–49) of a community — for family "
@@ -232,7 +233,7 @@ class Query(ReviewQueries):
         window = await services.married_women(
             ctx, community, district, as_of, ctx.page(first, after)
         )
-        return PersonConnection.from_window(window, ctx)
+        return PersonConnection.of(window, ctx)
 
     @strawberry.field(
         description="Residents of a community out of work — registered unemployed or 失业 in "
@@ -253,18 +254,18 @@ class Query(ReviewQueries):
         window = await services.unemployed_residents(
             ctx, community, district, include_flexible_employment, ctx.page(first, after)
         )
-        return UnemployedResidentConnection.from_window(window, ctx)
+        return UnemployedResidentConnection.of(window, ctx)
 
-    neighborhood = investigate.neighborhood_field
-    connections = investigate.connections_field
-    shared_identifiers = investigate.shared_identifiers_field
-    timeline = investigate.timeline_field
+    neighborhood = investigation.neighborhood_field
+    connections = investigation.connections_field
+    shared_identifiers = investigation.shared_identifiers_field
+    timeline = investigation.timeline_field
 
 
 def _should_mask(error: GraphQLError) -> bool:
     """Mask unexpected errors; ours (ApiError) and validation errors are shown as they are."""
     original = error.original_error
-    return original is not None and not isinstance(original, ApiError)
+    return original is not None and not reported(original)
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:

@@ -155,20 +155,21 @@ async def lookup(ctx: Context, label: str, golden_id: str) -> Lookup:
     return Lookup(golden_id, row["found"], row["visible"], row["redirected"], row["node"])
 
 
-# -- relationships (through the request's DataLoaders) -------------------------------------------
-async def source_records(ctx: Context, label: str, golden_id: str) -> list[Row]:
-    return await ctx.loaders.source_records(label).load(golden_id)
+# -- relationships (through the request's DataLoaders, paged in Cypher) ---------------------
+async def source_records(ctx: Context, label: str, golden_id: str, page: Page) -> Window[Row]:
+    """A page of the source records resolving to a golden record (its lineage)."""
+    return await ctx.loaders.source_records(label, page).load(golden_id)
 
 
 async def related(
-    ctx: Context, label: str, relation: str, direction: str, other: str, golden_id: str
-) -> list[Row]:
+    ctx: Context, label: str, relation: str, direction: str, other: str, golden_id: str, page: Page
+) -> Window[Row]:
     """``[{node, sources}]``: in-scope neighbours and the rows stating each relation."""
-    return await ctx.loaders.related(label, relation, direction, other).load(golden_id)
+    return await ctx.loaders.related(label, relation, direction, other, page).load(golden_id)
 
 
-async def registered_points(ctx: Context, label: str, golden_id: str) -> list[Row]:
-    return await ctx.loaders.registered_points(label).load(golden_id)
+async def registered_points(ctx: Context, label: str, golden_id: str, page: Page) -> Window[Row]:
+    return await ctx.loaders.registered_points(label, page).load(golden_id)
 
 
 async def unit_point(ctx: Context, unit_id: str) -> Row | None:
@@ -189,21 +190,18 @@ async def point(ctx: Context, point_key: str | None) -> Row | None:
 
 
 async def events(
-    ctx: Context, label: str, golden_id: str, event_type: str | None = None
-) -> list[Row]:
+    ctx: Context, label: str, golden_id: str, page: Page, event_type: str | None = None
+) -> Window[Row]:
     """``[{node, roles}]``: events involving a golden record, newest first."""
-    rows = await ctx.loaders.events(label).load(golden_id)
-    if event_type:
-        rows = [row for row in rows if row["node"].get("type") == event_type]
-    return rows
+    return await ctx.loaders.events(label, page, event_type=event_type).load(golden_id)
 
 
-async def violations(ctx: Context, person_id: str, since: date | None = None) -> list[Row]:
-    """``[{node, roles}]``: a person's Violation events (on or after ``since``), newest first."""
-    rows = await ctx.loaders.events("Person", "Violation").load(person_id)
-    if since is not None:
-        rows = [row for row in rows if (as_date(row["node"].get("date")) or date.min) >= since]
-    return rows
+async def violations(
+    ctx: Context, person_id: str, page: Page, since: date | None = None
+) -> Window[Row]:
+    """``[{node, roles}]``: a person's Violation events (on or after ``since``), newest first;
+    ``total`` counts them all."""
+    return await ctx.loaders.events("Person", page, "Violation", since=since).load(person_id)
 
 
 async def participants(ctx: Context, event_id: str) -> list[Row]:
@@ -211,19 +209,18 @@ async def participants(ctx: Context, event_id: str) -> list[Row]:
     return await ctx.loaders.participants().load(event_id)
 
 
-async def point_registered(ctx: Context, label: str, point_key: str) -> list[Row]:
-    return await ctx.loaders.point_registered(label).load(point_key)
+async def point_registered(ctx: Context, label: str, point_key: str, page: Page) -> Window[Row]:
+    return await ctx.loaders.point_registered(label, page).load(point_key)
 
 
-async def point_units(ctx: Context, point_key: str) -> list[Row]:
-    return await ctx.loaders.point_units().load(point_key)
+async def point_units(ctx: Context, point_key: str, page: Page) -> Window[Row]:
+    return await ctx.loaders.point_units(page).load(point_key)
 
 
-async def point_events(ctx: Context, point_key: str, event_type: str | None = None) -> list[Row]:
-    rows = await ctx.loaders.point_events().load(point_key)
-    if event_type:
-        rows = [row for row in rows if row["node"].get("type") == event_type]
-    return rows
+async def point_events(
+    ctx: Context, point_key: str, page: Page, event_type: str | None = None
+) -> Window[Row]:
+    return await ctx.loaders.point_events(page, event_type).load(point_key)
 
 
 # -- search ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The stewards' workflow: the review queue and decisions that every later resolve honours.
 
-Only ``steward`` and ``admin`` callers get here (:func:`require_steward`; anyone else gets a
-``FORBIDDEN`` error and no data). A decision on a candidate, a split or a merge becomes one
+Only ``steward`` and ``admin`` callers get here (the fields' permission class
+:class:`api.permissions.StewardsOnly`; anyone else gets a ``FORBIDDEN`` error and no data). A
+decision on a candidate, a split or a merge becomes one
 :class:`graph_schema.decisions.StewardDecision` with mention-level MATCH / NOT_A_MATCH pairs,
 who decided, when, why and the state before and after; ``huitong resolve`` turns the pairs into
 must-link / cannot-link constraints. Stewards decide within their jurisdiction: the queue shows,
@@ -14,11 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from neo4j import Query
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
-
 from api.context import Context
-from api.errors import ApiError, BadRequest, GraphUnavailable
+from api.errors import BadRequest, OutsideJurisdiction
 from api.pagination import Page, Window
 from graph_schema import steward_queries as q
 from graph_schema.decisions import (
@@ -30,27 +28,8 @@ from graph_schema.decisions import (
     decision_params,
 )
 
-STEWARD_ROLES = frozenset({"steward", "admin"})
-
-
 CLUSTER_RECORDS = 50
 """Records shown per entity of a candidate (the first by key)."""
-
-
-class Forbidden(ApiError):
-    """The caller's role may not do this."""
-
-    code = "FORBIDDEN"
-
-
-class OutsideJurisdiction(Exception):
-    """The decision touches ``what`` (``subject``), outside the caller's jurisdiction (answered
-    as the ``OutOfJurisdiction`` result, not an error)."""
-
-    def __init__(self, subject: str, what: str) -> None:
-        super().__init__(f"{what} lies outside the caller's jurisdiction")
-        self.subject = subject
-        self.what = what
 
 
 @dataclass(frozen=True)
@@ -79,15 +58,8 @@ class Candidate:
         ]
 
 
-def require_steward(ctx: Context) -> None:
-    """Refuse every role but steward and admin."""
-    if ctx.caller.role not in STEWARD_ROLES:
-        raise Forbidden(f"role {ctx.caller.role} may not review or decide; stewards and admins may")
-
-
 async def review_queue(ctx: Context, entity: str, page: Page) -> Window[Candidate]:
     """Undecided candidates of one entity type, highest priority first."""
-    require_steward(ctx)
     total = await ctx.graph.read(q.REVIEW_QUEUE_COUNT, entity=entity)
     rows = await ctx.graph.read(q.REVIEW_QUEUE, entity=entity, **page.params)
     ids = sorted({row[side] for row in rows for side in ("left_entity_id", "right_entity_id")})
@@ -129,7 +101,6 @@ async def decide_candidate(
     ctx: Context, candidate_id: str, decision: str, reason: str
 ) -> StewardDecision | None:
     """Accept (MATCH) or reject (NOT_A_MATCH) a candidate; None when there is no such one."""
-    require_steward(ctx)
     if decision not in DECISIONS:
         raise BadRequest(f"decision must be one of {', '.join(DECISIONS)}")
     found = await candidate(ctx, candidate_id)
@@ -164,7 +135,6 @@ async def split_entity(
 ) -> StewardDecision | None:
     """Split records off a golden entity: NOT_A_MATCH between each split record and each
     remaining one, MATCH among the split records. None when there is no such entity."""
-    require_steward(ctx)
     found = await entity_records(ctx, golden_id)
     if found is None:
         return None
@@ -203,7 +173,6 @@ async def merge_entities(
 ) -> StewardDecision | None:
     """Merge ``merge_id`` into ``keep_id``: a MATCH between a record of each, and the next
     resolve keeps ``keep_id`` for the merged entity. None when either does not exist."""
-    require_steward(ctx)
     keep = await entity_records(ctx, keep_id)
     merge = await entity_records(ctx, merge_id)
     if keep is None or merge is None:
@@ -239,7 +208,6 @@ async def merge_entities(
 async def decisions(ctx: Context, page: Page, mine: bool) -> Window[dict[str, Any]]:
     """Decision history, newest first; ``mine``: only the caller's. Others' decisions show when
     they touched an entity in the caller's jurisdiction."""
-    require_steward(ctx)
     decided_by = ctx.caller.subject if mine else None
     caller = ctx.caller.subject
     total = await ctx.graph.read(q.DECISION_COUNT, decided_by=decided_by, caller=caller)
@@ -255,15 +223,5 @@ async def _record(ctx: Context, *, reason: str, **fields: Any) -> StewardDecisio
     decision = StewardDecision(
         reason=reason.strip(), decided_by=caller.subject, role=caller.role, **fields
     )
-    graph = ctx.graph.graph
-    try:
-        await graph.driver.execute_query(
-            Query(RECORD_DECISION, timeout=graph.timeout),
-            parameters_=decision_params(decision),
-            database_=graph.database,
-        )
-    except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
-        raise GraphUnavailable(
-            f"the decision could not be stored ({type(error).__name__}); retry later"
-        ) from error
+    await ctx.graph.write(RECORD_DECISION, "the decision", **decision_params(decision))
     return decision

@@ -33,9 +33,10 @@ from graph_schema.decisions import (
 )
 from huitong.citygen import generate_city
 from huitong.settings import get_settings
+from huitong.vocabulary import ENTITY_TYPES as ENTITIES
 from loaders.config import load_config
 from resolution.evaluate import load_truth, pairwise_metrics
-from resolution.pipeline import ENTITIES, evaluate_workdir, resolve
+from resolution.pipeline import evaluate_workdir, resolve
 
 
 def truth_of(city: Path) -> dict[str, str]:

@@ -4,23 +4,17 @@ Every query that can return a golden record, an address point or an event takes 
 map ``{district, street, community, street_communities}`` (nulls mean "not restricted"), and
 keeps only what :func:`in_scope` admits. Labels, relationship types and directions come from
 the closed sets below, never from a request. Values are always parameters. Batched look-ups
-take ``$ids`` (or ``$keys``) and return one row per key that has anything, as
-``{id, items}``: the shape the API's DataLoaders expect.
+take ``$ids`` and return one row per key that has anything, as ``{id, items}`` — or, for the
+lists the API pages, ``{id, total, items}`` with only the page ``$skip``/``$limit`` in
+``items``: the shapes the API's DataLoaders expect.
 """
 
 from __future__ import annotations
 
 import re
 
-GOLDEN_LABELS = ("Person", "Enterprise", "RentalUnit")
-RELATION_TYPES = (
-    "RENTS",
-    "OWNS",
-    "LEGAL_REPRESENTATIVE_OF",
-    "EMPLOYED_BY",
-    "SPOUSE_OF",
-    "PARENT_OF",
-)
+from huitong.vocabulary import GOLDEN_LABELS, RELATION_TYPES
+
 DIRECTIONS = ("out", "in", "both")
 _VARIABLE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _EVENT_LABEL = re.compile(r"^[A-Z][A-Za-z]{0,40}$")
@@ -68,6 +62,14 @@ def in_area(variable: str, area: str = "$scope") -> str:
 def in_scope(variable: str) -> str:
     """Predicate: the node bound to ``variable`` lies in the caller's jurisdiction ``$scope``."""
     return in_area(variable, "$scope")
+
+
+def _page(items: str) -> str:
+    """The tail of a paged batched look-up: each id's ``total`` and the ``$skip``/``$limit``
+    page of ``items`` (a ``collect`` expression), so Neo4j returns one page, not the list."""
+    return f"""WITH id, {items} AS listed
+RETURN id, size(listed) AS total, listed[$skip..$skip + $limit] AS items
+"""
 
 
 def _point(variable: str) -> str:
@@ -136,8 +138,7 @@ def source_records(label: str) -> str:
 UNWIND $ids AS id
 MATCH (s:SourceRecord)-[:RESOLVES_TO]->(:{label} {{id: id}})
 WITH id, s ORDER BY s.source, s.record_id, s.role
-RETURN id, collect(s {{.*}}) AS items
-"""
+{_page("collect(s {.*})")}"""
 
 
 def related(label: str, relation: str, direction: str, other: str) -> str:
@@ -159,8 +160,7 @@ WHERE {in_scope("m")}
 WITH id, m, collect(coalesce(r.sources, [])) AS statements
 WITH id, m, reduce(acc = [], s IN statements | acc + s) AS sources
 ORDER BY m.id
-RETURN id, collect({{node: m {{.*}}, sources: sources}}) AS items
-"""
+{_page("collect({node: m {.*}, sources: sources})")}"""
 
 
 def registered_points(label: str) -> str:
@@ -174,8 +174,7 @@ def registered_points(label: str) -> str:
 UNWIND $ids AS id
 MATCH (:{label} {{id: id}})-[r:REGISTERED_AT]->(a:AddressPoint)
 WITH id, a, r ORDER BY a.key
-RETURN id, collect({{node: {_point("a")}, sources: coalesce(r.sources, [])}}) AS items
-"""
+{_page(f"collect({{node: {_point('a')}, sources: coalesce(r.sources, [])}})")}"""
 
 
 UNIT_POINTS = f"""
@@ -198,28 +197,28 @@ RETURN id, collect({_point("a")}) AS items
 
 
 def entity_events(label: str, event_label: str = "Event") -> str:
-    """Events involving each golden record (newest first), with the record's roles in them."""
+    """Events involving each golden record (newest first), with the record's roles in them;
+    only of type ``$type`` and on or after ``$since`` when they are not null."""
     label = _label(label)
     if not _EVENT_LABEL.match(event_label):
         raise ValueError(f"invalid event label {event_label!r}")
     return f"""
 UNWIND $ids AS id
 MATCH (e:{event_label})-[i:INVOLVES]->(:{label} {{id: id}})
+WHERE ($type IS NULL OR e.type = $type) AND ($since IS NULL OR e.date >= $since)
 WITH id, e, collect(DISTINCT i.role) AS roles
 ORDER BY e.date DESC, e.id
-RETURN id, collect({{node: e {{.*}}, roles: roles}}) AS items
-"""
+{_page("collect({node: e {.*}, roles: roles})")}"""
 
 
 EVENT_PARTICIPANTS = f"""
 UNWIND $ids AS id
 MATCH (:Event {{id: id}})-[i:INVOLVES]->(m)
-WHERE (m:Person OR m:Enterprise OR m:RentalUnit) AND {in_scope("m")}
+WHERE m:{"|".join(GOLDEN_LABELS)} AND {in_scope("m")}
 WITH id, i, m ORDER BY i.role, m.id
 RETURN id, collect({{
   role: i.role,
-  label: CASE WHEN m:Person THEN 'Person' WHEN m:Enterprise THEN 'Enterprise'
-         ELSE 'RentalUnit' END,
+  label: head([label IN labels(m) WHERE label IN {list(GOLDEN_LABELS)!r}]),
   node: m {{.*}}
 }}) AS items
 """
@@ -234,8 +233,7 @@ UNWIND $ids AS id
 MATCH (:AddressPoint {{key: id}})<-[r:REGISTERED_AT]-(m:{label})
 WHERE {in_scope("m")}
 WITH id, m, r ORDER BY m.id
-RETURN id, collect({{node: m {{.*}}, sources: coalesce(r.sources, [])}}) AS items
-"""
+{_page("collect({node: m {.*}, sources: coalesce(r.sources, [])})")}"""
 
 
 POINT_UNITS = f"""
@@ -243,16 +241,14 @@ UNWIND $ids AS id
 MATCH (:AddressPoint {{key: id}})<-[:AT]-(u:RentalUnit)
 WHERE {in_scope("u")}
 WITH id, u ORDER BY u.unit_key, u.id
-RETURN id, collect({{node: u {{.*}}, sources: []}}) AS items
-"""
+{_page("collect({node: u {.*}, sources: []})")}"""
 
 POINT_EVENTS = f"""
 UNWIND $ids AS id
 MATCH (:AddressPoint {{key: id}})<-[:AT]-(e:Event)
-WHERE {event_visible("e")}
+WHERE ($type IS NULL OR e.type = $type) AND {event_visible("e")}
 WITH id, e ORDER BY e.date DESC, e.id
-RETURN id, collect({{node: e {{.*}}, roles: []}}) AS items
-"""
+{_page("collect({node: e {.*}, roles: []})")}"""
 
 
 # -- address look-up ------------------------------------------------------------------------------

@@ -10,7 +10,15 @@ class Neo4jServerError(GraphError):
 
 
 class GraphUnavailable(GraphError):
-    """Neo4j did not answer (not started, wrong address, wrong credentials)."""
+    """Neo4j did not answer (not started, wrong address, wrong credentials); a request may be
+    retried. The API reports it to clients as it is, with ``extensions.code``."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = {"code": self.code}
 
 
 class MigrationError(GraphError):

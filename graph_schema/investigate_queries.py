@@ -11,9 +11,9 @@ filtered with :func:`graph_schema.api_queries.in_scope`; values are always param
 from __future__ import annotations
 
 from graph_schema.api_queries import event_visible, in_scope
-from graph_schema.publish_queries import RELATION_TYPES
+from huitong.vocabulary import GOLDEN_LABELS, RELATION_TYPES
 
-NODE_KINDS = ("Person", "Enterprise", "RentalUnit", "AddressPoint", "Event")
+NODE_KINDS = (*GOLDEN_LABELS, "AddressPoint", "Event")
 NEIGHBOURHOOD_RELATIONS = (*RELATION_TYPES, "REGISTERED_AT", "AT", "INVOLVES")
 MAX_DEPTH = 3
 MAX_HOPS = 6

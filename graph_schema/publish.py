@@ -1,12 +1,11 @@
 """``huitong publish``: write a resolved workdir to Neo4j, idempotently and crash-safely.
 
-The desired graph is computed from the workdir's DuckDB workspace (golden records, source
-records, addresses, relations, events, redirects) and written in batched ``UNWIND``
-transactions, every element stamped with the resolve run it came from. Elements of an older run
-are then removed: new golden records appear, changed ones are updated, retired ones leave a
-``(:RetiredEntity)-[:REDIRECTS_TO]->`` redirect, and source records are re-pointed on a merge or
-split. Publishing the same workdir twice changes nothing; a publish killed midway and run again
-ends in the same graph as an uninterrupted one.
+The desired graph is computed from the workdir's DuckDB workspace (:mod:`graph_schema.publish_plan`)
+and written in batched ``UNWIND`` transactions, every element stamped with the resolve run it
+came from. Elements of an older run are then removed: new golden records appear, changed ones are
+updated, retired ones leave a ``(:RetiredEntity)-[:REDIRECTS_TO]->`` redirect, and source records
+are re-pointed on a merge or split. Publishing the same workdir twice changes nothing; a publish
+killed midway and run again ends in the same graph as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -14,66 +13,20 @@ from __future__ import annotations
 import json
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import duckdb
 from neo4j import Driver
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from graph_schema import publish_queries as q
-from graph_schema.errors import GraphError
 from graph_schema.migrations import migrate
-from resolution.cluster import table_exists
+from graph_schema.publish_plan import WRITERS, PublishError, Step, plan
+from huitong.progress import Progress, report
+from loaders import staging
 
-WRITERS = 2  # concurrent write transactions for steps of one group
-ENTITIES = ("person", "enterprise", "rental_unit")
-RELATION_ENDS = {
-    "RENTS": ("person", "rental_unit"),
-    "OWNS": ("person", "rental_unit"),
-    "LEGAL_REPRESENTATIVE_OF": ("person", "enterprise"),
-    "EMPLOYED_BY": ("person", "enterprise"),
-    "SPOUSE_OF": ("person", "person"),
-    "PARENT_OF": ("person", "person"),
-}
-SOURCE_RECORD_FIELDS = (
-    "source",
-    "record_id",
-    "role",
-    "entity",
-    "department",
-    "row_number",
-    "batch_id",
-    "name",
-    "name_raw",
-    "name_key",
-    "id_number",
-    "id_number_raw",
-    "id_valid",
-    "birth_date",
-    "gender",
-    "phone",
-    "phone_raw",
-    "uscc",
-    "uscc_raw",
-    "address",
-    "address_raw",
-    "district",
-    "street",
-    "community",
-    "point_key",
-    "unit_key",
-    "attributes",
-    "field_issues",
-)
-
-
-class PublishError(GraphError):
-    """The workdir cannot be published (not resolved, or inconsistent)."""
+__all__ = ["PublishError", "PublishReport", "graph_counts", "plan", "publish", "run_id_of"]
 
 
 @dataclass
@@ -90,17 +43,6 @@ class PublishReport:
         return self.elements_written / max(self.seconds, 1e-9)
 
 
-@dataclass(frozen=True)
-class _Step:
-    name: str
-    query: str
-    rows: list[dict]
-    elements_per_row: int
-    params: dict[str, Any] = field(default_factory=dict)
-    # consecutive steps of one group touch disjoint nodes and may run concurrently
-    group: str = ""
-
-
 def run_id_of(workdir: Path) -> str:
     """The resolve run a workdir holds (from ``resolve_report.json``)."""
     report = Path(workdir) / "resolve_report.json"
@@ -112,411 +54,14 @@ def run_id_of(workdir: Path) -> str:
         ) from None
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params=()) -> list[dict]:
-    cursor = connection.execute(sql, list(params))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _props(row: dict, skip: tuple[str, ...] = ()) -> dict:
-    """Properties for Neo4j: drop nulls (a null in ``SET +=`` removes the property) and keys."""
-    return {k: v for k, v in row.items() if k not in skip and v is not None}
-
-
-def _shard(key: str) -> int:
-    return zlib.crc32(key.encode()) % WRITERS
-
-
-def plan(connection: duckdb.DuckDBPyConnection) -> list[_Step]:
-    """Every write of a publish, in dependency order, as (query, rows) steps."""
-    steps: list[_Step] = []
-    golden_sets: dict[str, set[str]] = {}
-    address_steps = _address_steps(connection)  # also builds publish_points
-    for entity in ENTITIES:
-        table = f"golden_{entity}"
-        if not table_exists(connection, table):
-            raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
-        provenance = {}
-        if table_exists(connection, f"golden_records_{entity}"):
-            for row in _rows(
-                connection,
-                f"""SELECT golden_id, json_group_object(attribute, json_object(
-                        'value', value, 'source', source, 'record_id', record_id,
-                        'role', role, 'rule', rule)) AS provenance
-                    FROM golden_records_{entity} GROUP BY golden_id""",
-            ):
-                provenance[row["golden_id"]] = row["provenance"]
-        places = _golden_places(connection, entity)
-        rows = []
-        for row in _rows(connection, f"SELECT * FROM {table} ORDER BY golden_id"):
-            props = _props(row, ("golden_id",))
-            props.update(places.get(row["golden_id"], {}))
-            props["provenance"] = provenance.get(row["golden_id"], "{}")
-            rows.append({"id": row["golden_id"], "props": props})
-        golden_sets[entity] = {r["id"] for r in rows}
-        steps.append(_Step(f"golden {entity}", q.merge_golden(entity), rows, 1, group="golden"))
-
-    columns = ", ".join(f"m.{c}" for c in SOURCE_RECORD_FIELDS)
-    skip = ("key", "golden_id")
-    records = _rows(
-        connection,
-        f"""SELECT m.mention_id AS key, g.golden_id, {columns}
-            FROM mentions m JOIN golden_members g USING (mention_id)
-            ORDER BY m.mention_id""",
-    )
-    for entity in ENTITIES:
-        rows = [
-            {"key": r["key"], "golden_id": r["golden_id"], "props": _props(r, skip)}
-            for r in records
-            if r["entity"] == entity
-        ]
-        # shards by golden record: concurrent writers never touch the same node
-        for shard in range(WRITERS):
-            steps.append(
-                _Step(
-                    f"source records {entity} {shard + 1}/{WRITERS}",
-                    q.merge_source_records(entity),
-                    [r for r in rows if _shard(r["golden_id"]) == shard],
-                    2,
-                    group="source records",
-                )
-            )
-    others = [r for r in records if r["entity"] not in ENTITIES]
-    if others:
-        steps.append(
-            _Step(
-                "source records",
-                q.MERGE_SOURCE_RECORDS,
-                [{"key": r["key"], "props": _props(r, skip)} for r in others],
-                1,
-            )
-        )
-
-    steps.extend(address_steps)
-    steps.extend(_attachment_steps(connection))
-    steps.extend(_relation_steps(connection))
-    steps.extend(_event_steps(connection))
-    steps.extend(_review_steps(connection))
-    if table_exists(connection, "golden_redirects"):
-        for entity in ENTITIES:
-            redirects = _rows(
-                connection,
-                """SELECT r.old_id, r.new_id FROM golden_redirects r
-                   JOIN golden_ids i ON i.golden_id = r.old_id
-                   WHERE i.entity = ? ORDER BY r.old_id""",
-                [entity],
-            )
-            redirects = [r for r in redirects if r["new_id"] in golden_sets[entity]]
-            steps.append(
-                _Step(
-                    f"redirects {entity}",
-                    q.merge_redirects(entity),
-                    redirects,
-                    2,
-                    {"entity": entity},
-                )
-            )
-    return steps
-
-
-_PLACES = """
-    SELECT district, street, community, point_key FROM mentions
-    UNION ALL
-    SELECT place_district, place_street, place_community, place_point_key FROM events
-"""
-
-
-def _address_steps(connection) -> list[_Step]:
-    connection.execute(
-        f"""CREATE OR REPLACE TEMP TABLE publish_points AS
-            WITH places AS ({_PLACES}),
-            counted AS (
-              SELECT point_key, split_part(point_key, '|', 1) AS road,
-                     district, street, community, count(*) AS n
-              FROM places WHERE point_key IS NOT NULL
-              GROUP BY ALL
-            ),
-            -- each level: the value most sources give for the point (ties: the smaller)
-            per_point AS (
-              SELECT point_key, any_value(road) AS road,
-                     arg_max(district, (n, district)) FILTER (district IS NOT NULL)
-                         AS district,
-                     arg_max(street, (n, street)) FILTER (street IS NOT NULL) AS street,
-                     arg_max(community, (n, community)) FILTER (community IS NOT NULL)
-                         AS community
-              FROM counted GROUP BY point_key
-            ),
-            -- a point no source places in a street or community takes its road's
-            per_road AS (
-              SELECT road, district,
-                     arg_max(street, (n, street)) FILTER (street IS NOT NULL) AS street,
-                     arg_max(community, (n, community)) FILTER (community IS NOT NULL)
-                         AS community
-              FROM counted WHERE district IS NOT NULL GROUP BY road, district
-            ),
-            road_district AS (
-              SELECT road, arg_max(district, (n, district)) AS district
-              FROM (SELECT road, district, sum(n) AS n FROM counted
-                    WHERE district IS NOT NULL GROUP BY ALL)
-              GROUP BY road
-            )
-            SELECT p.point_key,
-                   coalesce(p.district, d.district) AS district,
-                   coalesce(p.street, r.street) AS street,
-                   coalesce(p.community, r.community) AS community
-            FROM per_point p
-            LEFT JOIN road_district d ON d.road = p.road
-            LEFT JOIN per_road r
-              ON r.road = p.road AND r.district = coalesce(p.district, d.district)"""
-    )
-    districts = _rows(
-        connection,
-        f"""SELECT DISTINCT district AS key, district AS name FROM ({_PLACES})
-            WHERE district IS NOT NULL ORDER BY key""",
-    )
-    streets = _rows(
-        connection,
-        f"""SELECT DISTINCT district || '|' || street AS key, street AS name, district
-            FROM ({_PLACES}) WHERE district IS NOT NULL AND street IS NOT NULL ORDER BY key""",
-    )
-    communities = _rows(
-        connection,
-        f"""SELECT DISTINCT district || '|' || coalesce(street, '') || '|' || community AS key,
-                   community AS name, district, street,
-                   CASE WHEN street IS NULL THEN district ELSE district || '|' || street END
-                       AS parent,
-                   CASE WHEN street IS NULL THEN 'district' ELSE 'street' END AS parent_kind
-            FROM ({_PLACES}) WHERE district IS NOT NULL AND community IS NOT NULL
-            ORDER BY key""",
-    )
-    points = _rows(
-        connection,
-        """SELECT point_key AS key, district, street, community,
-                  split_part(point_key, '|', 1) AS road,
-                  split_part(point_key, '|', 2) AS number,
-                  nullif(split_part(point_key, '|', 3), '') AS sub_number,
-                  CASE WHEN community IS NOT NULL AND district IS NOT NULL
-                         THEN district || '|' || coalesce(street, '') || '|' || community
-                       WHEN street IS NOT NULL AND district IS NOT NULL
-                         THEN district || '|' || street
-                       ELSE district END AS parent,
-                  CASE WHEN community IS NOT NULL AND district IS NOT NULL THEN 'community'
-                       WHEN street IS NOT NULL AND district IS NOT NULL THEN 'street'
-                       WHEN district IS NOT NULL THEN 'district' ELSE 'none' END AS parent_kind
-           FROM publish_points ORDER BY key""",
-    )
-    point_rows = []
-    for point in points:
-        text = f"{point['road']}{point['number']}号"
-        if point["sub_number"]:
-            text += f"之{point['sub_number']}"
-        props = _props(point, ("key", "parent", "parent_kind"))
-        props["text"] = text
-        point_rows.append(
-            {
-                "key": point["key"],
-                "props": props,
-                "parent": point["parent"],
-                "parent_kind": point["parent_kind"],
-            }
-        )
-    located = sum(1 for p in point_rows if p["parent_kind"] != "none")
-    return [
-        _Step("districts", q.MERGE_DISTRICTS, districts, 1),
-        _Step("streets", q.MERGE_STREETS, streets, 2),
-        _Step("communities", q.MERGE_COMMUNITIES, communities, 2),
-        _Step(
-            "address points",
-            q.MERGE_ADDRESS_POINTS,
-            point_rows,
-            1 + (located / len(point_rows) if point_rows else 0),
-        ),
-    ]
-
-
-def _golden_places(connection, entity: str) -> dict[str, dict]:
-    """Jurisdiction of each golden record: the district, street and community of the address
-    point of its surviving address, pooled over every source that mentions that point (one
-    source may omit the street office, another the community)."""
-    if entity == "rental_unit":
-        located = "SELECT golden_id, point_key FROM golden_rental_unit"
-    elif table_exists(connection, f"golden_records_{entity}"):
-        located = f"""SELECT r.golden_id, m.point_key FROM golden_records_{entity} r
-                      JOIN mentions m ON m.source = r.source AND m.record_id = r.record_id
-                           AND m.role = r.role
-                      WHERE r.attribute = 'address'"""
-    else:
-        return {}
-    rows = _rows(
-        connection,
-        f"""SELECT l.golden_id, l.point_key, p.district, p.street, p.community
-            FROM ({located}) l JOIN publish_points p USING (point_key)""",
-    )
-    return {
-        row["golden_id"]: _props(
-            {
-                "point_key": row["point_key"],
-                "district": row["district"],
-                "street": row["street"],
-                "community": row["community"],
-            }
-        )
-        for row in rows
-    }
-
-
-def _attachment_steps(connection) -> list[_Step]:
-    steps = []
-    units = _rows(
-        connection,
-        """SELECT g.golden_id, arg_max(m.point_key, m.mention_id) AS point_key
-           FROM mentions m JOIN golden_members g USING (mention_id)
-           WHERE m.entity = 'rental_unit' AND m.point_key IS NOT NULL
-           GROUP BY g.golden_id ORDER BY g.golden_id""",
-    )
-    steps.append(_Step("units at points", q.MERGE_UNIT_AT, units, 1))
-    for entity in ("person", "enterprise"):
-        registered = _rows(
-            connection,
-            """SELECT g.golden_id, m.point_key, list(m.mention_id ORDER BY m.mention_id)
-                      AS sources
-               FROM mentions m JOIN golden_members g USING (mention_id)
-               WHERE m.entity = ? AND m.point_key IS NOT NULL
-               GROUP BY ALL ORDER BY ALL""",
-            [entity],
-        )
-        steps.append(
-            _Step(f"registered at ({entity})", q.merge_registered_at(entity), registered, 1)
-        )
-    return steps
-
-
-def _relation_steps(connection) -> list[_Step]:
-    steps = []
-    for relation_type, (from_entity, to_entity) in RELATION_ENDS.items():
-        rows = _rows(
-            connection,
-            """SELECT a.golden_id AS from_id, b.golden_id AS to_id,
-                      list(r.source || '/' || r.record_id ORDER BY r.source, r.record_id)
-                          AS sources
-               FROM relations r
-               JOIN golden_members a ON a.mention_id = r.from_mention
-               JOIN golden_members b ON b.mention_id = r.to_mention
-               WHERE r.type = ? AND a.golden_id <> b.golden_id
-               GROUP BY ALL ORDER BY ALL""",
-            [relation_type],
-        )
-        if rows:
-            steps.append(
-                _Step(
-                    f"relations {relation_type}",
-                    q.merge_relation(relation_type, from_entity, to_entity),
-                    rows,
-                    1,
-                )
-            )
-    return steps
-
-
-def _event_steps(connection) -> list[_Step]:
-    departments = _rows(
-        connection,
-        """SELECT DISTINCT department AS name FROM
-           (SELECT department FROM mentions UNION SELECT department FROM events)
-           WHERE department IS NOT NULL ORDER BY name""",
-    )
-    steps = [_Step("departments", q.MERGE_DEPARTMENTS, departments, 1)]
-    types = [
-        r[0] for r in connection.execute("SELECT DISTINCT type FROM events ORDER BY 1").fetchall()
-    ]
-    for event_type in types:
-        events = _rows(
-            connection,
-            """SELECT event_id, type, date, date_raw, department, source, record_id, place,
-                      place_raw, place_point_key, attributes, field_issues
-               FROM events WHERE type = ? ORDER BY event_id""",
-            [event_type],
-        )
-        rows = []
-        for event in events:
-            props = _props(event, ("event_id", "place_point_key"))
-            props.update(_flat_attributes(event["attributes"]))
-            rows.append(
-                {
-                    "id": event["event_id"],
-                    "props": props,
-                    "department": event["department"],
-                    "point_key": event["place_point_key"],
-                }
-            )
-        placed = sum(1 for r in rows if r["point_key"])
-        steps.append(
-            _Step(
-                f"events {event_type}",
-                q.merge_events(event_type),
-                rows,
-                2 + (placed / len(rows) if rows else 0),
-            )
-        )
-    for entity in ENTITIES:
-        participants = _rows(
-            connection,
-            """SELECT p.event_id, g.golden_id, p.role, p.mention_id
-               FROM event_participants p
-               JOIN golden_members g USING (mention_id)
-               JOIN mentions m USING (mention_id)
-               WHERE m.entity = ? ORDER BY p.event_id, p.mention_id""",
-            [entity],
-        )
-        steps.append(
-            _Step(f"participants ({entity})", q.merge_participants(entity), participants, 1)
-        )
-    return steps
-
-
-def _review_steps(connection) -> list[_Step]:
-    """Review candidates for the stewards' queue, each pointing at its two source records."""
-    rows = []
-    for entity in ENTITIES:
-        table = f"review_candidates_{entity}"
-        if not table_exists(connection, table):
-            continue
-        for row in _rows(
-            connection,
-            f"""SELECT candidate_id, mention_id_l, mention_id_r, match_probability,
-                       match_weight, CAST(comparisons AS VARCHAR) AS comparisons,
-                       cluster_key_l, cluster_key_r, weak_link, priority
-                FROM {table} ORDER BY candidate_id""",
-        ):
-            props = _props(row, ("candidate_id", "mention_id_l", "mention_id_r"))
-            props["entity"] = entity
-            rows.append(
-                {"id": row["candidate_id"], "left": row["mention_id_l"],
-                 "right": row["mention_id_r"], "props": props}
-            )  # fmt: skip
-    return [_Step("review candidates", q.MERGE_REVIEW_CANDIDATES, rows, 3)]
-
-
-def _flat_attributes(attributes: str | None) -> dict:
-    """Event attributes become properties (``kind`` → ``kind``), never overriding fixed ones."""
-    if not attributes:
-        return {}
-    reserved = {"id", "type", "date", "department", "source", "record_id", "publish_run"}
-    return {
-        key: value
-        for key, value in json.loads(attributes).items()
-        if key not in reserved and value is not None
-    }
-
-
 def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
-def _groups(steps: list[_Step]) -> Iterator[list[_Step]]:
+def _groups(steps: list[Step]) -> Iterator[list[Step]]:
     """Steps in order, consecutive steps of one (non-empty) group together."""
-    group: list[_Step] = []
+    group: list[Step] = []
     for step in steps:
         if group and (not step.group or step.group != group[0].group):
             yield group
@@ -532,12 +77,11 @@ def publish(
     database: str = "neo4j",
     *,
     batch_size: int = 10_000,
-    progress: bool = True,
+    progress: Progress | None = None,
     fail_after_batches: int | None = None,
 ) -> PublishReport:
-    """Publish a resolved workdir. ``fail_after_batches`` simulates a crash (tests only)."""
-    from loaders import staging  # the workspace format is owned by the ingest layer
-
+    """Publish a resolved workdir. ``progress`` hears ``("publish", rows written, rows)``;
+    ``fail_after_batches`` simulates a crash (tests only)."""
     run_id = run_id_of(workdir)
     migrate(driver, database)
     began = time.perf_counter()
@@ -546,59 +90,68 @@ def publish(
         steps = plan(connection)
     finally:
         connection.close()
-    report = PublishReport(run_id)
-    report.timings["plan"] = time.perf_counter() - began
-    written_batches = 0
-    total = sum(len(step.rows) for step in steps)
-    with Progress(
-        TextColumn("[bold]publish {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        disable=not progress,
-    ) as bar:
-        task = bar.add_task(run_id, total=total)
-        lock = threading.Lock()
-
-        def write(step: _Step) -> None:
-            nonlocal written_batches
-            step_began = time.perf_counter()
-            for batch in _batches(step.rows, batch_size):
-                with lock:
-                    if fail_after_batches is not None and written_batches >= fail_after_batches:
-                        raise PublishError(f"simulated failure after {written_batches} batches")
-                    written_batches += 1
-                driver.execute_query(
-                    step.query, rows=batch, run=run_id, database_=database, **step.params
-                )
-                bar.advance(task, len(batch))
-            with lock:
-                report.steps[step.name] = len(step.rows)
-                report.timings[step.name] = time.perf_counter() - step_began
-                report.elements_written += round(len(step.rows) * step.elements_per_row)
-
-        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            for group in _groups(steps):
-                if len(group) == 1:
-                    write(group[0])
-                else:
-                    for future in [pool.submit(write, step) for step in group]:
-                        future.result()
+    result = PublishReport(run_id)
+    result.timings["plan"] = time.perf_counter() - began
+    _write(steps, driver, database, run_id, batch_size, result, progress, fail_after_batches)
     stale_began = time.perf_counter()
     with driver.session(database=database) as session:
         for label in q.MANAGED_LABELS:
             session.run(q.delete_stale_nodes(label), run=run_id).consume()
         for relationship_type in q.MANAGED_RELATIONSHIPS:
             session.run(q.delete_stale_relationships(relationship_type), run=run_id).consume()
-    report.timings["stale removal"] = time.perf_counter() - stale_began
+    result.timings["stale removal"] = time.perf_counter() - stale_began
     counts_began = time.perf_counter()
-    report.counts = graph_counts(driver, database)
-    report.timings["counts"] = time.perf_counter() - counts_began
+    result.counts = graph_counts(driver, database)
+    result.timings["counts"] = time.perf_counter() - counts_began
     driver.execute_query(
-        q.RECORD_PUBLISH, run=run_id, counts=json.dumps(report.counts), database_=database
+        q.RECORD_PUBLISH, run=run_id, counts=json.dumps(result.counts), database_=database
     )
-    report.seconds = time.perf_counter() - began
-    return report
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _write(
+    steps: list[Step],
+    driver: Driver,
+    database: str,
+    run_id: str,
+    batch_size: int,
+    result: PublishReport,
+    progress: Progress | None,
+    fail_after_batches: int | None,
+) -> None:
+    """Run every step in batches, the steps of one group concurrently, in plan order."""
+    total = sum(len(step.rows) for step in steps)
+    written_rows = written_batches = 0
+    lock = threading.Lock()
+    report(progress, "publish", 0, total)
+
+    def write(step: Step) -> None:
+        nonlocal written_batches, written_rows
+        step_began = time.perf_counter()
+        for batch in _batches(step.rows, batch_size):
+            with lock:
+                if fail_after_batches is not None and written_batches >= fail_after_batches:
+                    raise PublishError(f"simulated failure after {written_batches} batches")
+                written_batches += 1
+            driver.execute_query(
+                step.query, rows=batch, run=run_id, database_=database, **step.params
+            )
+            with lock:
+                written_rows += len(batch)
+                report(progress, "publish", written_rows, total)
+        with lock:
+            result.steps[step.name] = len(step.rows)
+            result.timings[step.name] = time.perf_counter() - step_began
+            result.elements_written += round(len(step.rows) * step.elements_per_row)
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        for group in _groups(steps):
+            if len(group) == 1:
+                write(group[0])
+            else:
+                for future in [pool.submit(write, step) for step in group]:
+                    future.result()
 
 
 def graph_counts(driver: Driver, database: str = "neo4j") -> dict[str, int]:

@@ -11,19 +11,10 @@ from __future__ import annotations
 
 import re
 
-GOLDEN_LABELS = {"person": "Person", "enterprise": "Enterprise", "rental_unit": "RentalUnit"}
-RELATION_TYPES = (
-    "RENTS",
-    "OWNS",
-    "LEGAL_REPRESENTATIVE_OF",
-    "EMPLOYED_BY",
-    "SPOUSE_OF",
-    "PARENT_OF",
-)
+from huitong.vocabulary import GOLDEN_LABELS, RELATION_TYPES, entity_label
+
 MANAGED_LABELS = (
-    "Person",
-    "Enterprise",
-    "RentalUnit",
+    *GOLDEN_LABELS,
     "SourceRecord",
     "Event",
     "AddressPoint",
@@ -49,14 +40,10 @@ MANAGED_RELATIONSHIPS = (
 _EVENT_LABEL = re.compile(r"^[A-Z][A-Za-z]*$")
 
 
-def _label(entity: str) -> str:
-    return GOLDEN_LABELS[entity]  # KeyError for anything outside the closed set
-
-
 def merge_golden(entity: str) -> str:
     return f"""
 UNWIND $rows AS row
-MERGE (n:{_label(entity)} {{id: row.id}})
+MERGE (n:{entity_label(entity)} {{id: row.id}})
 SET n += row.props, n.publish_run = $run
 """
 
@@ -75,7 +62,7 @@ UNWIND $rows AS row
 MERGE (s:SourceRecord {{key: row.key}})
 SET s += row.props, s.publish_run = $run
 WITH s, row
-MATCH (g:{_label(entity)} {{id: row.golden_id}})
+MATCH (g:{entity_label(entity)} {{id: row.golden_id}})
 MERGE (s)-[r:RESOLVES_TO]->(g)
 SET r.publish_run = $run
 """
@@ -140,7 +127,7 @@ SET r.publish_run = $run
 def merge_registered_at(entity: str) -> str:
     return f"""
 UNWIND $rows AS row
-MATCH (g:{_label(entity)} {{id: row.golden_id}})
+MATCH (g:{entity_label(entity)} {{id: row.golden_id}})
 MATCH (a:AddressPoint {{key: row.point_key}})
 MERGE (g)-[r:REGISTERED_AT]->(a)
 SET r.sources = row.sources, r.publish_run = $run
@@ -152,8 +139,8 @@ def merge_relation(relation_type: str, from_entity: str, to_entity: str) -> str:
         raise ValueError(f"unknown relation type {relation_type!r}")
     return f"""
 UNWIND $rows AS row
-MATCH (a:{_label(from_entity)} {{id: row.from_id}})
-MATCH (b:{_label(to_entity)} {{id: row.to_id}})
+MATCH (a:{entity_label(from_entity)} {{id: row.from_id}})
+MATCH (b:{entity_label(to_entity)} {{id: row.to_id}})
 MERGE (a)-[r:{relation_type}]->(b)
 SET r.sources = row.sources, r.publish_run = $run
 """
@@ -190,7 +177,7 @@ def merge_participants(entity: str) -> str:
     return f"""
 UNWIND $rows AS row
 MATCH (e:Event {{id: row.event_id}})
-MATCH (g:{_label(entity)} {{id: row.golden_id}})
+MATCH (g:{entity_label(entity)} {{id: row.golden_id}})
 MERGE (e)-[r:INVOLVES {{role: row.role}}]->(g)
 SET r.mention = row.mention_id, r.publish_run = $run
 """
@@ -202,7 +189,7 @@ UNWIND $rows AS row
 MERGE (o:RetiredEntity {{id: row.old_id}})
 SET o.entity = $entity, o.publish_run = $run
 WITH o, row
-MATCH (n:{_label(entity)} {{id: row.new_id}})
+MATCH (n:{entity_label(entity)} {{id: row.new_id}})
 MERGE (o)-[r:REDIRECTS_TO]->(n)
 SET r.publish_run = $run
 """

@@ -1,16 +1,18 @@
 """Cypher for the stewards' review workflow (queue, candidates, entities, decision history).
 
 Reads only: decisions are written by :func:`graph_schema.decisions.record_decision` (its
-``RECORD_DECISION``). Values are always ``$params``; the golden label comes from
-:data:`GOLDEN_LABELS`, a closed set. Stewards work within their jurisdiction like every other
-caller: the queue holds only candidates whose two entities lie in ``$scope``.
+``RECORD_DECISION``). Values are always ``$params``; golden labels come from
+:data:`huitong.vocabulary.GOLDEN_LABELS`, a closed set. Stewards work within their
+jurisdiction like every other caller: the queue holds only candidates whose two entities lie in
+``$scope``.
 """
 
 from __future__ import annotations
 
 from graph_schema.api_queries import in_scope
+from huitong.vocabulary import GOLDEN_LABELS
 
-GOLDEN_LABELS = {"person": "Person", "enterprise": "Enterprise", "rental_unit": "RentalUnit"}
+_GOLDEN = "|".join(GOLDEN_LABELS)
 
 
 def _waiting(order: str = "") -> str:
@@ -62,18 +64,18 @@ RETURN c {{.*}} AS candidate, l {{.*}} AS left, r {{.*}} AS right,
 """One candidate by ``$id`` with its two records, their golden entities now, and whether both
 lie in the caller's jurisdiction."""
 
-CLUSTERS = """
+CLUSTERS = f"""
 UNWIND $ids AS id
-MATCH (g:Person|Enterprise|RentalUnit {id: id})
+MATCH (g:{_GOLDEN} {{id: id}})
 MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g)
 WITH id, s ORDER BY s.key
-WITH id, collect(s {.*}) AS records
+WITH id, collect(s {{.*}}) AS records
 RETURN id, size(records) AS size, records[0..$limit] AS records
 """
 """The golden entities ``$ids`` with their record count and first ``$limit`` records by key."""
 
 ENTITY_RECORDS = f"""
-OPTIONAL MATCH (direct:Person|Enterprise|RentalUnit {{id: $id}})
+OPTIONAL MATCH (direct:{_GOLDEN} {{id: $id}})
 OPTIONAL MATCH (:RetiredEntity {{id: $id}})-[:REDIRECTS_TO]->(successor)
 WITH coalesce(direct, successor) AS g
 WHERE g IS NOT NULL

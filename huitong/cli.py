@@ -5,7 +5,8 @@ from __future__ import annotations
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from rich.console import Console
 
 from api.cli import api_cli
 from graph_schema.errors import GraphError
+from huitong.progress import Progress
 from loaders.errors import LoaderError
 from resolution.errors import ResolutionError
 
@@ -45,6 +47,30 @@ def clean_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(1) from error
 
     return wrapper
+
+
+@contextmanager
+def progress_bars() -> Iterator[Progress]:
+    """A ``progress(stage, done, total)`` callback drawing one bar per stage; the library
+    layers report, the CLI draws."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bars
+
+    with Bars(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bars:
+        tasks: dict[str, Any] = {}
+
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield advance
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -81,7 +107,8 @@ def ingest_command(
     from loaders.config import load_config
     from loaders.ingest import REPORT_FILE, ingest
 
-    report = ingest(load_config(config), workdir)
+    with progress_bars() as progress:
+        report = ingest(load_config(config), workdir, progress=progress)
     print_ingest_report(report)
     console.print(f"report: {workdir / REPORT_FILE}")
 
@@ -121,7 +148,8 @@ def resolve_command(
 
     sources = load_config(config)
     decisions = fetch_steward_decisions()
-    report = resolve(sources, workdir, decisions=decisions)
+    with progress_bars() as progress:
+        report = resolve(sources, workdir, decisions=decisions, progress=progress)
     print_ingest_report(report.ingest)
     from rich.table import Table
 
@@ -212,8 +240,8 @@ def publish_command(
     from graph_schema.publish import publish
 
     target = resolve_target()
-    with open_driver(target) as driver:
-        report = publish(workdir, driver, target.database, batch_size=batch_size)
+    with open_driver(target) as driver, progress_bars() as progress:
+        report = publish(workdir, driver, target.database, batch_size=batch_size, progress=progress)
     console.print(
         f"published run {report.run_id} to {target.uri}: {report.elements_written:,} elements "
         f"in {report.seconds:.1f}s ({report.elements_per_second:,.0f}/s)"

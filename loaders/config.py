@@ -13,32 +13,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huitong.vocabulary import ENTITY_FIELDS, IDENTIFYING_FIELDS, RELATION_TYPES
 from loaders.errors import ConfigError
 from loaders.readers import read_columns
-
-ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
-    "person": ("name", "id_number", "gender", "birth_date", "phone", "address"),
-    "enterprise": ("name", "uscc", "address", "phone"),
-    "rental_unit": ("address",),
-}
-"""Canonical fields per entity type."""
-
-IDENTIFYING_FIELDS: dict[str, tuple[str, ...]] = {
-    "person": ("name", "id_number"),
-    "enterprise": ("name", "uscc"),
-    "rental_unit": ("address",),
-}
-"""A mention needs one of these, usable after standardisation, or its row is quarantined."""
-
-RELATION_TYPES: dict[str, tuple[str, str]] = {
-    "RENTS": ("person", "rental_unit"),
-    "OWNS": ("person", "rental_unit"),
-    "LEGAL_REPRESENTATIVE_OF": ("person", "enterprise"),
-    "EMPLOYED_BY": ("person", "enterprise"),
-    "SPOUSE_OF": ("person", "person"),
-    "PARENT_OF": ("person", "person"),
-}
-"""The closed set of relation types, with the entity types they join (from → to)."""
 
 FORMATS = ("csv", "jsonl", "parquet")
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
@@ -99,9 +76,21 @@ class SourceSpec:
 
 
 @dataclass(frozen=True)
+class SurvivorshipSpec:
+    """A deployment's survivorship settings (``[survivorship]``); unset keys keep the package's
+    defaults (``resolution/survivorship_rules.json``)."""
+
+    file: Path | None = None
+    """a rules document (JSON or TOML, shaped like the package's) replacing the defaults."""
+    source_trust: tuple[str, ...] | None = None
+    """sources from most to least trusted, replacing the rules' ``source_trust``."""
+
+
+@dataclass(frozen=True)
 class SourcesConfig:
     path: Path
     sources: tuple[SourceSpec, ...]
+    survivorship: SurvivorshipSpec = SurvivorshipSpec()
 
     def source(self, name: str) -> SourceSpec:
         return next(s for s in self.sources if s.name == name)
@@ -132,9 +121,9 @@ def load_config(path: Path | str, *, check_columns: bool = True) -> SourcesConfi
         raise ConfigError(path, ["file not found"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(path, [f"not valid TOML: {error}"]) from None
-    unknown_top = set(document) - {"sources"}
+    unknown_top = set(document) - {"sources", "survivorship"}
     for key in sorted(unknown_top):
-        problems.add(f"[{key}]", "unknown top-level key (expected [[sources]])")
+        problems.add(f"[{key}]", "unknown top-level key (expected [[sources]] or [survivorship])")
     raw_sources = document.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         problems.add("[[sources]]", "no sources listed")
@@ -151,12 +140,15 @@ def load_config(path: Path | str, *, check_columns: bool = True) -> SourcesConfi
             )
         seen.setdefault(spec.name, index)
         sources.append(spec)
+    survivorship = _parse_survivorship(
+        document.get("survivorship", {}), {spec.name for spec in sources}, path.parent, problems
+    )
     problems.raise_if_any()
     if check_columns:
         for spec in sources:
             _check_file_and_columns(spec, problems)
     problems.raise_if_any()
-    return SourcesConfig(path.resolve(), tuple(sources))
+    return SourcesConfig(path.resolve(), tuple(sources), survivorship)
 
 
 _SOURCE_KEYS = {
@@ -362,3 +354,35 @@ def _check_file_and_columns(spec: SourceSpec, problems: _Problems) -> None:
     for column in spec.columns_used():
         if column not in available:
             problems.add(where, f"unknown column '{column}' (not in {spec.path.name})")
+
+
+def _parse_survivorship(
+    raw: object, names: set[str], base: Path, problems: _Problems
+) -> SurvivorshipSpec:
+    """``[survivorship]``: ``file`` (a rules document beside the config) and ``source_trust``."""
+    if not isinstance(raw, dict):
+        problems.add("[survivorship]", "must be a table")
+        return SurvivorshipSpec()
+    for key in sorted(set(raw) - {"file", "source_trust"}):
+        problems.add("[survivorship]", f"unknown key '{key}' (expected file, source_trust)")
+    file = raw.get("file")
+    path = None
+    if file is not None:
+        if not isinstance(file, str) or not file.strip():
+            problems.add("[survivorship]", "'file' must name a rules file (JSON or TOML)")
+        else:
+            path = (base / file).resolve()
+            if not path.is_file():
+                problems.add("[survivorship]", f"'file': rules file not found: {path}")
+            elif path.suffix not in (".json", ".toml"):
+                problems.add("[survivorship]", f"'file' must be a .json or .toml file ({file})")
+    trust = raw.get("source_trust")
+    if trust is not None:
+        if not isinstance(trust, list) or not all(isinstance(t, str) for t in trust):
+            problems.add("[survivorship]", "'source_trust' must be a list of source names")
+            trust = None
+        else:
+            for name in trust:
+                if name not in names:
+                    problems.add("[survivorship]", f"'source_trust' names unknown source {name!r}")
+    return SurvivorshipSpec(path, tuple(trust) if trust is not None else None)

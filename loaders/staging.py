@@ -19,76 +19,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from huitong.vocabulary import MENTION_FIELDS
+
 WORKSPACE_FILE = "workspace.duckdb"
 
-MENTION_SCHEMA = pa.schema(
-    [
-        ("mention_id", pa.string()),
-        ("source", pa.string()),
-        ("record_id", pa.string()),
-        ("role", pa.string()),
-        ("entity", pa.string()),
-        ("department", pa.string()),
-        ("row_number", pa.int64()),
-        ("batch_id", pa.int64()),
-        ("content_hash", pa.string()),
-        # names (person and enterprise)
-        ("name_raw", pa.string()),
-        ("name", pa.string()),
-        ("name_script", pa.string()),
-        ("name_key", pa.string()),
-        ("name_homophone_key", pa.string()),
-        ("surname", pa.string()),
-        ("surname_key", pa.string()),
-        ("given_name", pa.string()),
-        ("ent_brand", pa.string()),
-        ("ent_legal_form", pa.string()),
-        ("ent_city", pa.string()),
-        ("ent_is_branch", pa.bool_()),
-        ("ent_branch_name", pa.string()),
-        # resident ID
-        ("id_number_raw", pa.string()),
-        ("id_number", pa.string()),
-        ("id_valid", pa.bool_()),
-        ("id_problem", pa.string()),
-        ("id_is_foreign", pa.bool_()),
-        ("id_converted_from_15", pa.bool_()),
-        ("id_birth_date", pa.date32()),
-        ("id_gender", pa.string()),
-        # stated birth date and gender
-        ("birth_date_raw", pa.string()),
-        ("birth_date", pa.date32()),
-        ("gender_raw", pa.string()),
-        ("gender", pa.string()),
-        # phone
-        ("phone_raw", pa.string()),
-        ("phone", pa.string()),
-        ("phone_kind", pa.string()),
-        ("phone_valid", pa.bool_()),
-        # USCC
-        ("uscc_raw", pa.string()),
-        ("uscc", pa.string()),
-        ("uscc_valid", pa.bool_()),
-        ("uscc_problem", pa.string()),
-        # address
-        ("address_raw", pa.string()),
-        ("address", pa.string()),
-        ("district", pa.string()),
-        ("street", pa.string()),
-        ("community", pa.string()),
-        ("road", pa.string()),
-        ("house_number", pa.string()),
-        ("sub_number", pa.string()),
-        ("building", pa.string()),
-        ("room", pa.string()),
-        ("point_key", pa.string()),
-        ("unit_key", pa.string()),
-        ("address_problem", pa.string()),
-        # kept, not matched on
-        ("attributes", pa.string()),
-        ("field_issues", pa.string()),
-    ]
-)
+_ARROW_TYPES = {"string": pa.string(), "int64": pa.int64(), "bool": pa.bool_(), "date": pa.date32()}
+
+MENTION_SCHEMA = pa.schema([(f.name, _ARROW_TYPES[f.type]) for f in MENTION_FIELDS])
+"""The ``mentions`` table, column for column as :data:`huitong.vocabulary.MENTION_FIELDS`."""
 
 RELATION_SCHEMA = pa.schema(
     [
@@ -200,4 +138,32 @@ def connect(workdir: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
     connection = duckdb.connect(str(path))
     for statement in SCHEMA_SQL:
         connection.execute(statement)
+    _add_missing_columns(connection)
     return connection
+
+
+_SCHEMAS = {
+    "mentions": MENTION_SCHEMA,
+    "relations": RELATION_SCHEMA,
+    "events": EVENT_SCHEMA,
+    "event_participants": PARTICIPANT_SCHEMA,
+    "quarantine": QUARANTINE_SCHEMA,
+}
+
+
+def _add_missing_columns(connection: duckdb.DuckDBPyConnection) -> None:
+    """Bring a workspace made by an older huitong up to today's schemas: columns added since
+    are appended, empty (the bumped standardiser version re-stages every source, filling them;
+    staged rows are inserted by column name)."""
+    for table, schema in _SCHEMAS.items():
+        present = {
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        for field in schema:
+            if field.name not in present:
+                connection.execute(
+                    f'ALTER TABLE {table} ADD COLUMN "{field.name}" {_DUCK_TYPES[field.type]}'
+                )

@@ -11,9 +11,10 @@ Input: ``mentions`` (from ingest) and ``pairs_<entity>`` (from prediction: ``men
 
 Edges at or above the threshold are taken in descending probability (ties by mention ids) and
 joined with a union-find that refuses any union a hard constraint forbids: a resident ID, a
-USCC, a branch against its parent, a room. Because constraints only ever accumulate, the order
-fixes the result: the same input always gives the same clusters. Steward decisions come first:
-must-links are joined regardless of constraints, cannot-links become constraints themselves.
+USCC, a branch against its parent, a room, a building, an address point (its road written
+either way). Because constraints only ever accumulate, the order fixes the result: the same
+input always gives the same clusters. Steward decisions come first: must-links are joined
+regardless of constraints, cannot-links become constraints themselves.
 """
 
 from __future__ import annotations
@@ -26,16 +27,19 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from huitong.vocabulary import ENTITY_TYPES as ENTITIES
 from resolution.errors import ConflictingDecisions, MissingTable, UnknownEntity
-
-ENTITIES = ("person", "enterprise", "rental_unit")
 
 DEFAULT_WEAK_LINK_BELOW = 0.95
 """Upper end of the default review band: a bridging edge below it is a weak link."""
 
 CONSTRAINTS: dict[str, dict[str, str]] = {
     "person": {
-        "resident_id": "CASE WHEN id_valid THEN NULLIF(id_number, '') END",
+        # a valid ID that the birth date or gender written beside it contradicts is a relative's
+        "resident_id": (
+            "CASE WHEN id_valid AND NOT coalesce(id_contradicted, false)"
+            " THEN NULLIF(id_number, '') END"
+        ),
     },
     "enterprise": {
         "uscc": "CASE WHEN uscc_valid THEN NULLIF(uscc, '') END",
@@ -46,7 +50,11 @@ CONSTRAINTS: dict[str, dict[str, str]] = {
     },
     "rental_unit": {
         "room": "NULLIF(room, '')",
-        "unit_key": "CASE WHEN NULLIF(room, '') IS NOT NULL THEN NULLIF(unit_key, '') END",
+        "building": "NULLIF(building, '')",
+        "address_point": (
+            "CASE WHEN house_number IS NOT NULL AND road_core IS NOT NULL"
+            " THEN road_core || '|' || house_number || '|' || coalesce(sub_number, '') END"
+        ),
     },
 }
 """Per entity type: constraint name → SQL over ``mentions`` giving the mention's value, or NULL.

@@ -24,19 +24,14 @@ from typing import Any
 
 from splink import SettingsCreator
 
+from huitong.vocabulary import ENTITY_TYPES as ENTITIES
+from huitong.vocabulary import RELATION_TYPES
 from loaders.staging import MENTION_SCHEMA
 from resolution.errors import ModelSpecError
 
-ENTITIES = ("person", "enterprise", "rental_unit")
-RELATION_TYPES = (
-    "RENTS",
-    "OWNS",
-    "LEGAL_REPRESENTATIVE_OF",
-    "EMPLOYED_BY",
-    "SPOUSE_OF",
-    "PARENT_OF",
-)
 DIRECTIONS = ("out", "in")
+EVENT = "EVENT"
+"""The pseudo-relation of a related value read from the mention's event."""
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 UNIQUE_ID = "mention_id"
 
@@ -93,13 +88,41 @@ class RelatedColumnSpec:
 
     ``value`` is SQL over the ``mentions`` columns of the mention at the other end of a
     ``relation`` edge that leaves (``out``) or enters (``in``) the mention; with several such
-    mentions in one row, the smallest value is taken. Mentions without one get NULL.
+    mentions in one row, the smallest value is taken. Mentions without one get NULL. With
+    ``relation = "EVENT"`` the value is SQL over the ``events`` columns of the event the
+    mention takes part in (where a vendor was cited: ``place_point_key``).
     """
 
     name: str
     relation: str
     direction: str
     value: str
+
+
+@dataclass(frozen=True)
+class NeighbourSpec:
+    """The entities a mention's own row names beside it, for collective resolution.
+
+    Each other mention of the row related to it stands for an entity, with the role the row
+    gives it: a person by a valid resident ID and by its name, an enterprise or rental unit by
+    its cluster (those entity types are resolved first); see
+    :func:`resolution.predict._neighbours_sql`. The matcher's input gets ``mates_person`` and
+    ``mates_other`` (sorted lists such as ``partner:P:<id>``, ``partner:N:<name>``,
+    ``OWNS:U:<cluster>``) and, for blocking, ``mate_partner_id``, ``mate_partner_name`` and
+    ``mate_other_key`` (the smallest of each kind). An identity named in more than
+    ``max_degree`` rows (a big employer, a very common name) says little about who someone is
+    and is left out.
+    """
+
+    max_degree: int
+
+    columns = (
+        "mates_person",
+        "mates_other",
+        "mate_partner_id",
+        "mate_partner_name",
+        "mate_other_key",
+    )
 
 
 @dataclass(frozen=True)
@@ -134,6 +157,8 @@ class ModelSpec:
     """column of the matcher's input → SQL expression over ``mentions`` and ``related``."""
     related: tuple[RelatedColumnSpec, ...]
     """values read across the mention's relations, usable in ``columns`` by name."""
+    neighbours: NeighbourSpec | None
+    """entities named in the mention's row, usable in ``columns`` by name (see the class)."""
     blocking_rules: tuple[BlockingRuleSpec, ...]
     comparisons: tuple[dict[str, Any], ...]
     """Splink comparison dicts (``output_column_name``, ``comparison_levels`` …)."""
@@ -237,6 +262,7 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
         problems.append(f"entity: {entity!r} is not one of {', '.join(ENTITIES)}")
     columns = _columns(raw.get("columns"), problems)
     related = _related(raw.get("related", {}), problems)
+    neighbours = _neighbours(raw.get("neighbours"), problems)
     known = set(columns) | {UNIQUE_ID}
     rules = _blocking_rules(raw.get("blocking_rules"), known, problems)
     comparisons = _comparisons(raw.get("comparisons"), known, problems)
@@ -255,6 +281,7 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
         description=str(raw.get("description", "")),
         columns=columns,
         related=related,
+        neighbours=neighbours,
         blocking_rules=rules,
         comparisons=comparisons,
         term_frequencies=term_frequencies,
@@ -301,9 +328,10 @@ def _related(raw: Any, problems: list[str]) -> tuple[RelatedColumnSpec, ...]:
         value = item.get("value")
         for key in sorted(set(item) - {"relation", "direction", "value"}):
             problems.append(f"{place}: unknown key {key!r}")
-        if relation not in RELATION_TYPES:
+        if relation not in (*RELATION_TYPES, EVENT):
             problems.append(
                 f"{place}.relation: {relation!r} is not one of {', '.join(RELATION_TYPES)}"
+                f" or {EVENT}"
             )
         if direction not in DIRECTIONS:
             problems.append(f"{place}.direction: must be one of {', '.join(DIRECTIONS)}")
@@ -312,6 +340,18 @@ def _related(raw: Any, problems: list[str]) -> tuple[RelatedColumnSpec, ...]:
             continue
         related.append(RelatedColumnSpec(name, str(relation), str(direction), value))
     return tuple(related)
+
+
+def _neighbours(raw: Any, problems: list[str]) -> NeighbourSpec | None:
+    if raw is None:
+        return None
+    degree = raw.get("max_degree") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or set(raw) != {"max_degree"}:
+        problems.append("neighbours: must be an object with max_degree only")
+    if not isinstance(degree, int) or degree < 1:
+        problems.append("neighbours.max_degree: must be an integer >= 1")
+        return None
+    return NeighbourSpec(degree)
 
 
 def _blocking_rules(raw: Any, known: set[str], problems: list[str]) -> tuple[BlockingRuleSpec, ...]:

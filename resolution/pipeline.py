@@ -1,4 +1,5 @@
-"""The resolve job: ingest, then for each entity type predict → cluster → review → IDs → golden.
+"""The resolve job: ingest, then for each entity type predict → cluster → review → IDs → golden,
+then place every address point and golden record in its district, street and community.
 
 Every stage reads and writes tables of the workdir's DuckDB workspace, so each is testable on
 its own and the whole run leaves an inspectable trail. No Neo4j is needed.
@@ -12,20 +13,26 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from huitong.files import write_json_atomic
+from huitong.progress import Progress, report
+from huitong.vocabulary import ENTITY_TYPES
 from loaders import staging
 from loaders.config import SourcesConfig
-from loaders.ingest import IngestReport, ingest, write_json_atomic
+from loaders.ingest import IngestReport, ingest
 from resolution.cluster import cluster_entity
 from resolution.decisions import constraints_for, keep_ids, store_decisions
 from resolution.errors import ResolutionError
 from resolution.evaluate import load_truth, pairwise_metrics
 from resolution.golden import assign_golden_ids, retired_redirects
 from resolution.model_spec import load_model_spec
+from resolution.placement import place
 from resolution.predict import train_and_predict
 from resolution.review import build_review_candidates
-from resolution.survivorship import build_golden_records
+from resolution.survivorship import build_golden_records, deployment_rules
 
-ENTITIES = ("person", "enterprise", "rental_unit")
+RESOLVE_ORDER = ("enterprise", "rental_unit", "person")
+"""Persons last: their model reads the clusters of the enterprises and rental units named in
+their rows (see :class:`resolution.model_spec.NeighbourSpec`). Reports keep ENTITY_TYPES order."""
 REPORT_FILE = "resolve_report.json"
 
 
@@ -65,7 +72,7 @@ def resolve(
     config: SourcesConfig,
     workdir: Path,
     *,
-    progress: bool = True,
+    progress: Progress | None = None,
     now: datetime | None = None,
     thresholds: dict[str, float] | None = None,
     decisions: list[dict] | None = None,
@@ -76,9 +83,11 @@ def resolve(
     ``decisions`` are steward decisions (see :mod:`resolution.decisions`); when given they
     replace the workspace's copy, otherwise the copy kept from the last run is honoured. Their
     MATCH pairs are also training labels (see :func:`resolution.predict.train_and_predict`)
-    unless ``train_from_decisions`` is false.
+    unless ``train_from_decisions`` is false. ``progress`` hears the ingest's bytes, then
+    ``("resolve", entity types done, entity types + placement)``.
     """
     began = time.perf_counter()
+    rules = deployment_rules(config.survivorship.file, config.survivorship.source_trust)
     now = now or datetime.now(UTC)
     run_id = now.strftime("%Y%m%dT%H%M%S%fZ")
     ingest_report = ingest(config, workdir, progress=progress)
@@ -87,54 +96,77 @@ def resolve(
     try:
         if decisions is not None:
             store_decisions(connection, decisions)
-        for entity in ENTITIES:
-            spec = load_model_spec(entity)
-            threshold = (thresholds or {}).get(entity, spec.cluster_threshold)
-            report = EntityReport(entity)
-            report.mentions = connection.execute(
-                "SELECT count(*) FROM mentions WHERE entity = ?", [entity]
-            ).fetchone()[0]
-            timer = time.perf_counter()
-            constraints = constraints_for(connection, entity)
-            report.decisions_superseded = len(constraints.superseded)
-            labels = constraints.must_link if train_from_decisions else ()
-            predicted = train_and_predict(connection, entity, workdir, labels=labels)
-            report.pairs_scored = predicted.pairs
-            report.labels_used = predicted.labels_used
-            report.seconds["predict"] = _lap(timer)
-            timer = time.perf_counter()
-            clustered = cluster_entity(
-                connection,
-                entity,
-                threshold,
-                must_link=constraints.must_link,
-                cannot_link=constraints.cannot_link,
-                weak_link_below=spec.review_band[1],
+        steps = len(ENTITY_TYPES) + 1
+        report(progress, "resolve", 0, steps)
+        for done, entity in enumerate(RESOLVE_ORDER, start=1):
+            threshold = (thresholds or {}).get(entity)
+            reports.append(
+                _resolve_entity(
+                    connection, entity, workdir, run_id, now, rules, train_from_decisions, threshold
+                )
             )
-            report.clusters = clustered.clusters
-            report.seconds["cluster"] = _lap(timer)
-            timer = time.perf_counter()
-            report.review_candidates = build_review_candidates(
-                connection, entity, tuple(spec.review_band)
-            )
-            report.seconds["review"] = _lap(timer)
-            timer = time.perf_counter()
-            golden = assign_golden_ids(
-                connection, entity, run_id, now, keep=keep_ids(connection, entity)
-            )
-            report.golden_created = golden.created
-            report.golden_retired = golden.retired
-            report.seconds["golden_ids"] = _lap(timer)
-            timer = time.perf_counter()
-            build_golden_records(connection, entity)
-            report.seconds["survivorship"] = _lap(timer)
-            reports.append(report)
+            report(progress, "resolve", done, steps)
+        reports.sort(key=lambda r: ENTITY_TYPES.index(r.entity))
         retired_redirects(connection)
+        place(connection)
+        report(progress, "resolve", steps, steps)
     finally:
         connection.close()
     result = ResolveReport(run_id, ingest_report, reports, time.perf_counter() - began)
     write_json_atomic(Path(workdir) / REPORT_FILE, result.to_json())
     return result
+
+
+def _resolve_entity(
+    connection,
+    entity: str,
+    workdir: Path,
+    run_id: str,
+    now: datetime,
+    rules: dict,
+    train_from_decisions: bool,
+    threshold: float | None,
+) -> EntityReport:
+    """One entity type: predict → cluster → review candidates → golden IDs → golden records."""
+    spec = load_model_spec(entity)
+    threshold = spec.cluster_threshold if threshold is None else threshold
+    entity_report = EntityReport(entity)
+    entity_report.mentions = connection.execute(
+        "SELECT count(*) FROM mentions WHERE entity = ?", [entity]
+    ).fetchone()[0]
+    timer = time.perf_counter()
+    constraints = constraints_for(connection, entity)
+    entity_report.decisions_superseded = len(constraints.superseded)
+    labels = constraints.must_link if train_from_decisions else ()
+    predicted = train_and_predict(connection, entity, workdir, labels=labels)
+    entity_report.pairs_scored = predicted.pairs
+    entity_report.labels_used = predicted.labels_used
+    entity_report.seconds["predict"] = _lap(timer)
+    timer = time.perf_counter()
+    clustered = cluster_entity(
+        connection,
+        entity,
+        threshold,
+        must_link=constraints.must_link,
+        cannot_link=constraints.cannot_link,
+        weak_link_below=spec.review_band[1],
+    )
+    entity_report.clusters = clustered.clusters
+    entity_report.seconds["cluster"] = _lap(timer)
+    timer = time.perf_counter()
+    entity_report.review_candidates = build_review_candidates(
+        connection, entity, tuple(spec.review_band)
+    )
+    entity_report.seconds["review"] = _lap(timer)
+    timer = time.perf_counter()
+    golden = assign_golden_ids(connection, entity, run_id, now, keep=keep_ids(connection, entity))
+    entity_report.golden_created = golden.created
+    entity_report.golden_retired = golden.retired
+    entity_report.seconds["golden_ids"] = _lap(timer)
+    timer = time.perf_counter()
+    build_golden_records(connection, entity, rules)
+    entity_report.seconds["survivorship"] = _lap(timer)
+    return entity_report
 
 
 def _lap(started: float) -> float:
@@ -174,7 +206,7 @@ def evaluate_workdir(workdir: Path, truth: Path) -> dict[str, dict]:
     connection = staging.connect(workdir)
     try:
         load_truth(connection, truth)
-        return {entity: pairwise_metrics(connection, entity) for entity in ENTITIES}
+        return {entity: pairwise_metrics(connection, entity) for entity in ENTITY_TYPES}
     finally:
         connection.close()
 

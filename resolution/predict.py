@@ -59,7 +59,13 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import SplinkException
 
-from resolution.model_spec import UNIQUE_ID, ModelSpec, load_model_spec, weights_are_sane
+from resolution.model_spec import (
+    EVENT,
+    UNIQUE_ID,
+    ModelSpec,
+    load_model_spec,
+    weights_are_sane,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -378,14 +384,18 @@ def _prepare_input(
     """
     names = list(spec.columns)
     selected = ",\n".join(f"({sql}) AS {name}" for name, sql in spec.columns.items())
-    related, joined = _related_sql(spec, workspace), ""
-    if related:
-        related = f"huitong_related AS ({related}),"
-        joined = "LEFT JOIN huitong_related USING (mention_id)"
+    ctes, joined = [], ""
+    for cte, sql in (
+        ("huitong_related", _related_sql(spec, workspace)),
+        ("huitong_neighbours", _neighbours_sql(cursor, spec, workspace)),
+    ):
+        if sql:
+            ctes.append(f"{cte} AS ({sql}),")
+            joined += f" LEFT JOIN {cte} USING (mention_id)"
     cursor.execute(
         f"""
         CREATE TABLE {_MENTIONS} AS
-        WITH {related} base AS (
+        WITH {" ".join(ctes)} base AS (
             SELECT mention_id,
             {selected}
             FROM {_qualified(workspace, "mentions")} {joined}
@@ -445,17 +455,18 @@ def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
     mentions_table = _qualified(workspace, "mentions")
     relations_table = _qualified(workspace, "relations")
     selects = []
+    across = [r for r in spec.related if r.relation != EVENT]
     ends = {"out": ("from_mention", "to_mention"), "in": ("to_mention", "from_mention")}
     for direction, (here, there) in ends.items():
-        if not any(r.direction == direction for r in spec.related):
+        if not any(r.direction == direction for r in across):
             continue
         values = ", ".join(
             f"CASE WHEN r.huitong_type = '{r.relation}' THEN ({r.value}) END AS {r.name}"
-            if r.direction == direction
+            if r.direction == direction and r.relation != EVENT
             else f"NULL AS {r.name}"
             for r in spec.related
         )
-        types = ", ".join(sorted({f"'{r.relation}'" for r in spec.related}))
+        types = ", ".join(sorted({f"'{r.relation}'" for r in across}))
         selects.append(
             f"""
             SELECT r.huitong_here AS mention_id, {values}
@@ -464,10 +475,109 @@ def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
             JOIN {mentions_table} ON mention_id = r.huitong_there
             """
         )
+    if any(r.relation == EVENT for r in spec.related):
+        values = ", ".join(
+            f"({r.value}) AS {r.name}" if r.relation == EVENT else f"NULL AS {r.name}"
+            for r in spec.related
+        )
+        selects.append(
+            f"""
+            SELECT p.mention_id, {values}
+            FROM {_qualified(workspace, "event_participants")} p
+            JOIN {_qualified(workspace, "events")} USING (event_id)
+            """
+        )
     aggregated = ", ".join(f"min({r.name}) AS {r.name}" for r in spec.related)
     return (
         f"SELECT mention_id, {aggregated} FROM ({' UNION ALL '.join(selects)}) GROUP BY mention_id"
     )
+
+
+def _neighbours_sql(
+    cursor: duckdb.DuckDBPyConnection, spec: ModelSpec, workspace: tuple[str, str]
+) -> str:
+    """SQL giving, per mention of ``spec.entity`` related to other entities in its own row,
+    the :class:`~resolution.model_spec.NeighbourSpec` columns; empty when the model reads none.
+
+    Each neighbour is written ``<role>:<identity>``, the role being how the row relates it to
+    the mention (``SPOUSE_OF`` and a co-parent of the same child are both ``partner``; a
+    parent's child is ``child``, a child's parent ``parent``; ``RENTS``, ``OWNS``,
+    ``EMPLOYED_BY``, ``LEGAL_REPRESENTATIVE_OF`` keep their names), so a father on a birth
+    registration meets his marriage record through the mother (``partner``), not his children
+    through theirs. A person stands for its valid resident ID (``P:…``) and for its name's
+    fuzzy pinyin (``N:…``: the wife named on a household register and on a marriage record);
+    enterprises and rental units for their clusters where ``clusters_<entity>`` exists (the
+    pipeline resolves them before persons). An identity named in more rows than
+    ``max_degree`` (a big employer, a name as common as 王芳) is left out, and so is one the
+    mention has itself (a wife written with her husband's ID).
+    """
+    if spec.neighbours is None:
+        return ""
+    mentions = _qualified(workspace, "mentions")
+    relations = _qualified(workspace, "relations")
+    selects = [
+        f"""SELECT mention_id, source, record_id, 'P:' || id_number AS identity
+            FROM {mentions} WHERE entity = 'person' AND id_valid
+              AND NOT coalesce(id_contradicted, false)""",
+        f"""SELECT mention_id, source, record_id, 'N:' || name_homophone_key
+            FROM {mentions} WHERE entity = 'person' AND name_homophone_key IS NOT NULL""",
+    ]
+    for entity, tag in (("enterprise", "E"), ("rental_unit", "U")):
+        table = f"clusters_{entity}"
+        present = _scalar(
+            cursor,
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = ? AND table_schema = ? AND table_name = ?",
+            [workspace[0], workspace[1], table],
+        )
+        if present:
+            selects.append(
+                f"""SELECT m.mention_id, m.source, m.record_id, '{tag}:' || c.cluster_key
+                    FROM {mentions} m JOIN {_qualified(workspace, table)} c USING (mention_id)
+                    WHERE m.entity = '{entity}'"""
+            )
+    return f"""
+        WITH identities AS ({" UNION ALL ".join(selects)}),
+        degrees AS (
+            SELECT identity, count(DISTINCT (source, record_id)) AS rows
+            FROM identities GROUP BY 1),
+        roles AS (
+            SELECT from_mention AS here, to_mention AS there,
+                   CASE type WHEN 'SPOUSE_OF' THEN 'partner' WHEN 'PARENT_OF' THEN 'child'
+                        ELSE type END AS role
+            FROM {relations}
+            UNION ALL
+            SELECT to_mention, from_mention,
+                   CASE type WHEN 'SPOUSE_OF' THEN 'partner' WHEN 'PARENT_OF' THEN 'parent'
+                        ELSE type || '_OF_ME' END
+            FROM {relations}
+            UNION ALL
+            SELECT a.from_mention, b.from_mention, 'partner'
+            FROM {relations} a
+            JOIN {relations} b
+              ON a.to_mention = b.to_mention AND a.from_mention <> b.from_mention
+             AND a.source = b.source AND a.record_id = b.record_id
+            WHERE a.type = 'PARENT_OF' AND b.type = 'PARENT_OF'),
+        mates AS (
+            SELECT DISTINCT r.here AS mention_id, r.role || ':' || i.identity AS mate,
+                   i.identity[1] IN ('P', 'N') AS is_person
+            FROM roles r
+            JOIN {mentions} a ON a.mention_id = r.here AND a.entity = '{spec.entity}'
+            JOIN identities i ON i.mention_id = r.there
+            JOIN degrees d ON d.identity = i.identity
+            WHERE d.rows <= {spec.neighbours.max_degree}
+              AND NOT EXISTS (
+                  SELECT 1 FROM identities own
+                  WHERE own.mention_id = r.here AND own.identity = i.identity))
+        SELECT mention_id,
+               list_sort(list(mate) FILTER (is_person)) AS mates_person,
+               list_sort(list(mate) FILTER (NOT is_person)) AS mates_other,
+               min(mate) FILTER (starts_with(mate, 'partner:P:')) AS mate_partner_id,
+               min(mate) FILTER (starts_with(mate, 'partner:N:')) AS mate_partner_name,
+               min(mate) FILTER (NOT is_person) AS mate_other_key
+        FROM mates
+        GROUP BY mention_id
+    """
 
 
 # -- training -------------------------------------------------------------------------------------
@@ -581,6 +691,9 @@ def _regularise(
       smaller of its estimate and its prior;
     - no m falls below a tenth of its prior (a gender written wrongly must not cost 13 bits
       because the training pairs never showed it);
+    - a level trained to be stronger evidence than the comparison's first level (one seldom
+      seen in training, whose m was floored) is capped at the first level's weight: the level
+      order of a model says which agreement is strongest;
     - a comparison whose weights still point the wrong way (see :func:`weights_are_sane`) is
       reset to its priors;
     - every probability is rounded to 10 significant digits, so float summation order cannot
@@ -598,6 +711,9 @@ def _regularise(
         if trained:
             _correct_u(levels, prior_levels, lam)
             _floor_m(levels, prior_levels)
+            capped = _cap_weights(levels)
+            if capped:
+                notes.append(f"{name}: {capped} level(s) capped at the first level's weight")
         if not weights_are_sane(levels, tolerance=_SANITY_TOLERANCE_BITS):
             notes.append(f"{name}: trained weights not sane, priors used")
             for level, prior_level in zip(levels, prior_levels, strict=True):
@@ -637,6 +753,27 @@ def _floor_m(levels: list[dict], prior_levels: list[dict]) -> None:
     total = sum(floored)
     for level, m in zip(levels, floored, strict=True):
         level["m_probability"] = m / total
+
+
+def _cap_weights(levels: list[dict]) -> int:
+    """Raise the u of every level after the first whose weight exceeds the first's, so that
+    its weight equals it; returns how many were capped. u is not renormalised: the capped levels
+    are rare, and their change is far below the rounding of the others."""
+    first = levels[0]
+    if not (_usable(first) and first["m_probability"] > first["u_probability"]):
+        return 0
+    ratio = first["m_probability"] / first["u_probability"]
+    capped = 0
+    for level in levels[1:]:
+        if _usable(level) and level["m_probability"] / level["u_probability"] > ratio:
+            level["u_probability"] = level["m_probability"] / ratio
+            capped += 1
+    return capped
+
+
+def _usable(level: dict) -> bool:
+    m, u = level.get("m_probability"), level.get("u_probability")
+    return isinstance(m, (int, float)) and isinstance(u, (int, float)) and m > 0 and u > 0
 
 
 def _round(value: float) -> float:

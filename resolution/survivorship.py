@@ -9,7 +9,9 @@ Input: ``golden_members`` and ``mentions``. Output, replaced on every run:
 - ``golden_<entity>(golden_id, <attribute>…, mention_count, sources)``: the same, one row per
   golden ID, each attribute in the type of its mention column.
 
-Rules are data (``survivorship_rules.json``; see :func:`load_rules`). Per attribute: ``values``,
+Rules are data: the package's defaults (``survivorship_rules.json``), which a deployment
+replaces in its sources file (``[survivorship]``: a rules ``file``, a ``source_trust`` order; see
+:func:`deployment_rules`). Per attribute: ``values``,
 the mention columns that may supply it (each with an optional boolean ``valid`` column), and
 ``rules``, a chain of orderings applied in turn:
 
@@ -29,16 +31,25 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from huitong.vocabulary import ENTITY_TYPES, MENTION_FIELDS
 from resolution.cluster import check_entity, require_table
 from resolution.errors import RulesError
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("survivorship_rules.json")
+_MENTION_TYPES = {
+    field.name: {"string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN", "date": "DATE"}[
+        field.type
+    ]
+    for field in MENTION_FIELDS
+}
+"""The workspace type of every mention column, to check a rules document before ingest."""
 RULES = ("valid_over_invalid", "source_trust", "most_frequent", "most_recent", "same_mention_as")
 _ATTRIBUTE = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = {"golden_id", "mention_count", "sources"}
@@ -62,12 +73,32 @@ class _Attribute:
 
 
 def load_rules(path: Path | None = None) -> dict:
-    """The survivorship rules document (the default file when ``path`` is None)."""
-    path = path or DEFAULT_RULES_PATH
+    """The survivorship rules document, JSON or TOML (the package's defaults when ``path`` is
+    None)."""
+    path = Path(path or DEFAULT_RULES_PATH)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
         raise RulesError([f"cannot read the rules: {e}"], path) from e
+
+
+def deployment_rules(file: Path | None = None, source_trust: Sequence[str] | None = None) -> dict:
+    """The rules a deployment resolves with: its rules ``file`` (else the package's defaults),
+    its ``source_trust`` order (else the document's); checked for every entity type at once, so
+    a wrong file stops resolve before anything runs (:class:`RulesError` naming the place)."""
+    document = load_rules(file)
+    if source_trust is not None:
+        document = {**document, "source_trust": list(source_trust)}
+    problems: list[str] = []
+    for entity in ENTITY_TYPES:
+        try:
+            _parse(document, entity, _MENTION_TYPES)
+        except RulesError as error:
+            problems.extend(p for p in error.problems if p not in problems)
+    if problems:
+        raise RulesError(problems, file)
+    return document
 
 
 def build_golden_records(

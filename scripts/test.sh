@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's second command: set up, lint, then every test (they start their own Neo4j and
-# drive Debian's Chromium for the browser tests, which read the pages in Chinese: they need a
-# CJK font, Debian's fonts-noto-cjk, or every character renders as an empty box).
+# The README's second command: set up, lint (ruff, and the layer contracts of pyproject.toml
+# through import-linter), then every test (they start their own Neo4j and drive Debian's
+# Chromium for the browser tests, which read the pages in Chinese: they need a CJK font,
+# Debian's fonts-noto-cjk, or every character renders as an empty box).
 source "$(dirname "$0")/_venv.sh"
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -20,4 +21,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 ruff check .
 ruff format --check .
+lint-imports
 python -m pytest "$@"

@@ -1,18 +1,15 @@
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
 from api import services
 from api.context import Context
-from api.pagination import Window
-from api.types.pagination import After, First, PageInfo, cursors
+from api.types import relations
+from api.types.pagination import Edge, connection_type
 from huitong.standardise import Address
 
 if TYPE_CHECKING:
-    from api.types.enterprise import EnterpriseConnection
-    from api.types.event import EventConnection
-    from api.types.person import PersonConnection
-    from api.types.rental_unit import RentalUnitConnection
+    pass
 
 Info = strawberry.Info[Context, None]
 
@@ -49,86 +46,49 @@ class AddressPoint:
             in_jurisdiction=bool(row.get("in_scope")),
         )
 
-    @strawberry.field(description="Rental units at this point (in your jurisdiction).")
-    async def rental_units(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["RentalUnitConnection", strawberry.lazy("api.types.rental_unit")]:
-        from api.types.rental_unit import RentalUnitConnection
-
-        rows = await services.point_units(info.context, self.key)
-        return RentalUnitConnection.from_rows(rows, info.context, first, after, via="AT")
-
-    @strawberry.field(
-        description="Persons registered or recorded at this point, with the records saying so."
+    rental_units = relations.list_field(
+        "RentalUnit",
+        lambda ctx, root, page: services.point_units(ctx, root.key, page),
+        description="Rental units at this point (in your jurisdiction).",
+        via="AT",
     )
-    async def registered_persons(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["PersonConnection", strawberry.lazy("api.types.person")]:
-        from api.types.person import PersonConnection
+    registered_persons = relations.registered_here(
+        "Person",
+        description="Persons registered or recorded at this point, with the records saying so.",
+    )
+    registered_enterprises = relations.registered_here(
+        "Enterprise", description="Enterprises registered at this point (住所)."
+    )
 
-        rows = await services.point_registered(info.context, "Person", self.key)
-        return PersonConnection.from_rows(rows, info.context, first, after, via="REGISTERED_AT")
-
-    @strawberry.field(description="Enterprises registered at this point (住所).")
-    async def registered_enterprises(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["EnterpriseConnection", strawberry.lazy("api.types.enterprise")]:
-        from api.types.enterprise import EnterpriseConnection
-
-        rows = await services.point_registered(info.context, "Enterprise", self.key)
-        return EnterpriseConnection.from_rows(rows, info.context, first, after, via="REGISTERED_AT")
-
-    @strawberry.field(description="Events that took place here (newest first).")
-    async def events(
-        self,
-        info: Info,
-        type: Annotated[
-            str | None,
-            strawberry.argument(description="Only events of this type (Violation, Birth, …)."),
-        ] = None,
-        first: First = None,
-        after: After = None,
-    ) -> Annotated["EventConnection", strawberry.lazy("api.types.event")]:
-        from api.types.event import EventConnection
-
-        rows = await services.point_events(info.context, self.key, type)
-        return EventConnection.from_rows(rows, info.context, first, after)
+    events = relations.typed_events(
+        lambda ctx, root, page, event_type: services.point_events(ctx, root.key, page, event_type),
+        description="Events that took place here (newest first).",
+    )
 
 
 @strawberry.type(description="An address point in a list, with the records placing it there.")
-class AddressPointEdge:
+class AddressPointEdge(Edge[AddressPoint]):
     node: AddressPoint = strawberry.field(description="The address point.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
     sources: list[str] = strawberry.field(
         description="Keys of the source records that register the entity here (may be empty)."
     )
 
-
-@strawberry.type(description="A page of address points (Relay connection).")
-class AddressPointConnection:
-    edges: list[AddressPointEdge] = strawberry.field(description="The points of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many points the whole list holds.")
-
     @classmethod
-    def from_window(cls, window: Window, ctx: Context) -> "AddressPointConnection":
-        edges = [
-            AddressPointEdge(
-                node=AddressPoint.from_record(row["node"], ctx),
-                cursor=cursor,
-                sources=list(row.get("sources") or []),
-            )
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+    def from_row(cls, row: dict[str, Any], cursor: str, ctx: Context) -> "AddressPointEdge":
+        return cls(
+            node=AddressPoint.from_record(row["node"], ctx),
+            cursor=cursor,
+            sources=list(row.get("sources") or []),
+        )
 
-    @classmethod
-    def from_rows(
-        cls, rows: list[dict[str, Any]], ctx: Context, first: int | None, after: str | None
-    ) -> "AddressPointConnection":
-        window = Window.of(rows, ctx.page(first, after))
-        ctx.returned(len(window.items))
-        return cls.from_window(window, ctx)
+
+AddressPointConnection = connection_type(
+    AddressPointEdge,
+    name="AddressPointConnection",
+    description="A page of address points (Relay connection).",
+    edges="The points of this page.",
+    total_count="How many points the whole list holds.",
+)
 
 
 @strawberry.type(description="Free text read by the ingest's address parser.")

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import strawberry
 
@@ -62,3 +63,16 @@ class Provenance:
                 )
             )
         return result
+
+
+def _provenance(root: Any) -> list[Provenance]:
+    return Provenance.list_from_json(root.provenance_json, root.masker)
+
+
+def provenance_field() -> Any:
+    """A golden record's ``provenance`` field, read from its ``provenance_json`` (masked by its
+    ``masker``)."""
+    return strawberry.field(
+        resolver=_provenance,
+        description="For each surviving attribute: the record it came from and the rule.",
+    )

@@ -1,19 +1,14 @@
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any, ClassVar
 
 import strawberry
 
 from api import services
 from api.context import Context
 from api.masking import Masker
-from api.pagination import Window
-from api.types.common import Provenance
-from api.types.pagination import After, First, PageInfo, cursors
-
-if TYPE_CHECKING:
-    from api.types.address import AddressPointConnection
-    from api.types.event import EventConnection
-    from api.types.person import PersonConnection
-    from api.types.source_record import SourceRecordConnection
+from api.pagination import Page
+from api.types import relations
+from api.types.common import provenance_field
+from api.types.pagination import Edge, connection_type
 
 Info = strawberry.Info[Context, None]
 
@@ -59,6 +54,7 @@ class RegistryFacts:
     description="A golden enterprise or other legal person (法人), resolved across departments."
 )
 class Enterprise:
+    LABEL: ClassVar[str] = "Enterprise"
     id: strawberry.ID = strawberry.field(description="Stable golden ID (E-…).")
     name: str | None = strawberry.field(description="Surviving name.")
     uscc: str | None = strawberry.field(
@@ -108,77 +104,41 @@ class Enterprise:
             known_registry=registry,
         )
 
-    @strawberry.field(
-        description="For each surviving attribute: the record it came from and the rule."
-    )
-    def provenance(self) -> list[Provenance]:
-        return Provenance.list_from_json(self.provenance_json, self.masker)
+    provenance = provenance_field()
 
     @strawberry.field(description="What the commerce registry records (non-public, nature, …).")
     async def registry(self, info: Info) -> RegistryFacts:
         if self.known_registry is None:
-            records = await services.source_records(info.context, "Enterprise", self.id)
+            records = await services.source_records(info.context, self.LABEL, self.id, Page.whole())
             self.known_registry = services.merged_attributes(
-                [r.get("attributes") for r in records if r.get("attributes")]
+                [r.get("attributes") for r in records.items if r.get("attributes")]
             )
         return RegistryFacts.from_attributes(self.known_registry)
 
-    @strawberry.field(description="Legal representatives (法定代表人) in your jurisdiction.")
-    async def legal_representatives(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["PersonConnection", strawberry.lazy("api.types.person")]:
-        from api.types.person import PersonConnection
-
-        rows = await services.related(
-            info.context, "Enterprise", "LEGAL_REPRESENTATIVE_OF", "in", "Person", self.id
-        )
-        return PersonConnection.from_rows(
-            rows, info.context, first, after, via="LEGAL_REPRESENTATIVE_OF"
-        )
-
-    @strawberry.field(description="Employees (social insurance, migrant registration) in scope.")
-    async def employees(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["PersonConnection", strawberry.lazy("api.types.person")]:
-        from api.types.person import PersonConnection
-
-        rows = await services.related(
-            info.context, "Enterprise", "EMPLOYED_BY", "in", "Person", self.id
-        )
-        return PersonConnection.from_rows(rows, info.context, first, after, via="EMPLOYED_BY")
-
-    @strawberry.field(description="The department records resolved into this enterprise.")
-    async def source_records(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["SourceRecordConnection", strawberry.lazy("api.types.source_record")]:
-        from api.types.source_record import SourceRecordConnection
-
-        rows = await services.source_records(info.context, "Enterprise", self.id)
-        return SourceRecordConnection.from_rows(rows, info.context, first, after)
-
-    @strawberry.field(description="Address points the enterprise is registered at, by source.")
-    async def registered_at(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["AddressPointConnection", strawberry.lazy("api.types.address")]:
-        from api.types.address import AddressPointConnection
-
-        rows = await services.registered_points(info.context, "Enterprise", self.id)
-        return AddressPointConnection.from_rows(rows, info.context, first, after)
-
-    @strawberry.field(description="Events involving this enterprise (newest first).")
-    async def events(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["EventConnection", strawberry.lazy("api.types.event")]:
-        from api.types.event import EventConnection
-
-        rows = await services.events(info.context, "Enterprise", self.id)
-        return EventConnection.from_rows(rows, info.context, first, after)
+    legal_representatives = relations.related(
+        "LEGAL_REPRESENTATIVE_OF",
+        "in",
+        "Person",
+        description="Legal representatives (法定代表人) in your jurisdiction.",
+    )
+    employees = relations.related(
+        "EMPLOYED_BY",
+        "in",
+        "Person",
+        description="Employees (social insurance, migrant registration) in scope.",
+    )
+    source_records = relations.lineage(
+        description="The department records resolved into this enterprise."
+    )
+    registered_at = relations.registered_at(
+        description="Address points the enterprise is registered at, by source."
+    )
+    events = relations.events(description="Events involving this enterprise (newest first).")
 
 
 @strawberry.type(description="An enterprise in a list, with why it is in it.")
-class EnterpriseEdge:
+class EnterpriseEdge(Edge[Enterprise]):
     node: Enterprise = strawberry.field(description="The enterprise.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
     via: list[str] = strawberry.field(
         description="How it is linked to what was asked (LEGAL_REPRESENTATIVE_OF, EMPLOYED_BY, "
         "REGISTERED_AT; NAME / NAME_KEY / NAME_CONTAINS / USCC for searches; STREET, "
@@ -189,39 +149,23 @@ class EnterpriseEdge:
     )
     score: int | None = strawberry.field(description="Search relevance; null outside searches.")
 
-
-@strawberry.type(description="A page of enterprises (Relay connection).")
-class EnterpriseConnection:
-    edges: list[EnterpriseEdge] = strawberry.field(description="The enterprises of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many enterprises the list holds.")
-
     @classmethod
-    def from_window(
-        cls, window: Window, ctx: Context, *, via: str | None = None
-    ) -> "EnterpriseConnection":
-        edges = [
-            EnterpriseEdge(
-                node=Enterprise.from_record(row["node"], ctx, registry=row.get("registry")),
-                cursor=cursor,
-                via=list(row.get("via") or ([via] if via else [])),
-                sources=list(row.get("sources") or []),
-                score=row.get("score"),
-            )
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+    def from_row(
+        cls, row: dict[str, Any], cursor: str, ctx: Context, *, via: str | None = None
+    ) -> "EnterpriseEdge":
+        return cls(
+            node=Enterprise.from_record(row["node"], ctx, registry=row.get("registry")),
+            cursor=cursor,
+            via=list(row.get("via") or ([via] if via else [])),
+            sources=list(row.get("sources") or []),
+            score=row.get("score"),
+        )
 
-    @classmethod
-    def from_rows(
-        cls,
-        rows: list[dict[str, Any]],
-        ctx: Context,
-        first: int | None,
-        after: str | None,
-        *,
-        via: str | None = None,
-    ) -> "EnterpriseConnection":
-        window = Window.of(rows, ctx.page(first, after))
-        ctx.returned(len(window.items))
-        return cls.from_window(window, ctx, via=via)
+
+EnterpriseConnection = connection_type(
+    EnterpriseEdge,
+    name="EnterpriseConnection",
+    description="A page of enterprises (Relay connection).",
+    edges="The enterprises of this page.",
+    total_count="How many enterprises the list holds.",
+)

@@ -6,9 +6,8 @@ import strawberry
 from api import services
 from api.context import Context
 from api.masking import Masker
-from api.pagination import Window
 from api.types.common import Attribute
-from api.types.pagination import PageInfo, cursors
+from api.types.pagination import Edge, connection_type
 
 if TYPE_CHECKING:
     from api.types.address import AddressPoint
@@ -194,33 +193,26 @@ def event_from_record(row: dict[str, Any], ctx: Context) -> Event:
 
 
 @strawberry.type(description="An event in a list, with the asking record's roles in it.")
-class EventEdge:
+class EventEdge(Edge[Event]):
     node: Event = strawberry.field(description="The event.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
     roles: list[str] = strawberry.field(
         description="Roles of the record whose events these are (vendor, wife, …); empty for "
         "events listed by place."
     )
 
-
-@strawberry.type(description="A page of events (Relay connection).")
-class EventConnection:
-    edges: list[EventEdge] = strawberry.field(description="The events of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many events the whole list holds.")
-
     @classmethod
-    def from_rows(
-        cls, rows: list[dict[str, Any]], ctx: Context, first: int | None, after: str | None
-    ) -> "EventConnection":
-        window = Window.of(rows, ctx.page(first, after))
-        ctx.returned(len(window.items))
-        edges = [
-            EventEdge(
-                node=event_from_record(row["node"], ctx),
-                cursor=cursor,
-                roles=list(row.get("roles") or []),
-            )
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+    def from_row(cls, row: dict[str, Any], cursor: str, ctx: Context) -> "EventEdge":
+        return cls(
+            node=event_from_record(row["node"], ctx),
+            cursor=cursor,
+            roles=list(row.get("roles") or []),
+        )
+
+
+EventConnection = connection_type(
+    EventEdge,
+    name="EventConnection",
+    description="A page of events (Relay connection).",
+    edges="The events of this page.",
+    total_count="How many events the whole list holds.",
+)

@@ -3,10 +3,9 @@ from typing import Any
 import strawberry
 
 from api.context import Context
-from api.pagination import Window
 from api.services import HouseholdRegister
 from api.types.address import AddressPoint, ParsedAddress
-from api.types.pagination import PageInfo, cursors
+from api.types.pagination import connection_type, edge_type
 from api.types.person import Person
 from api.types.source_record import SourceRecord
 
@@ -32,17 +31,19 @@ class HouseholdMember:
         )
 
 
-@strawberry.type(description="A household member in a list.")
-class HouseholdMemberEdge:
-    node: HouseholdMember = strawberry.field(description="The member.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
-
-
-@strawberry.type(description="A page of household members (Relay connection).")
-class HouseholdMemberConnection:
-    edges: list[HouseholdMemberEdge] = strawberry.field(description="The members of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many members the register holds.")
+HouseholdMemberEdge = edge_type(
+    HouseholdMember,
+    name="HouseholdMemberEdge",
+    description="A household member in a list.",
+    node_description="The member.",
+)
+HouseholdMemberConnection = connection_type(
+    HouseholdMemberEdge,
+    name="HouseholdMemberConnection",
+    description="A page of household members (Relay connection).",
+    edges="The members of this page.",
+    total_count="How many members the register holds.",
+)
 
 
 @strawberry.type(description="How many members of the register one source places here.")
@@ -68,17 +69,10 @@ class Household:
 
     @classmethod
     def from_register(cls, given: str, register: HouseholdRegister, ctx: Context) -> "Household":
-        window: Window = register.members
-        edges = [
-            HouseholdMemberEdge(node=HouseholdMember.from_record(row, ctx), cursor=cursor)
-            for cursor, row in cursors(window)
-        ]
         return cls(
             parsed=ParsedAddress.from_address(given, register.address),
             point=AddressPoint.from_record(register.point, ctx) if register.point else None,
-            members=HouseholdMemberConnection(
-                edges=edges, page_info=PageInfo.of(window), total_count=window.total
-            ),
+            members=HouseholdMemberConnection.of(register.members, ctx),
             by_source=[
                 SourceCount(source=s, department=d, members=n)
                 for s, d, n in register.members_by_source

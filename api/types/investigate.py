@@ -7,15 +7,18 @@ a kind and its properties as JSON.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from api import investigate
+from api.context import Context
 from api.masking import Masker
+from api.permissions import InvestigatorsOnly
+from graph_schema import investigate_queries as q
 
 Row = dict[str, Any]
 _HIDDEN_PROPERTIES = {"provenance", "publish_run"}
@@ -195,10 +198,162 @@ class Timeline:
     truncated: bool = strawberry.field(description="Whether a cap on entries was hit.")
 
 
-def json_details(text: str | None) -> Row:
-    """A record's ``attributes`` JSON as a dict ({} when absent or unreadable)."""
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+# -- the investigators' root fields (assembled into Query by api.schema) --------------------------
+Info = strawberry.Info[Context, None]
+NodeId = Annotated[
+    strawberry.ID, strawberry.argument(description="Golden ID, event ID or address-point key.")
+]
+NextPage = Annotated[
+    str | None, strawberry.argument(description="Continue after this `endCursor`.")
+]
+NodesPerPage = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Most nodes per page (default {investigate.DEFAULT_NODES}, at most "
+        f"{investigate.MAX_NODES})."
+    ),
+]
+GroupsPerPage = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Identifiers per page (default {investigate.DEFAULT_GROUPS}, at most "
+        f"{investigate.MAX_GROUPS})."
+    ),
+]
+
+
+async def neighborhood(
+    info: Info,
+    id: NodeId,
+    depth: Annotated[
+        int, strawberry.argument(description=f"Hops from the node (1 to {q.MAX_DEPTH}).")
+    ] = 1,
+    relation_types: Annotated[
+        list[str] | None,
+        strawberry.argument(
+            description="Follow only these relationship types (default all of: "
+            + ", ".join(q.NEIGHBOURHOOD_RELATIONS)
+            + ")."
+        ),
+    ] = None,
+    first: NodesPerPage = None,
+    after: NextPage = None,
+) -> Neighborhood:
+    ctx = info.context
+    found = await investigate.neighborhood(ctx, id, depth, relation_types, first, after)
+    return Neighborhood(
+        center=GraphNode.from_record(found.center, ctx.masker),
+        nodes=[GraphNode.from_record(n, ctx.masker) for n in found.nodes],
+        edges=[GraphEdge.from_record(e) for e in found.edges],
+        truncated=found.truncated,
+        total_count=found.total,
+        end_cursor=found.end_cursor,
+    )
+
+
+async def connections(
+    info: Info,
+    from_id: Annotated[strawberry.ID, strawberry.argument(description="Where paths start.")],
+    to_id: Annotated[strawberry.ID, strawberry.argument(description="Where paths end.")],
+    max_hops: Annotated[
+        int, strawberry.argument(description=f"Longest path looked for (1 to {q.MAX_HOPS}).")
+    ] = 4,
+) -> Connections:
+    ctx = info.context
+    rows, truncated = await investigate.connections(ctx, from_id, to_id, max_hops)
+    paths = [
+        Path(
+            nodes=[
+                PathNode(node=GraphNode.from_record(n["node"], ctx.masker), lineage=n["lineage"])
+                for n in row["nodes"]
+            ],
+            steps=[GraphEdge.from_record(step) for step in row["steps"]],
+            length=len(row["steps"]),
+        )
+        for row in rows
+    ]
+    return Connections(paths=paths, truncated=truncated)
+
+
+async def shared_identifiers(
+    info: Info,
+    kind: Annotated[IdentifierKind, strawberry.argument(description="Which identifier.")],
+    min_entities: Annotated[
+        int, strawberry.argument(description="Least number of distinct golden records (≥ 2).")
+    ],
+    first: GroupsPerPage = None,
+    after: NextPage = None,
+) -> SharedIdentifiers:
+    ctx = info.context
+    found = await investigate.shared_identifiers(ctx, kind.value, min_entities, first, after)
+    masked_as = investigate.MASKED_AS.get(kind.value, "")
+    items = [
+        SharedIdentifier(
+            kind=kind,
+            value=ctx.masker.attribute(masked_as, row["value"]) or "",
+            label=ctx.masker.attribute(masked_as, row["label"]) or "",
+            entity_count=row["entity_count"],
+            entities=[GraphNode.from_record(e, ctx.masker) for e in row["entities"]],
+        )
+        for row in found.items
+    ]
+    return SharedIdentifiers(
+        items=items,
+        total_count=found.total,
+        truncated=found.truncated,
+        end_cursor=found.end_cursor,
+    )
+
+
+async def timeline(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Golden ID of the entity.")],
+) -> Timeline:
+    ctx = info.context
+    found = await investigate.timeline(ctx, id)
+    return Timeline(
+        entity=GraphNode.from_record(found.entity, ctx.masker),
+        entries=[
+            TimelineEntry(
+                kind=row["kind"],
+                id=strawberry.ID(row["id"]),
+                date=row["date"],
+                type=row["type"] or row["kind"],
+                department=row["department"],
+                source=row["source"],
+                record_id=row["record_id"],
+                role=row["role"],
+                place=row["place"],
+                details={k: plain(v) for k, v in row["details"].items()},
+            )
+            for row in found.entries
+        ],
+        truncated=found.truncated,
+    )
+
+
+neighborhood_field = strawberry.field(
+    resolver=neighborhood,
+    permission_classes=[InvestigatorsOnly],
+    description="Investigators: the nodes and edges around a golden record, address point or "
+    f"event, up to {q.MAX_DEPTH} hops, capped ({investigate.NEIGHBOURS_PER_NODE} neighbours a "
+    "node) and paged by nodes; `truncated` says when a cap was hit.",
+)
+connections_field = strawberry.field(
+    resolver=connections,
+    permission_classes=[InvestigatorsOnly],
+    description="Investigators: the shortest paths between two nodes, each step naming its "
+    "relationship and the records stating it.",
+)
+shared_identifiers_field = strawberry.field(
+    resolver=shared_identifiers,
+    permission_classes=[InvestigatorsOnly],
+    description="Investigators: phones, ID numbers, addresses or rental units shared by at "
+    "least `minEntities` distinct golden records, with the records.",
+)
+timeline_field = strawberry.field(
+    resolver=timeline,
+    permission_classes=[InvestigatorsOnly],
+    description="Investigators: every event and registration of an entity across "
+    "departments, by date.",
+)

@@ -1,22 +1,19 @@
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
 from api import services
 from api.context import Context
 from api.masking import Masker
-from api.pagination import Window
-from api.types.common import Provenance
+from api.pagination import Page
+from api.types import relations
+from api.types.common import provenance_field
 from api.types.offender_class import OffenderClass
-from api.types.pagination import After, First, PageInfo, cursors
+from api.types.pagination import After, Edge, First, connection_type
 
 if TYPE_CHECKING:
-    from api.types.address import AddressPointConnection
-    from api.types.enterprise import EnterpriseConnection
     from api.types.event import EventConnection
-    from api.types.rental_unit import RentalUnitConnection
-    from api.types.source_record import SourceRecordConnection
 
 Info = strawberry.Info[Context, None]
 Since = Annotated[
@@ -33,6 +30,7 @@ Since = Annotated[
     "records — the 360° view. Resident ID and phone are masked unless the role may see them."
 )
 class Person:
+    LABEL: ClassVar[str] = "Person"
     id: strawberry.ID = strawberry.field(
         description="Stable golden ID (P-…). A retired ID asked for resolves to its successor."
     )
@@ -94,11 +92,7 @@ class Person:
             known_violations=known_violations,
         )
 
-    @strawberry.field(
-        description="For each surviving attribute: the record it came from and the rule."
-    )
-    def provenance(self) -> list[Provenance]:
-        return Provenance.list_from_json(self.provenance_json, self.masker)
+    provenance = provenance_field()
 
     @strawberry.field(description="Age in whole years today, from the birth date.")
     def age(self) -> int | None:
@@ -108,115 +102,68 @@ class Person:
         born = self.birth_date
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
-    @strawberry.field(description="The department records resolved into this person: lineage.")
-    async def source_records(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["SourceRecordConnection", strawberry.lazy("api.types.source_record")]:
-        from api.types.source_record import SourceRecordConnection
-
-        rows = await services.source_records(info.context, "Person", self.id)
-        return SourceRecordConnection.from_rows(rows, info.context, first, after)
-
-    @strawberry.field(
+    source_records = relations.lineage(
+        description="The department records resolved into this person: lineage."
+    )
+    registered_at = relations.registered_at(
         description="Address points this person is registered or recorded at, by source."
     )
-    async def registered_at(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["AddressPointConnection", strawberry.lazy("api.types.address")]:
-        from api.types.address import AddressPointConnection
+    rents = relations.related(
+        "RENTS",
+        "out",
+        "RentalUnit",
+        description="Rental units this person rents (承租), per the rental registry.",
+    )
+    owns = relations.related(
+        "OWNS",
+        "out",
+        "RentalUnit",
+        description="Rental units this person lets as landlord (出租人).",
+    )
+    spouses = relations.related(
+        "SPOUSE_OF",
+        "both",
+        "Person",
+        description="Spouses, from marriage registrations (in your jurisdiction).",
+    )
+    parents = relations.related(
+        "PARENT_OF",
+        "in",
+        "Person",
+        description="Parents and guardians (PARENT_OF towards this person).",
+    )
+    children = relations.related(
+        "PARENT_OF", "out", "Person", description="Children and wards (PARENT_OF from this person)."
+    )
+    legal_representative_of = relations.related(
+        "LEGAL_REPRESENTATIVE_OF",
+        "out",
+        "Enterprise",
+        description="Enterprises this person is legal representative of.",
+    )
+    employed_by = relations.related(
+        "EMPLOYED_BY",
+        "out",
+        "Enterprise",
+        description="Employers, from social insurance and migrant registration.",
+    )
 
-        rows = await services.registered_points(info.context, "Person", self.id)
-        return AddressPointConnection.from_rows(rows, info.context, first, after)
-
-    @strawberry.field(description="Rental units this person rents (承租), per the rental registry.")
-    async def rents(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["RentalUnitConnection", strawberry.lazy("api.types.rental_unit")]:
-        from api.types.rental_unit import RentalUnitConnection
-
-        rows = await services.related(info.context, "Person", "RENTS", "out", "RentalUnit", self.id)
-        return RentalUnitConnection.from_rows(rows, info.context, first, after, via="RENTS")
-
-    @strawberry.field(description="Rental units this person lets as landlord (出租人).")
-    async def owns(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["RentalUnitConnection", strawberry.lazy("api.types.rental_unit")]:
-        from api.types.rental_unit import RentalUnitConnection
-
-        rows = await services.related(info.context, "Person", "OWNS", "out", "RentalUnit", self.id)
-        return RentalUnitConnection.from_rows(rows, info.context, first, after, via="OWNS")
-
-    @strawberry.field(description="Spouses, from marriage registrations (in your jurisdiction).")
-    async def spouses(
-        self, info: Info, first: First = None, after: After = None
-    ) -> "PersonConnection":
-        rows = await services.related(
-            info.context, "Person", "SPOUSE_OF", "both", "Person", self.id
-        )
-        return PersonConnection.from_rows(rows, info.context, first, after, via="SPOUSE_OF")
-
-    @strawberry.field(description="Parents and guardians (PARENT_OF towards this person).")
-    async def parents(
-        self, info: Info, first: First = None, after: After = None
-    ) -> "PersonConnection":
-        rows = await services.related(info.context, "Person", "PARENT_OF", "in", "Person", self.id)
-        return PersonConnection.from_rows(rows, info.context, first, after, via="PARENT_OF")
-
-    @strawberry.field(description="Children and wards (PARENT_OF from this person).")
-    async def children(
-        self, info: Info, first: First = None, after: After = None
-    ) -> "PersonConnection":
-        rows = await services.related(info.context, "Person", "PARENT_OF", "out", "Person", self.id)
-        return PersonConnection.from_rows(rows, info.context, first, after, via="PARENT_OF")
-
-    @strawberry.field(description="Enterprises this person is legal representative of.")
-    async def legal_representative_of(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["EnterpriseConnection", strawberry.lazy("api.types.enterprise")]:
-        from api.types.enterprise import EnterpriseConnection
-
-        rows = await services.related(
-            info.context, "Person", "LEGAL_REPRESENTATIVE_OF", "out", "Enterprise", self.id
-        )
-        return EnterpriseConnection.from_rows(
-            rows, info.context, first, after, via="LEGAL_REPRESENTATIVE_OF"
-        )
-
-    @strawberry.field(description="Employers, from social insurance and migrant registration.")
-    async def employed_by(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["EnterpriseConnection", strawberry.lazy("api.types.enterprise")]:
-        from api.types.enterprise import EnterpriseConnection
-
-        rows = await services.related(
-            info.context, "Person", "EMPLOYED_BY", "out", "Enterprise", self.id
-        )
-        return EnterpriseConnection.from_rows(rows, info.context, first, after, via="EMPLOYED_BY")
-
-    @strawberry.field(description="Events involving this person (newest first), of any type.")
-    async def events(
-        self,
-        info: Info,
-        type: Annotated[
-            str | None,
-            strawberry.argument(description="Only events of this type (Violation, Birth, …)."),
-        ] = None,
-        first: First = None,
-        after: After = None,
-    ) -> Annotated["EventConnection", strawberry.lazy("api.types.event")]:
-        from api.types.event import EventConnection
-
-        rows = await services.events(info.context, "Person", self.id, type)
-        return EventConnection.from_rows(rows, info.context, first, after)
+    events = relations.typed_events(
+        lambda ctx, root, page, event_type: services.events(
+            ctx, root.LABEL, root.id, page, event_type
+        ),
+        description="Events involving this person (newest first), of any type.",
+    )
 
     @strawberry.field(description="Urban-management violations of this person, newest first.")
     async def violations(
         self, info: Info, since: Since = None, first: First = None, after: After = None
     ) -> Annotated["EventConnection", strawberry.lazy("api.types.event")]:
-        from api.types.event import EventConnection
-
-        rows = await services.violations(info.context, self.id, since or self.violation_window)
-        return EventConnection.from_rows(rows, info.context, first, after)
+        ctx = info.context
+        window = await services.violations(
+            ctx, self.id, ctx.page(first, after), since or self.violation_window
+        )
+        return relations.connection_of("Event").returned(window, ctx)
 
     @strawberry.field(description="How many violations this person has (since the window).")
     async def violation_count(self, info: Info, since: Since = None) -> int:
@@ -233,14 +180,15 @@ class Person:
     async def _violations_since(self, info: Info, since: date | None) -> int:
         if since is None and self.known_violations is not None:
             return self.known_violations  # counted by the query that found this person
-        rows = await services.violations(info.context, self.id, since or self.violation_window)
-        return len(rows)
+        counted = await services.violations(
+            info.context, self.id, Page(0, 0), since or self.violation_window
+        )
+        return counted.total
 
 
 @strawberry.type(description="A person in a list, with why they are in it.")
-class PersonEdge:
+class PersonEdge(Edge[Person]):
     node: Person = strawberry.field(description="The person.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
     via: list[str] = strawberry.field(
         description="How the person is linked to what was asked: a relation type (SPOUSE_OF, "
         "PARENT_OF, LEGAL_REPRESENTATIVE_OF…), REGISTERED_AT / RENTS / CITED_AT for addresses, "
@@ -254,49 +202,34 @@ class PersonEdge:
         description="Search relevance (higher is better); null outside searches."
     )
 
-
-@strawberry.type(description="A page of persons (Relay connection).")
-class PersonConnection:
-    edges: list[PersonEdge] = strawberry.field(description="The persons of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many persons the whole list holds.")
-
     @classmethod
-    def from_window(
+    def from_row(
         cls,
-        window: Window,
+        row: dict[str, Any],
+        cursor: str,
         ctx: Context,
         *,
         via: str | None = None,
         violation_window: date | None = None,
-    ) -> "PersonConnection":
-        edges = [
-            PersonEdge(
-                node=Person.from_record(
-                    row["node"],
-                    ctx,
-                    violation_window=violation_window,
-                    known_violations=row.get("violations"),
-                ),
-                cursor=cursor,
-                via=list(row.get("via") or ([via] if via else [])),
-                sources=list(row.get("sources") or []),
-                score=row.get("score"),
-            )
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+    ) -> "PersonEdge":
+        return cls(
+            node=Person.from_record(
+                row["node"],
+                ctx,
+                violation_window=violation_window,
+                known_violations=row.get("violations"),
+            ),
+            cursor=cursor,
+            via=list(row.get("via") or ([via] if via else [])),
+            sources=list(row.get("sources") or []),
+            score=row.get("score"),
+        )
 
-    @classmethod
-    def from_rows(
-        cls,
-        rows: list[dict[str, Any]],
-        ctx: Context,
-        first: int | None,
-        after: str | None,
-        *,
-        via: str | None = None,
-    ) -> "PersonConnection":
-        window = Window.of(rows, ctx.page(first, after))
-        ctx.returned(len(window.items))
-        return cls.from_window(window, ctx, via=via)
+
+PersonConnection = connection_type(
+    PersonEdge,
+    name="PersonConnection",
+    description="A page of persons (Relay connection).",
+    edges="The persons of this page.",
+    total_count="How many persons the whole list holds.",
+)

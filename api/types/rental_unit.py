@@ -1,19 +1,16 @@
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
 from api import services
 from api.context import Context
 from api.masking import Masker
-from api.pagination import Window
-from api.types.common import Provenance
-from api.types.pagination import After, First, PageInfo, cursors
+from api.types import relations
+from api.types.common import provenance_field
+from api.types.pagination import Edge, connection_type
 
 if TYPE_CHECKING:
     from api.types.address import AddressPoint
-    from api.types.event import EventConnection
-    from api.types.person import PersonConnection
-    from api.types.source_record import SourceRecordConnection
 
 Info = strawberry.Info[Context, None]
 
@@ -23,6 +20,7 @@ Info = strawberry.Info[Context, None]
     "landlord and tenants."
 )
 class RentalUnit:
+    LABEL: ClassVar[str] = "RentalUnit"
     id: strawberry.ID = strawberry.field(description="Stable golden ID (U-…).")
     address: str | None = strawberry.field(description="Standardised address of the unit.")
     road: str | None = strawberry.field(description="Road.")
@@ -67,11 +65,7 @@ class RentalUnit:
             redirected_from=redirected_from,
         )
 
-    @strawberry.field(
-        description="For each surviving attribute: the record it came from and the rule."
-    )
-    def provenance(self) -> list[Provenance]:
-        return Provenance.list_from_json(self.provenance_json, self.masker)
+    provenance = provenance_field()
 
     @strawberry.field(description="The address point the unit is at.")
     async def point(
@@ -82,78 +76,45 @@ class RentalUnit:
         row = await services.unit_point(info.context, self.id)
         return AddressPoint.from_record(row, info.context) if row else None
 
-    @strawberry.field(description="Landlords (出租人) in your jurisdiction.")
-    async def landlords(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["PersonConnection", strawberry.lazy("api.types.person")]:
-        from api.types.person import PersonConnection
-
-        rows = await services.related(info.context, "RentalUnit", "OWNS", "in", "Person", self.id)
-        return PersonConnection.from_rows(rows, info.context, first, after, via="OWNS")
-
-    @strawberry.field(description="Tenants (承租人), current and past, in your jurisdiction.")
-    async def tenants(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["PersonConnection", strawberry.lazy("api.types.person")]:
-        from api.types.person import PersonConnection
-
-        rows = await services.related(info.context, "RentalUnit", "RENTS", "in", "Person", self.id)
-        return PersonConnection.from_rows(rows, info.context, first, after, via="RENTS")
-
-    @strawberry.field(description="The rental-registry records resolved into this unit.")
-    async def source_records(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["SourceRecordConnection", strawberry.lazy("api.types.source_record")]:
-        from api.types.source_record import SourceRecordConnection
-
-        rows = await services.source_records(info.context, "RentalUnit", self.id)
-        return SourceRecordConnection.from_rows(rows, info.context, first, after)
-
-    @strawberry.field(description="Events involving this unit (newest first).")
-    async def events(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Annotated["EventConnection", strawberry.lazy("api.types.event")]:
-        from api.types.event import EventConnection
-
-        rows = await services.events(info.context, "RentalUnit", self.id)
-        return EventConnection.from_rows(rows, info.context, first, after)
+    landlords = relations.related(
+        "OWNS", "in", "Person", description="Landlords (出租人) in your jurisdiction."
+    )
+    tenants = relations.related(
+        "RENTS",
+        "in",
+        "Person",
+        description="Tenants (承租人), current and past, in your jurisdiction.",
+    )
+    source_records = relations.lineage(
+        description="The rental-registry records resolved into this unit."
+    )
+    events = relations.events(description="Events involving this unit (newest first).")
 
 
 @strawberry.type(description="A rental unit in a list, with why it is in it.")
-class RentalUnitEdge:
+class RentalUnitEdge(Edge[RentalUnit]):
     node: RentalUnit = strawberry.field(description="The rental unit.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
     via: list[str] = strawberry.field(description="How it is linked (RENTS, OWNS, AT).")
     sources: list[str] = strawberry.field(
         description="The rows stating the link (`source/record_id`); empty when computed."
     )
 
-
-@strawberry.type(description="A page of rental units (Relay connection).")
-class RentalUnitConnection:
-    edges: list[RentalUnitEdge] = strawberry.field(description="The units of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many units the whole list holds.")
-
     @classmethod
-    def from_rows(
-        cls,
-        rows: list[dict[str, Any]],
-        ctx: Context,
-        first: int | None,
-        after: str | None,
-        *,
-        via: str | None = None,
-    ) -> "RentalUnitConnection":
-        window = Window.of(rows, ctx.page(first, after))
-        ctx.returned(len(window.items))
-        edges = [
-            RentalUnitEdge(
-                node=RentalUnit.from_record(row["node"], ctx),
-                cursor=cursor,
-                via=[via] if via else [],
-                sources=list(row.get("sources") or []),
-            )
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+    def from_row(
+        cls, row: dict[str, Any], cursor: str, ctx: Context, *, via: str | None = None
+    ) -> "RentalUnitEdge":
+        return cls(
+            node=RentalUnit.from_record(row["node"], ctx),
+            cursor=cursor,
+            via=[via] if via else [],
+            sources=list(row.get("sources") or []),
+        )
+
+
+RentalUnitConnection = connection_type(
+    RentalUnitEdge,
+    name="RentalUnitConnection",
+    description="A page of rental units (Relay connection).",
+    edges="The units of this page.",
+    total_count="How many units the whole list holds.",
+)

@@ -1,16 +1,21 @@
-"""Types of the stewards' workflow: review candidates, decisions and their history."""
+"""The stewards' workflow in GraphQL: review candidates, decisions and their history, and the
+root fields ``reviewQueue``, ``decisions`` (queries) and the mutations ``decideCandidate``,
+``splitEntity``, ``mergeEntities``, all for stewards and admins only (:class:`StewardsOnly`)."""
 
 import json
+from collections.abc import Awaitable
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 
+from api import steward
 from api.context import Context
-from api.pagination import Window
+from api.errors import OutsideJurisdiction
+from api.permissions import StewardsOnly
 from api.steward import Candidate
 from api.types.lookups import NotFound, OutOfJurisdiction
-from api.types.pagination import PageInfo, cursors
+from api.types.pagination import After, First, connection_type, edge_type
 from api.types.source_record import SourceRecord
 from graph_schema.decisions import StewardDecision as DecisionRecord
 
@@ -93,7 +98,7 @@ class ReviewCandidate:
     )
 
     @classmethod
-    def from_candidate(cls, found: Candidate, ctx: Context) -> "ReviewCandidate":
+    def from_record(cls, found: Candidate, ctx: Context) -> "ReviewCandidate":
         c = found.candidate
         return cls(
             id=strawberry.ID(c["id"]),
@@ -112,26 +117,20 @@ class ReviewCandidate:
         )
 
 
-@strawberry.type(description="A review candidate in the queue.")
-class ReviewCandidateEdge:
-    node: ReviewCandidate = strawberry.field(description="The candidate.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
-
-
-@strawberry.type(description="A page of the review queue (Relay connection).")
-class ReviewCandidateConnection:
-    edges: list[ReviewCandidateEdge] = strawberry.field(description="The candidates of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the queue.")
-    total_count: int = strawberry.field(description="How many undecided candidates wait.")
-
-    @classmethod
-    def from_window(cls, window: Window[Candidate], ctx: Context) -> "ReviewCandidateConnection":
-        ctx.returned(len(window.items))
-        edges = [
-            ReviewCandidateEdge(node=ReviewCandidate.from_candidate(item, ctx), cursor=cursor)
-            for cursor, item in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+ReviewCandidateEdge = edge_type(
+    ReviewCandidate,
+    name="ReviewCandidateEdge",
+    description="A review candidate in the queue.",
+    node_description="The candidate.",
+)
+ReviewCandidateConnection = connection_type(
+    ReviewCandidateEdge,
+    name="ReviewCandidateConnection",
+    description="A page of the review queue (Relay connection).",
+    edges="The candidates of this page.",
+    total_count="How many undecided candidates wait.",
+    page_info="Where this page sits in the queue.",
+)
 
 
 @strawberry.type(description="One mention-level constraint a decision imposes on resolution.")
@@ -161,7 +160,7 @@ class StewardDecisionType:
     after: str = strawberry.field(description="State the decision asks for (JSON).")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "StewardDecisionType":
+    def from_record(cls, row: dict[str, Any], ctx: Context | None = None) -> "StewardDecisionType":
         pairs = row["pairs"]
         pairs = json.loads(pairs) if isinstance(pairs, str) else pairs
         return cls(
@@ -187,7 +186,7 @@ class StewardDecisionType:
 
     @classmethod
     def from_decision(cls, decision: DecisionRecord) -> "StewardDecisionType":
-        return cls.from_row(
+        return cls.from_record(
             {
                 "id": decision.id,
                 "kind": decision.kind,
@@ -208,28 +207,20 @@ def _as_json(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value or {}, ensure_ascii=False)
 
 
-@strawberry.type(description="A decision in the history.")
-class StewardDecisionEdge:
-    node: StewardDecisionType = strawberry.field(description="The decision.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
-
-
-@strawberry.type(description="A page of decisions, newest first (Relay connection).")
-class StewardDecisionConnection:
-    edges: list[StewardDecisionEdge] = strawberry.field(description="The decisions of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the history.")
-    total_count: int = strawberry.field(description="How many decisions the history holds.")
-
-    @classmethod
-    def from_window(
-        cls, window: Window[dict[str, Any]], ctx: Context
-    ) -> "StewardDecisionConnection":
-        ctx.returned(len(window.items))
-        edges = [
-            StewardDecisionEdge(node=StewardDecisionType.from_row(row), cursor=cursor)
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+StewardDecisionEdge = edge_type(
+    StewardDecisionType,
+    name="StewardDecisionEdge",
+    description="A decision in the history.",
+    node_description="The decision.",
+)
+StewardDecisionConnection = connection_type(
+    StewardDecisionEdge,
+    name="StewardDecisionConnection",
+    description="A page of decisions, newest first (Relay connection).",
+    edges="The decisions of this page.",
+    total_count="How many decisions the history holds.",
+    page_info="Where this page sits in the history.",
+)
 
 
 DecisionResult = Annotated[
@@ -240,3 +231,116 @@ DecisionResult = Annotated[
         "OutOfJurisdiction when it touches an entity outside yours (nothing is recorded).",
     ),
 ]
+
+
+# -- the stewards' root fields (assembled into Query and Mutation by api.schema) ------------------
+Info = strawberry.Info[Context, None]
+
+Reason = Annotated[
+    str, strawberry.argument(description="Why, in your words; kept with the decision.")
+]
+
+
+@strawberry.type(description="Root fields of the stewards' review workflow.")
+class ReviewQueries:
+    @strawberry.field(
+        permission_classes=[StewardsOnly],
+        description="Stewards and admins: undecided review candidates of one entity type, the "
+        "ones a decision would change most first.",
+    )
+    async def review_queue(
+        self,
+        info: Info,
+        entity: Annotated[EntityType, strawberry.argument(description="Which entity type.")],
+        first: First = None,
+        after: After = None,
+    ) -> ReviewCandidateConnection:
+        ctx = info.context
+        window = await steward.review_queue(ctx, entity.value, ctx.page(first, after))
+        return ReviewCandidateConnection.returned(window, ctx)
+
+    @strawberry.field(
+        permission_classes=[StewardsOnly],
+        description="Stewards and admins: steward decisions, newest first.",
+    )
+    async def decisions(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        mine: Annotated[
+            bool, strawberry.argument(description="Only the decisions you made.")
+        ] = False,
+    ) -> StewardDecisionConnection:
+        ctx = info.context
+        window = await steward.decisions(ctx, ctx.page(first, after), mine)
+        return StewardDecisionConnection.returned(window, ctx)
+
+
+async def _result(
+    ctx: Context, deciding: Awaitable[DecisionRecord | None], subject: str, what: str
+) -> DecisionResult:
+    try:
+        decision = await deciding
+    except OutsideJurisdiction as outside:
+        return OutOfJurisdiction.of(outside.subject, outside.what, ctx)
+    if decision is None:
+        return NotFound(id=strawberry.ID(subject), message=f"no {what} has ID {subject}")
+    return StewardDecisionType.from_decision(decision)
+
+
+@strawberry.type(
+    name="Mutation", description="Changes: the stewards' decisions (steward or admin role)."
+)
+class StewardMutation:
+    @strawberry.mutation(
+        permission_classes=[StewardsOnly],
+        description="Decide a review candidate: MATCH joins its two records' entities, "
+        "NOT_A_MATCH keeps them apart, in every later resolve.",
+    )
+    async def decide_candidate(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Review candidate ID.")],
+        decision: Annotated[Decision, strawberry.argument(description="Your answer.")],
+        reason: Reason,
+    ) -> DecisionResult:
+        deciding = steward.decide_candidate(info.context, id, decision.value, reason)
+        return await _result(info.context, deciding, id, "review candidate")
+
+    @strawberry.mutation(
+        permission_classes=[StewardsOnly],
+        description="Split source records off a golden entity: they stay apart from its other "
+        "records (and together among themselves) in every later resolve.",
+    )
+    async def split_entity(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Golden ID to split.")],
+        record_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Keys (source/record_id/role) of the records to split."
+            ),
+        ],
+        reason: Reason,
+    ) -> DecisionResult:
+        deciding = steward.split_entity(info.context, id, [str(r) for r in record_ids], reason)
+        return await _result(info.context, deciding, id, "golden record")
+
+    @strawberry.mutation(
+        permission_classes=[StewardsOnly],
+        description="Merge two golden entities into one; after the next resolve and publish "
+        "the merged entity has the ID `keepId` and `mergeId` redirects to it.",
+    )
+    async def merge_entities(
+        self,
+        info: Info,
+        keep_id: Annotated[strawberry.ID, strawberry.argument(description="Golden ID to keep.")],
+        merge_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Golden ID to merge into it.")
+        ],
+        reason: Reason,
+    ) -> DecisionResult:
+        deciding = steward.merge_entities(info.context, keep_id, merge_id, reason)
+        return await _result(info.context, deciding, merge_id, "golden record")

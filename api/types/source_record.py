@@ -7,9 +7,8 @@ import strawberry
 from api import services
 from api.context import Context
 from api.masking import Masker
-from api.pagination import Window
 from api.types.common import Attribute
-from api.types.pagination import PageInfo, cursors
+from api.types.pagination import connection_type, edge_type
 
 
 @strawberry.type(
@@ -114,26 +113,16 @@ def _issues(value: object) -> list[str]:
     return [str(issue) for issue in value] if isinstance(value, list) else [str(value)]
 
 
-@strawberry.type(description="A source record in a list.")
-class SourceRecordEdge:
-    node: SourceRecord = strawberry.field(description="The source record.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
-
-
-@strawberry.type(description="A page of source records (Relay connection).")
-class SourceRecordConnection:
-    edges: list[SourceRecordEdge] = strawberry.field(description="The records of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many records the whole list holds.")
-
-    @classmethod
-    def from_rows(
-        cls, rows: list[dict[str, Any]], ctx: Context, first: int | None, after: str | None
-    ) -> "SourceRecordConnection":
-        window = Window.of(rows, ctx.page(first, after))
-        ctx.returned(len(window.items))
-        edges = [
-            SourceRecordEdge(node=SourceRecord.from_record(row, ctx), cursor=cursor)
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+SourceRecordEdge = edge_type(
+    SourceRecord,
+    name="SourceRecordEdge",
+    description="A source record in a list.",
+    node_description="The source record.",
+)
+SourceRecordConnection = connection_type(
+    SourceRecordEdge,
+    name="SourceRecordConnection",
+    description="A page of source records (Relay connection).",
+    edges="The records of this page.",
+    total_count="How many records the whole list holds.",
+)

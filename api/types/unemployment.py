@@ -4,9 +4,8 @@ import strawberry
 
 from api import services
 from api.context import Context
-from api.pagination import Window
 from api.types.enterprise import Enterprise
-from api.types.pagination import PageInfo, cursors
+from api.types.pagination import connection_type, edge_type
 from api.types.person import Person
 from api.types.source_record import SourceRecord
 
@@ -88,22 +87,16 @@ class UnemployedResident:
         )
 
 
-@strawberry.type(description="An unemployed resident in a list.")
-class UnemployedResidentEdge:
-    node: UnemployedResident = strawberry.field(description="The resident.")
-    cursor: str = strawberry.field(description="Opaque cursor of this edge, for `after`.")
-
-
-@strawberry.type(description="A page of unemployed residents (Relay connection).")
-class UnemployedResidentConnection:
-    edges: list[UnemployedResidentEdge] = strawberry.field(description="This page's residents.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
-    total_count: int = strawberry.field(description="How many residents the list holds.")
-
-    @classmethod
-    def from_window(cls, window: Window, ctx: Context) -> "UnemployedResidentConnection":
-        edges = [
-            UnemployedResidentEdge(node=UnemployedResident.from_record(row, ctx), cursor=cursor)
-            for cursor, row in cursors(window)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(window), total_count=window.total)
+UnemployedResidentEdge = edge_type(
+    UnemployedResident,
+    name="UnemployedResidentEdge",
+    description="An unemployed resident in a list.",
+    node_description="The resident.",
+)
+UnemployedResidentConnection = connection_type(
+    UnemployedResidentEdge,
+    name="UnemployedResidentConnection",
+    description="A page of unemployed residents (Relay connection).",
+    edges="This page's residents.",
+    total_count="How many residents the list holds.",
+)

@@ -23,6 +23,10 @@ id_adjacent_swap                two adjacent differing digits swapped (resident 
 id_relative                     a spouse's, parent's or child's ID written in (with relatives)
 id_old_15                       the 15-digit pre-1999 form (born < 2000, older systems only)
 id_fullwidth_digits             ＩＤ digits typed full-width (resident IDs)
+id_check_char                   the check character miswritten, the 17 digits right
+                                (resident IDs)
+name_only_party                 a party written by name alone, no ID: a vendor on a ticket, a
+                                father on a birth registration
 id_lowercase_x                  final X written x (IDs ending in X)
 date_alternate_format           not the source's date form but one of the other three of
                                 1985-03-07 / 19850307 / 1985/3/7 / 1985年3月7日 (any date)
@@ -37,6 +41,15 @@ address_subnumber_variant       12号之3 → 12-3号 or 12号之三 (addresses 
 address_room_variant            502房 → 502室 or 502 (addresses with a room)
 address_building_variant        3栋 → 3座 or 3幢 (addresses with a building)
 address_fullwidth_digits        digits written full-width (addresses)
+address_glued_digits            之N run into the building or room: 88号之1 2栋405 → 88号之12栋405
+                                (addresses with 之N and a building or room)
+address_road_suffix             the road's type written as a neighbouring one: 路 ↔ 道/街,
+                                大道 ↔ 大街 (addresses)
+address_road_direction          a direction character dropped from the road (环市东路 →
+                                环市路) or added to it (addresses)
+address_extra_note              a note appended: 旁, 首层, 铺位, 对面 (addresses)
+address_street_short            the street office written 北京街 (no 道) straight before the
+                                road: 北京街中山五路 (addresses naming their street office only)
 enterprise_name_variant         广州市X贸易有限公司 ↔ X贸易（广州）有限公司 ↔ 广州X… ↔ …有限责任公司
 uscc_missing                    USCC left empty (enterprise mentions with a USCC column)
 uscc_typo                       one USCC char mistyped (enterprise mentions)
@@ -45,7 +58,7 @@ uscc_typo                       one USCC char mistyped (enterprise mentions)
 Kinds marked ``scales`` below are errors: their rate is the variant's base rate times the
 source's quality factor (the household register 0.5, street-level collection up to 2.0) and
 per-source overrides; the others are habits of writing and keep the base rate. The ID kinds
-from ``id_missing`` to ``id_fullwidth_digits`` exclude each other (one uniform draw, disjoint
+from ``id_missing`` to ``id_check_char`` exclude each other (one uniform draw, disjoint
 intervals), so each still happens at its own rate.
 
 Deliberately broken rows (≈0.2% of rows) are not noise of a value but of a row; see
@@ -84,6 +97,8 @@ NOISE_KINDS: dict[str, tuple[bool, float, float]] = {
     "id_relative": (True, 0.002, 0.004),
     "id_old_15": (False, 0.12, 0.20),
     "id_fullwidth_digits": (True, 0.003, 0.01),
+    "id_check_char": (True, 0.004, 0.008),
+    "name_only_party": (True, 0.25, 0.35),
     "id_lowercase_x": (False, 0.25, 0.50),
     "date_alternate_format": (True, 0.04, 0.08),
     "phone_missing": (True, 0.05, 0.08),
@@ -97,6 +112,11 @@ NOISE_KINDS: dict[str, tuple[bool, float, float]] = {
     "address_room_variant": (False, 0.25, 0.40),
     "address_building_variant": (False, 0.20, 0.35),
     "address_fullwidth_digits": (True, 0.02, 0.05),
+    "address_glued_digits": (False, 0.10, 0.20),
+    "address_road_suffix": (True, 0.02, 0.04),
+    "address_road_direction": (True, 0.02, 0.04),
+    "address_extra_note": (True, 0.02, 0.04),
+    "address_street_short": (False, 0.20, 0.40),
     "enterprise_name_variant": (True, 0.20, 0.30),
     "uscc_missing": (True, 0.25, 0.35),
     "uscc_typo": (True, 0.004, 0.008),
@@ -108,9 +128,14 @@ ID_EXCLUSIVE_KINDS = (
     "id_relative",
     "id_old_15",
     "id_fullwidth_digits",
+    "id_check_char",
 )
 GENDER_STYLES = {"男女": ("男", "女"), "12": ("1", "2"), "MF": ("M", "F")}
 ROOM_SUFFIXES = ("房", "室", "")
+# A road's type and the ones a clerk may write instead; longest first, so 大道 is not 道.
+ROAD_TYPE_SWAPS = (("大道", ("大街",)), ("大街", ("大道",)), ("路", ("道", "街")), ("街", ("路",)))
+DIRECTIONS = "东南西北中"
+EXTRA_NOTES = ("旁", "首层", "铺位", "对面", "(后座)", "附近")
 BUILDING_SUFFIXES = ("栋", "座", "幢")
 
 
@@ -229,6 +254,7 @@ class Noiser:
             "id_relative": bool(relatives),
             "id_old_15": self.style.old_system and person.birth.year < 2000,
             "id_fullwidth_digits": True,
+            "id_check_char": True,
         }
         point = rng.random()
         chosen = None
@@ -255,9 +281,18 @@ class Noiser:
             return number[:6] + number[8:17]
         elif chosen == "id_fullwidth_digits":
             number = number.translate(FULLWIDTH_DIGITS)
+        elif chosen == "id_check_char":
+            number = number[:17] + rng.choice([c for c in "0123456789X" if c != number[17]])
         if number.endswith("X") and self.roll("id_lowercase_x"):
             number = number[:-1] + "x"
         return number
+
+    def party_id(self, person: Person) -> str | None:
+        """The ID of a party the source often records by name alone (a vendor on a ticket, a
+        father on a birth registration)."""
+        if self.roll("name_only_party"):
+            return None
+        return self.id_number(person)
 
     def uscc(self, enterprise: Enterprise, may_be_missing: bool = True) -> str | None:
         if may_be_missing and self.roll("uscc_missing"):
@@ -338,18 +373,21 @@ class Noiser:
         if district:
             parts.append(road.district)
         if street:
-            parts.append(road.street)
+            short = not community and self.roll("address_street_short")
+            parts.append(road.street.removesuffix("道") if short else road.street)
         if community:
             parts.append(road.community)
-        parts.append(road.name)
+        parts.append(self._road_name(road.name))
         if address.sub:
+            glued = (address.building or address.room) and self.roll("address_glued_digits")
             if self.roll("address_subnumber_variant"):
                 if self.rng.random() < 0.5:
                     parts.append(f"{address.number}-{address.sub}号")
                 else:
                     parts.append(f"{address.number}号之{chinese_number(address.sub)}")
-            else:  # a space keeps 之3 apart from a room number that follows
-                parts.append(f"{address.number}号之{address.sub}{' ' if address.room else ''}")
+            else:  # a space keeps 之3 apart from a number that follows, unless glued
+                apart = " " if (address.room or address.building) and not glued else ""
+                parts.append(f"{address.number}号之{address.sub}{apart}")
         else:
             parts.append(f"{address.number}号")
         if address.building:
@@ -362,10 +400,31 @@ class Noiser:
             if self.roll("address_room_variant"):
                 suffix = self.rng.choice(self._other_rooms)
             parts.append(f"{address.room}{suffix}")
+        if self.roll("address_extra_note"):
+            parts.append(self.rng.choice(EXTRA_NOTES))
         text = "".join(parts)
         if self.roll("address_fullwidth_digits"):
             text = text.translate(FULLWIDTH_DIGITS)
         return text
+
+    def _road_name(self, name: str) -> str:
+        """The road's name, sometimes with another type or a direction dropped or added."""
+        if self.roll("address_road_suffix"):
+            for kind, others in ROAD_TYPE_SWAPS:
+                at = name.rfind(kind)
+                if at > 0:
+                    name = name[:at] + self.rng.choice(others) + name[at + len(kind) :]
+                    break
+        if self.roll("address_road_direction"):
+            core = name.rstrip(DIRECTIONS)
+            kind = next((k for k, _ in ROAD_TYPE_SWAPS if core.endswith(k)), None)
+            if kind and core != name:  # 白云大道北 → 白云大道
+                name = core
+            elif kind and len(core) > len(kind) + 1 and core[-len(kind) - 1] in DIRECTIONS:
+                name = core[: -len(kind) - 1] + kind  # 环市东路 → 环市路
+            elif kind:
+                name = core[: -len(kind)] + self.rng.choice(DIRECTIONS) + kind  # 环市路 → 环市东路
+        return name
 
     # -- enterprises --------------------------------------------------------------------------
     def enterprise_name(self, enterprise: Enterprise) -> str:

@@ -550,7 +550,8 @@ def build_violations(ctx: BuildContext) -> Iterator[Row]:
         road = world.geography.roads[violation.place.road]
         place = n.address(violation.place, room=False)
         yield {
-            **_person_values(ctx, "v", vendor, "name", "id_number", "gender", "phone"),
+            **_person_values(ctx, "v", vendor, "name", "gender", "phone"),
+            "v_id_number": n.party_id(vendor),
             "kind": violation.kind,
             "place": f"{place}{violation.mark}",
             "day": n.date(violation.day),
@@ -583,7 +584,8 @@ def build_births(ctx: BuildContext) -> Iterator[Row]:
         truth = {"child": child.true_id, "mother": mother.true_id}
         if child.father >= 0 and rng.random() < 0.97:
             father = world.persons[child.father]
-            row |= _person_values(ctx, "f", father, "name", "id_number")
+            row |= _person_values(ctx, "f", father, "name")
+            row["f_id_number"] = n.party_id(father)
             truth["father"] = father.true_id
         else:
             row |= _empty("f", "name", "id_number")

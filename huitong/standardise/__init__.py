@@ -12,6 +12,7 @@ from huitong.standardise.enterprise_names import EnterpriseName, standardise_ent
 from huitong.standardise.identifiers import (
     ResidentId,
     Uscc,
+    contradiction,
     resident_id_check_char,
     standardise_resident_id,
     standardise_uscc,
@@ -34,6 +35,7 @@ __all__ = [
     "ResidentId",
     "Uscc",
     "clean_text",
+    "contradiction",
     "homophone_key",
     "homophone_variants",
     "parse_address",

@@ -3,10 +3,15 @@
 The grammar, front to back: [广东省] [广州市] [district] [street office] [community]
 road house-number [sub-number] [estate] [building] [unit] [floor] [room]. Any road name works:
 the road is whatever stands between the administrative parts and the house number.
+
+Addresses in Latin script are read the Western way (see :func:`parse_latin_address`):
+[flat/unit] house-number street-name street-type [locality …] [postcode].
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -73,9 +78,15 @@ _MARKERS = "号之栋座幢房室楼层单元户"
 # the canonical 北京街道 followed by them would read differently.
 _REPEATED_OFFICE = re.compile(r"(?:办事处|办)+")
 _REPEATED_COMMUNITY = re.compile(r"(?:居民委员会|居委会|居委)+")
-# 北京街中山五路: a street office written without 道, then a major road.
+# 北京街中山五路, 桃花街宁涌街: a street office written without 道, then the road; 龙新村永湴路:
+# a village (its committee) before the road. The road after it needs a name of its own.
+_ROAD_TYPES = "大道|大街|直街|横路|路|街|巷|道"
 _OFFICE_BEFORE_ROAD = re.compile(
-    rf"((?:(?![路号巷街大]){_H}){{2,4}}?)街(?!道|[{_MARKERS}])({_H}+(?:路|大道))"
+    rf"((?:(?![路号巷街大村]){_H}){{2,4}}?)街(?!道|[{_MARKERS}])({_H}{{2,}}?(?:{_ROAD_TYPES})"
+    r"[东南西北中]?)"
+)
+_VILLAGE_BEFORE_ROAD = re.compile(
+    rf"((?:(?![路号巷街大村]){_H}){{2,4}}?)村({_H}{{2,}}?(?:{_ROAD_TYPES})[东南西北中]?)"
 )
 _COMMUNITY = re.compile(
     rf"((?:(?![路号巷]){_H}){{1,8}}?)"
@@ -129,6 +140,17 @@ class Address:
     is_latin: bool
     problem: str | None
     estate: str | None = None
+    locality: str | None = None
+    """Western addresses: what follows the street (suburb, town, state), lowercase."""
+    postcode: str | None = None
+    """Western addresses: a trailing postcode (2604, 90210, SW1A 1AA)."""
+    road_core: str | None = None
+    """The road without its type and direction (环市东路, 环市路 → 环市; 白云大道北 → 白云):
+    what stays when a clerk writes 路 for 道 or drops 东. Latin roads keep their name."""
+    unit_text: str | None = None
+    """What follows the house number, as read and without spaces: sub-number, estate,
+    building, room and anything left unread (之1 2栋405房 → 之12栋405房). Lets two writings of
+    one flat be compared where their keys differ or could not be built."""
 
 
 def parse_address(raw: str | None) -> Address | None:
@@ -139,17 +161,120 @@ def parse_address(raw: str | None) -> Address | None:
     北京街) and communities (某某社区, 某某居委会), sub-numbers written 12号之3, 12-3号,
     12号之三, 12之3号 or 12号-3, buildings 3栋/3座/3幢/三栋/C栋 and rooms 502房/502室/502.
     Addresses in other cities keep their city in ``point_key`` (every city has a 中山路).
-    Romanised addresses are cleaned only (``is_latin``). What cannot be read is kept in
-    ``text`` and reported in ``problem``.
+    Addresses in Latin script (``is_latin``) are read by :func:`parse_latin_address`. What
+    cannot be read is kept in ``text`` and reported in ``problem``.
     """
     cleaned = clean_text(raw)
     if cleaned is None:
         return None
     if not has_han(cleaned):
-        latin = re.search("[A-Za-z]", cleaned) is not None
-        problem = None if latin else "no road or place name"
-        return _unparsed(cleaned, problem, is_latin=latin)
+        if re.search("[A-Za-z]", cleaned) is None:
+            return _unparsed(cleaned, "no road or place name")
+        return parse_latin_address(cleaned)
     return _Parser(_prepare(to_simplified(cleaned))).parse(cleaned)
+
+
+# Street types (and their usual abbreviations) that end a Western street name.
+_STREET_TYPES = {
+    "street": ("st", "str"), "road": ("rd",), "avenue": ("ave", "av"), "place": ("pl",),
+    "crescent": ("cres", "cr"), "circuit": ("cct", "cir"), "close": ("cl",), "drive": ("dr",),
+    "lane": ("ln",), "way": ("wy",), "court": ("ct",), "terrace": ("tce", "ter"),
+    "parade": ("pde",), "boulevard": ("blvd", "bvd"), "highway": ("hwy",), "grove": ("gr",),
+    "square": ("sq",), "esplanade": ("esp",), "parkway": ("pkwy",), "row": (), "walk": (),
+    "mews": (), "gardens": ("gdns",), "rise": (), "loop": (), "track": (), "trail": (),
+    "alley": (), "glen": (), "green": (), "circle": (), "quay": (), "wharf": (), "pass": (),
+    "promenade": ("prom",), "strip": (), "link": (), "vista": (), "heights": ("hts",),
+}  # fmt: skip
+_STREET_TYPE = {abbr: full for full, abbrs in _STREET_TYPES.items() for abbr in (full, *abbrs)}
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:[/'-][a-z0-9]+)*")
+_HOUSE_NUMBER = re.compile(r"[0-9]+[a-z]?(?:-[0-9]+[a-z]?)?")
+_UNIT_SLASH_NUMBER = re.compile(r"([0-9]+[a-z]?)/([0-9]+[a-z]?)")
+_ROOM_WORDS = frozenset(("flat", "apt", "apartment", "unit", "suite", "room", "rm", "lot"))
+_BUILDING_WORDS = frozenset(("block", "blk", "building", "bldg", "tower"))
+_POSTCODE = re.compile(r"[0-9]{3,6}(?:-[0-9]{4})?")
+_UK_POSTCODE = re.compile(r"([a-z]{1,2}[0-9][a-z0-9]?) ([0-9][a-z]{2})$")
+
+
+def parse_latin_address(cleaned: str) -> Address:
+    """Read a Western address: ``[flat 5 | 5/] 12 Smith St, Kingston ACT 2604``.
+
+    The street is the words up to the first street type (``St``, ``Road``, ``Crescent`` …,
+    abbreviations spelled out), the house number the number before them; a flat, unit or
+    block before the number becomes ``room`` / ``building``; what follows the street is the
+    ``locality``, and a trailing number of 3–6 digits (or a British postcode) the
+    ``postcode``. Keys are lowercase: ``road|number|`` like Chinese point keys. An address
+    with no street type (a typo in it, or none written) gets no street, locality or key, only
+    a leading number and the postcode, with a ``problem``.
+    """
+    lowered = cleaned.casefold()
+    postcode = None
+    if uk := _UK_POSTCODE.search(lowered):
+        postcode, lowered = f"{uk[1]} {uk[2]}".upper(), lowered[: uk.start()]
+    tokens = _LATIN_TOKEN.findall(lowered)
+    if postcode is None and tokens and _POSTCODE.fullmatch(tokens[-1]) and len(tokens) > 1:
+        postcode = tokens.pop()
+    road = number = building = room = None
+    end = next(
+        (
+            i
+            for i, token in enumerate(tokens)
+            if i > 0 and token in _STREET_TYPE and not _HOUSE_NUMBER.fullmatch(tokens[i - 1])
+        ),
+        None,
+    )
+    locality_from = 0
+    if end is not None:
+        start = end - 1
+        while (
+            start > 0
+            and not _HOUSE_NUMBER.fullmatch(tokens[start - 1])
+            and not (_UNIT_SLASH_NUMBER.fullmatch(tokens[start - 1]))
+        ):
+            start -= 1
+        words = [*tokens[start:end], _STREET_TYPE[tokens[end]]]
+        road = " ".join(words)
+        locality_from = end + 1
+        head = tokens[:start]
+        if head and (slash := _UNIT_SLASH_NUMBER.fullmatch(head[-1])):
+            room, number = slash[1], slash[2]
+            head = head[:-1]
+        elif head and _HOUSE_NUMBER.fullmatch(head[-1]):
+            number = head.pop()
+        for word, value in itertools.pairwise(head):
+            if word in _ROOM_WORDS and room is None:
+                room = value
+            elif word in _BUILDING_WORDS and building is None:
+                building = value
+    locality = " ".join(tokens[locality_from:]) if road else ""
+    if road is None and tokens and _HOUSE_NUMBER.fullmatch(tokens[0]):
+        number = tokens[0]  # 28 Moolooboola Kinglake: no street type, so no street to key
+    point_key = unit_key = None
+    if road and number:
+        point_key = f"{road}|{number}|"
+        if room:
+            unit_key = f"{point_key}|{building or ''}|{room}"
+    problem = None if road else "no street name"
+    if road and not number:
+        problem = "no house number"
+    return Address(
+        text=cleaned,
+        city=None,
+        district=None,
+        street=None,
+        community=None,
+        road=road,
+        number=number,
+        sub_number=None,
+        building=building.upper() if building else None,
+        room=room.upper() if room else None,
+        point_key=point_key,
+        unit_key=unit_key,
+        is_latin=True,
+        problem=problem,
+        locality=locality or None,
+        postcode=postcode,
+        road_core=road,
+    )
 
 
 def _prepare(text: str) -> str:
@@ -204,8 +329,54 @@ class _Parser:
         self._region()
         self._street_office()
         self._community()
-        self._point()
-        self._unit(self.rest)
+        readings = self._point()
+        return self._best(readings)._address(cleaned)
+
+    def _best(self, readings: list[tuple[str, str]]) -> _Parser:
+        """The reading of the sub-number that leaves least unread, then the most plausible.
+
+        ``readings`` are (sub-number, text after it) for a digit run after 之 that may hold
+        more than the sub-number (88号之12栋405 is 之1, 2栋, 405); each is read to its end on a
+        copy of the parser. Where another complete reading is nearly as plausible, the address
+        is flagged ambiguous in ``problem``.
+        """
+        if len(readings) < 2:
+            self._unit(self.rest)
+            return self
+        scored = []
+        for sub_number, rest in readings:
+            candidate = copy.copy(self)
+            candidate.remainders = list(self.remainders)
+            candidate.problems = list(self.problems)
+            candidate.sub_number, candidate.rest = sub_number, rest
+            candidate._unit(rest)
+            unread = sum(len(r) for r in candidate.remainders)
+            scored.append((unread, candidate._implausibility(), len(scored), candidate))
+        scored.sort(key=lambda s: s[:3])
+        best = scored[0]
+        rivals = [s for s in scored[1:] if s[0] == best[0] and s[1] <= best[1] + 1]
+        if rivals:
+            other = rivals[0][3]
+            best[3].problems.append(
+                f"ambiguous: 之{best[3].sub_number} read, 之{other.sub_number} also possible"
+            )
+        return best[3]
+
+    def _implausibility(self) -> int:
+        """How unusual the numbers read are: sub-numbers are short, buildings one or two
+        digits, rooms three or four, and no number starts with 0."""
+        penalty = {1: 0, 2: 1}.get(len(self.sub_number or "1"), 3)
+        if self.building and len(self.building) > 2:
+            penalty += 2
+        digits = (self.room or "").rpartition("-")[2].rstrip("楼")
+        if digits.isdigit():
+            penalty += 0 if 3 <= len(digits) <= 4 else 1 if len(digits) < 3 else 2
+        numbers = (self.sub_number, self.building, digits)
+        if any(n and len(n) > 1 and n.startswith("0") for n in numbers):
+            penalty += 5
+        return penalty
+
+    def _address(self, cleaned: str) -> Address:
         found = (self.district, self.street, self.community, self.road, self.number)
         found += (self.building, self.room)
         if not any(found) and not (self.estate and has_han(self.estate)):
@@ -232,6 +403,8 @@ class _Parser:
             is_latin=False,
             problem="; ".join(self._problem_list()) or None,
             estate=self.estate,
+            road_core=road_core(self.road),
+            unit_text=self._unit_text(),
         )
 
     def _take(self, pattern: re.Pattern[str], *, may_end: bool = True) -> re.Match[str] | None:
@@ -282,7 +455,10 @@ class _Parser:
             self.street, name = name[: cut - 1] + "街道", name[cut:]
         self.community = name + ("村" if marker.startswith("村") else "社区")
 
-    def _point(self) -> None:
+    def _point(self) -> list[tuple[str, str]]:
+        """Read road, house number and sub-number; returns the alternative readings of a
+        sub-number written in digits and run into what follows (12号之3502房, 88号之12栋405):
+        (sub-number, text after it) for each way to cut the digits, the whole run first."""
         for match in _NUMBER.finditer(self.rest):
             if _NOT_HOUSE_NUMBER.match(self.rest, match.end()) or not number_value(match[0]):
                 continue
@@ -291,13 +467,17 @@ class _Parser:
                 break
             self.number = number_value(match[0])
             after = match.end()
+            readings: list[tuple[str, str]] = []
             sub = _SUB_NUMBER.match(self.rest, after)
             if sub and number_value(sub[1]):
                 self.sub_number = number_value(sub[1])
                 after = sub.end()
-                if len(sub[1]) >= 4 and sub[1].isdigit():
-                    # 12号之3502房: a one-digit sub-number run into the room number.
-                    self.sub_number, after = sub[1][0], sub.start(1) + 1
+                run = sub[1]
+                runs_on = sub.end() == sub.end(1) < len(self.rest)
+                if run.isdigit() and len(run) >= 2 and (runs_on or len(run) >= 3):
+                    readings = [(run, self.rest[after:])] + [
+                        (run[:cut], self.rest[sub.start(1) + cut :]) for cut in range(1, len(run))
+                    ]
             elif self.rest.startswith("号", after):
                 after += 1
             self.rest = self.rest[after:]
@@ -305,16 +485,21 @@ class _Parser:
                 self.road = self._split_road(road)
             else:
                 self.problems.append("no road")
-            return
+            return readings
         self.problems.append("no house number")
+        return []
 
     def _split_road(self, road: str) -> str:
-        """The road; a street office written without 道 before a major road
-        (北京街中山五路) goes to ``street``."""
+        """The road; a street office written without 道 before it (北京街中山五路, 桃花街宁涌街)
+        goes to ``street``, a village before it (龙新村永湴路) to ``community``."""
         office = _OFFICE_BEFORE_ROAD.fullmatch(road)
         if office and self.street is None:
             self.street = office[1] + "街道"
-            road = office[2]
+            return office[2]
+        village = _VILLAGE_BEFORE_ROAD.fullmatch(road)
+        if village and self.community is None:
+            self.community = village[1] + "村"
+            return village[2]
         return road
 
     def _unit(self, text: str) -> None:
@@ -358,6 +543,18 @@ class _Parser:
     def _problem_list(self) -> list[str]:
         return self.problems + [f"unparsed remainder {r!r}" for r in self.remainders]
 
+    def _unit_text(self) -> str | None:
+        if self.number is None:
+            return None
+        text = f"之{self.sub_number}" if self.sub_number else ""
+        text += self.estate or ""
+        if self.building:
+            text += f"{self.building}栋"
+        if self.room:
+            text += _room_text(self.room)
+        text += "".join(self.remainders)
+        return text.replace(" ", "") or None
+
     def _text(self) -> str:
         head = ""
         if self.city and (self.city != GUANGZHOU or self.district is None):
@@ -379,6 +576,25 @@ class _Parser:
         for remainder in self.remainders:
             text += f" ({remainder})"
         return text.strip()
+
+
+_ROAD_ENDING = re.compile(r"(?:大马路|大道|大街|马路|路|道|街|巷|[东南西北中直横])$")
+
+
+def road_core(road: str | None) -> str | None:
+    """A road's name without its type (路, 道, 街, 大道 …), directions and 直/横 at its end.
+
+    环市东路 and 环市路 → 环市, 白云大道北 → 白云, 凤凰一直街 and 凤凰一直路 → 凤凰一: two
+    writings of one road meet, and so do 天河北路 and 天河路, which are two roads — a core is
+    evidence with the house number and room beside it, not a key on its own. At least two
+    characters are kept.
+    """
+    if road is None:
+        return None
+    core = road
+    while (ending := _ROAD_ENDING.search(core)) and ending.start() >= 2:
+        core = core[: ending.start()]
+    return core
 
 
 def _unit_number(text: str) -> str:

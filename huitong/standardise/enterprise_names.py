@@ -56,6 +56,28 @@ _LATIN_BRANCH = re.compile(r"[\s,]*(?:\(([^)]*?)\s*branch\)|([^()]*?)\s*\bbranch
 _LATIN_CITY = re.compile(r"^guangzhou\b|\(\s*guangzhou\s*\)", re.I)
 
 
+# Industry or business words that follow the trade name (字号) in a name made the regulated way:
+# 行政区划 + 字号 + 行业 + 组织形式 (广州 + 恒通 + 贸易 + 有限公司). Longest first.
+_INDUSTRIES = tuple(
+    sorted(
+        """
+        贸易 商贸 国际贸易 进出口 实业 实业发展 发展 投资 投资管理 投资咨询 资产管理 控股 集团
+        科技 网络科技 信息科技 信息技术 电子科技 生物科技 智能科技 软件 网络 信息 电子 通信 电器
+        数码 技术服务 咨询 管理咨询 企业管理 企业管理咨询 商务咨询 文化传播 文化传媒 传媒 广告
+        文化 教育 教育科技 培训 体育 旅游 旅行社 酒店 酒店管理 餐饮 餐饮管理 饮食 食品 农业
+        水产 医药 药业 医疗器械 医疗 健康管理 生物 化工 新材料 材料 塑料 五金 机械 机电 设备
+        机械设备 电气 自动化 环保 环保科技 环境 能源 新能源 建筑 建筑工程 建设 工程 装饰 装饰工程
+        装饰设计 建材 房地产 房地产开发 置业 物业 物业管理 园林 园林绿化 家政 家政服务 保洁 清洁
+        服务 人力资源 劳务 物流 供应链 供应链管理 货运 运输 快递 汽车 汽车服务 汽车销售 汽配 服装
+        服饰 纺织 皮具 鞋业 珠宝 化妆品 日用品 百货 超市 家具 家居 印刷 包装 设计 工艺品 美容
+        美发 摄影 影视 娱乐 金融 融资租赁 保险代理 典当 担保 租赁 展览 会展 电子商务 连锁
+        """.split(),  # noqa: SIM905 - a word list reads better as words
+        key=len,
+        reverse=True,
+    )
+)
+
+
 @dataclass(frozen=True)
 class EnterpriseName:
     """An enterprise name in canonical form and the parts used to compare enterprises.
@@ -73,6 +95,9 @@ class EnterpriseName:
     is_branch: bool
     branch_name: str | None
     key: str
+    trade_name: str | None = None
+    """The brand without its industry words (恒通贸易 → 恒通), as an abbreviation writes it
+    (广州恒通); the brand itself when no industry word follows it."""
 
 
 def standardise_enterprise_name(raw: str | None) -> EnterpriseName | None:
@@ -121,7 +146,19 @@ def _chinese_name(text: str) -> EnterpriseName:
         is_branch=is_branch,
         branch_name=branch_name,
         key="".join(pinyin_syllables(brand)),
+        trade_name=trade_name(brand),
     )
+
+
+def trade_name(brand: str) -> str:
+    """The trade name (字号) of a Chinese brand: the brand without trailing industry words
+    (恒通贸易 → 恒通, 达晟网络科技 → 达晟); at least two characters are kept."""
+    rest = brand
+    while True:
+        word = next((w for w in _INDUSTRIES if rest.endswith(w) and len(rest) - len(w) >= 2), None)
+        if word is None:
+            return rest
+        rest = rest[: -len(word)]
 
 
 def _split_branch(text: str) -> tuple[str, bool, str | None]:
@@ -161,4 +198,4 @@ def _latin_name(text: str) -> EnterpriseName:
     brand = " ".join(re.sub(r"[^\w&]+", " ", stripped.lower()).split())
     brand = brand or " ".join(text.lower().split())
     key = "".join(c for c in brand if c.isascii() and c.isalnum())
-    return EnterpriseName(text, brand, legal_form, city, is_branch, branch_name, key)
+    return EnterpriseName(text, brand, legal_form, city, is_branch, branch_name, key, brand)

@@ -1,4 +1,10 @@
-"""Resident ID numbers (公民身份号码) and unified social credit codes (USCC), with check chars."""
+"""Resident ID numbers (公民身份号码) and unified social credit codes (USCC), with check chars.
+
+The check characters are python-stdnum's (ISO 7064 MOD 11-2; GB 32100 MOD 31); the wrappers
+here stay lenient — stdnum's ``cn.ric.validate`` rejects real district codes missing from its
+table — and say what is wrong (``problem``) instead of raising. The organisation-code check
+(GB 11714, characters 9-17 of a USCC) has no stdnum function and is computed here.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from stdnum.cn import uscc as cn_uscc
+from stdnum.iso7064 import mod_11_2
+
 from huitong.standardise.text import clean_text
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_CHARS = "10X98765432"
 _ID_SEPARATORS = re.compile(r"[\s\-_./'\"`]")
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -38,8 +45,7 @@ def resident_id_check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character ("0"-"9" or "X") of the first 17 digits of an ID."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"expected 17 digits, got {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK_CHARS[total % 11]
+    return mod_11_2.calc_check_digit(first17)
 
 
 def standardise_resident_id(raw: str | None) -> ResidentId | None:
@@ -119,9 +125,20 @@ def _gender(sequence_digit: str) -> str:
 
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _USCC_SEPARATORS = re.compile(r"[\s\-_./'\"`]")
+
+
+def contradiction(rid: ResidentId, birth_date: date | None, gender: str | None) -> str | None:
+    """Why a resident ID cannot be the person's own, given the birth date and gender written
+    beside it, or None. A birth year two or more years off, or the other gender, is a
+    relative's ID written in (a typo moves a date by days, not generations); the ID is then
+    kept but must neither prove nor forbid a match."""
+    if rid.birth_date and birth_date and abs(rid.birth_date.year - birth_date.year) >= 2:
+        return f"the ID's birth date {rid.birth_date} contradicts the stated {birth_date}"
+    if rid.gender and gender and rid.gender != gender:
+        return f"the ID's gender {rid.gender} contradicts the stated {gender}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -137,8 +154,7 @@ def uscc_check_char(first17: str) -> str:
     """GB 32100 MOD 31 check character (the 18th) of the first 17 characters of a USCC."""
     if len(first17) != 17 or any(c not in _USCC_ALPHABET for c in first17):
         raise ValueError(f"expected 17 USCC characters, got {first17!r}")
-    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return _USCC_ALPHABET[(31 - total % 31) % 31]
+    return cn_uscc.calc_check_digit(first17)
 
 
 def organisation_code_check_char(first8: str) -> str:

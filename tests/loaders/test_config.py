@@ -119,3 +119,22 @@ def test_not_toml(tmp_path):
     path.write_text("[[sources]\nname=")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+def test_survivorship_is_configured_per_deployment(tmp_path):
+    (tmp_path / "rules.toml").write_text('source_trust = ["rental"]\n', encoding="utf-8")
+    toml = GOOD + '\n[survivorship]\nfile = "rules.toml"\nsource_trust = ["rental"]\n'
+    config = load_config(write(tmp_path, toml))
+    assert config.survivorship.file == (tmp_path / "rules.toml").resolve()
+    assert config.survivorship.source_trust == ("rental",)
+    assert load_config(write(tmp_path, GOOD)).survivorship.source_trust is None
+
+
+def test_survivorship_errors_name_the_key(tmp_path):
+    toml = GOOD + '\n[survivorship]\nfile = "missing.json"\nsource_trust = ["police"]\nx = 1\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, toml))
+    text = str(caught.value)
+    assert "'file': rules file not found" in text
+    assert "'source_trust' names unknown source 'police'" in text
+    assert "unknown key 'x'" in text

@@ -208,19 +208,26 @@ def test_two_valid_usccs_never_share_a_cluster(connection):
     }
 
 
-def test_rental_units_with_different_rooms_stay_apart(connection):
-    def unit(mention_id: str, room: str | None, unit_key: str | None) -> dict:
-        return {"mention_id": mention_id, "room": room, "unit_key": unit_key}
+def test_rental_units_with_different_rooms_buildings_or_points_stay_apart(connection):
+    def unit(mention_id: str, room: str | None, building: str | None, road: str) -> dict:
+        return {
+            "mention_id": mention_id,
+            "room": room,
+            "building": building,
+            "road_core": road,
+            "house_number": "12",
+        }
 
     stage_mentions(
         connection,
         "rental_unit",
         [
-            unit("r/1/u", "502", "K1-502"),
-            unit("r/2/u", "503", "K1-503"),
-            unit("r/3/u", "502", "K2-502"),
-            unit("r/4/u", None, "K1"),
-            unit("r/5/u", "502", "K1-502"),
+            unit("r/1/u", "502", "1", "环市"),
+            unit("r/2/u", "503", "1", "环市"),  # another room
+            unit("r/3/u", "502", "2", "环市"),  # another building
+            unit("r/4/u", None, None, "环市"),
+            unit("r/5/u", "502", "1", "环市"),
+            unit("r/6/u", "502", "1", "天河"),  # another road
         ],
     )
     stage_pairs(
@@ -231,6 +238,7 @@ def test_rental_units_with_different_rooms_stay_apart(connection):
             ("r/1/u", "r/3/u", 0.98),
             ("r/1/u", "r/4/u", 0.97),
             ("r/4/u", "r/5/u", 0.96),
+            ("r/5/u", "r/6/u", 0.95),
         ],
     )
     result = cluster_entity(connection, "rental_unit", 0.5)
@@ -238,8 +246,9 @@ def test_rental_units_with_different_rooms_stay_apart(connection):
         "r/1/u": ["r/1/u", "r/4/u", "r/5/u"],
         "r/2/u": ["r/2/u"],
         "r/3/u": ["r/3/u"],
+        "r/6/u": ["r/6/u"],
     }
-    assert result.refused == {"room": 1, "unit_key": 1}
+    assert result.refused == {"room": 1, "building": 1, "address_point": 1}
 
 
 def test_must_link_overrides_constraints_and_cannot_link_is_one(connection):

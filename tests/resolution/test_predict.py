@@ -662,3 +662,103 @@ def test_enough_steward_matches_also_train_m(population, tmp_path: Path) -> None
     assert taught_model != plain_model
     _, again_model = trained(tmp_path / "again", labels)
     assert again_model == taught_model  # deterministic for the same labels
+
+
+def test_the_entities_a_row_names_resolve_name_only_mentions(population, tmp_path: Path) -> None:
+    """Collective evidence: a father known by name only on a birth registration is the husband
+    the mother married (his partner, by her ID), and so is the father named on a child's
+    register entry beside the mother's name; the landlord of a unit, by the unit's cluster; a
+    vendor ticketed twice at one place. Siblings share their parents, which proves nothing."""
+    mentions, _ = population
+    connection = staging.connect(tmp_path / "work")
+    stage(connection, "person", mentions)
+
+    def with_id(name: str, born_on: dt.date, sequence: int) -> dict:
+        return {**name_fields(name), **id_fields(resident_id("440106", born_on, sequence))}
+
+    mother = with_id("林秀英", dt.date(1986, 1, 9), 162)
+    home = address_fields("恒福路", 12, "502")
+    older = {**name_fields("梁婷"), "birth_date": dt.date(2019, 5, 1), **home}
+    younger = {**name_fields("梁强"), "birth_date": dt.date(2016, 2, 3), **home}
+    stage(
+        connection,
+        "person",
+        [
+            {"mention_id": "marriage/1/husband", **with_id("梁海平", dt.date(1984, 5, 2), 151)},
+            {"mention_id": "marriage/1/wife", **mother},
+            {"mention_id": "births/1/father", **name_fields("梁海平")},
+            {"mention_id": "births/1/mother", **mother},
+            {"mention_id": "births/1/child", **older},
+            {"mention_id": "births/2/father", **name_fields("梁海平")},
+            {"mention_id": "births/2/mother", **mother},
+            {"mention_id": "births/2/child", **younger},
+            {"mention_id": "rental/1/landlord", **with_id("王志明", dt.date(1960, 7, 7), 191)},
+            {"mention_id": "rental/2/landlord", **name_fields("王志明")},
+            {"mention_id": "hukou/5/resident", **with_id("梁婷", dt.date(2019, 5, 1), 182)},
+            {"mention_id": "hukou/5/father", **name_fields("梁海平")},
+            {"mention_id": "hukou/5/mother", **name_fields("林秀英")},
+            {"mention_id": "violations/1/vendor", **name_fields("黄海")},
+            {"mention_id": "violations/2/vendor", **name_fields("黄海")},
+            {"mention_id": "violations/3/vendor", **name_fields("黄海")},
+        ],
+    )  # fmt: skip
+    # the unit is written two ways, one cluster: the model reads the unit's cluster
+    stage(
+        connection,
+        "rental_unit",
+        [
+            {"mention_id": "rental/1/unit", **address_fields("恒福路", 12, "502")},
+            {"mention_id": "rental/2/unit", **address_fields("恒福道", 12, "502")},
+        ],
+    )
+    connection.execute(
+        "CREATE TABLE clusters_rental_unit AS SELECT mention_id, 'rental/1/unit' AS cluster_key "
+        "FROM mentions WHERE entity = 'rental_unit'"
+    )
+    relate(
+        connection,
+        [
+            ("marriage/1/husband", "SPOUSE_OF", "marriage/1/wife"),
+            ("births/1/father", "PARENT_OF", "births/1/child"),
+            ("births/1/mother", "PARENT_OF", "births/1/child"),
+            ("births/2/father", "PARENT_OF", "births/2/child"),
+            ("births/2/mother", "PARENT_OF", "births/2/child"),
+            ("rental/1/landlord", "OWNS", "rental/1/unit"),
+            ("rental/2/landlord", "OWNS", "rental/2/unit"),
+            ("hukou/5/father", "PARENT_OF", "hukou/5/resident"),
+            ("hukou/5/mother", "PARENT_OF", "hukou/5/resident"),
+        ],
+    )
+    connection.executemany(
+        "INSERT INTO events (event_id, source, record_id, type, place_point_key, place_district)"
+        " VALUES (?, 'violations', ?, 'Violation', ?, '天河区')",
+        [(f"violations/{n}", str(n), point) for n, point in ((1, "天河路|9|"), (2, "天河路|9|"),
+                                                              (3, "中山大道|1|"))],
+    )  # fmt: skip
+    connection.executemany(
+        "INSERT INTO event_participants VALUES ('violations', ?, ?, 'vendor')",
+        [(f"violations/{n}", f"violations/{n}/vendor") for n in (1, 2, 3)],
+    )
+    train_and_predict(connection, "person", tmp_path / "work", seed=3)
+    scored = pairs(connection)
+    partner_level = connection.execute(
+        "SELECT gamma_neighbours FROM pairs_person "
+        "WHERE mention_id_l = 'births/1/father' AND mention_id_r = 'marriage/1/husband'"
+    ).fetchall()
+    connection.close()
+    threshold = load_model_spec("person").cluster_threshold
+
+    # the other parent of his child is the woman he married: the same man
+    assert probability(scored, "births/1/father", "marriage/1/husband") > threshold
+    assert partner_level == [(4,)]  # the strongest level: the same partner by ID
+    # on his daughter's register entry by name only, beside her mother's name: the same
+    # couple by their names as on the marriage record
+    assert probability(scored, "hukou/5/father", "marriage/1/husband") > threshold
+    # siblings: the same parents, another name and birth date
+    assert probability(scored, "births/1/child", "births/2/child") < 0.3
+    # the landlord written by name only lets the same unit (written another way)
+    assert probability(scored, "rental/1/landlord", "rental/2/landlord") > threshold
+    # cited twice at one place: more than the name alone, which the third ticket has
+    assert probability(scored, "violations/1/vendor", "violations/2/vendor") > probability(
+        scored, "violations/1/vendor", "violations/3/vendor"
+    )

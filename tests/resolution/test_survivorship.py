@@ -239,3 +239,22 @@ def test_the_default_rules_fit_the_mentions_schema(connection, entity):
     assert columns[0] == "golden_id"
     assert columns[-2:] == ["mention_count", "sources"]
     assert set(load_rules()["entities"][entity]) == set(columns[1:-2])
+
+
+def test_a_deployment_replaces_the_rules_and_the_trust_order(tmp_path):
+    from resolution.survivorship import deployment_rules
+
+    assert deployment_rules() == load_rules()
+    assert deployment_rules(source_trust=["police"])["source_trust"] == ["police"]
+    custom = tmp_path / "rules.toml"
+    custom.write_text(
+        'source_trust = ["a"]\n[entities.person.name]\nvalues = [{column = "name"}]\n'
+        'rules = ["source_trust"]\n[entities.enterprise.name]\nvalues = [{column = "name"}]\n'
+        'rules = ["most_frequent"]\n[entities.rental_unit.address]\n'
+        'values = [{column = "address"}]\nrules = ["loudest"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesError) as caught:
+        deployment_rules(custom)
+    assert "entities.rental_unit.address.rules[0]: unknown rule 'loudest'" in str(caught.value)
+    assert str(custom) in str(caught.value)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huitong.standardise.addresses import Address, parse_address
+from huitong.standardise.addresses import Address, parse_address, road_core
 
 FULL = "广州市越秀区北京街道某某社区中山五路12号之3 3栋502房"
 
@@ -44,6 +44,8 @@ def test_full_address():
         unit_key="中山五路|12|3|3|502",
         is_latin=False,
         problem=None,
+        road_core="中山五",
+        unit_text="之33栋502房",
     )
 
 
@@ -148,6 +150,68 @@ def test_sub_number_run_into_the_room_number():
     # The citygen canonical form: 之N followed directly by the room.
     address = parse_address("广州市越秀区中山五路12号之3502房")
     assert (address.sub_number, address.room) == ("3", "502")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "中山五路88号之12栋405",
+        "中山五路88号之12栋405房",
+        "中山五路88号之1 2栋405",
+        "中山五路88号之1 2座405室",
+    ],
+)
+def test_sub_number_glued_to_the_building_is_read_so_nothing_is_left(raw):
+    # 之12栋 cannot be a reading: 栋 needs a number, so the run is 之1 followed by 2栋.
+    address = parse_address(raw)
+    assert (address.sub_number, address.building, address.room) == ("1", "2", "405")
+    assert address.unit_key == "中山五路|88|1|2|405"
+    assert address.problem is None
+
+
+def test_two_complete_readings_are_flagged_ambiguous():
+    address = parse_address("中山五路88号之123栋405")
+    assert (address.sub_number, address.building) == ("1", "23")  # the shorter sub-number
+    assert address.problem == "ambiguous: 之1 read, 之12 also possible"
+
+
+@pytest.mark.parametrize(
+    "raw", ["中山五路88号之12", "中山五路88号之12 3栋405", "中山五路88号之12号3栋"]
+)
+def test_a_sub_number_set_apart_is_read_whole(raw):
+    address = parse_address(raw)
+    assert address.sub_number == "12"
+    assert address.problem is None
+
+
+@pytest.mark.parametrize(
+    ("road", "core"),
+    [("环市东路", "环市"), ("环市路", "环市"), ("白云大道北", "白云"), ("九龙南大街", "九龙"),
+     ("神山北道", "神山"), ("员村二横路", "员村二"), ("中山五路", "中山五"), ("大道", "大道")],
+)  # fmt: skip
+def test_road_core_drops_type_and_direction(road, core):
+    assert road_core(road) == core
+
+
+@pytest.mark.parametrize(
+    ("raw", "street", "community", "road"),
+    [
+        ("白云区桃花街宁涌街12号305房", "桃花街道", None, "宁涌街"),
+        ("北京街中山五路12号", "北京街道", None, "中山五路"),
+        ("龙新村永湴路8号", None, "龙新村", "永湴路"),
+        ("越秀区解放北街12号", None, None, "解放北街"),
+        ("三元里村大街5号", None, None, "三元里村大街"),
+    ],
+)
+def test_a_street_office_or_village_written_before_the_road(raw, street, community, road):
+    address = parse_address(raw)
+    assert (address.street, address.community, address.road) == (street, community, road)
+
+
+def test_unit_text_keeps_what_follows_the_number_even_when_unread():
+    assert parse_address("天河路385号首层铺位").unit_text == "1楼铺位"
+    assert parse_address("中山五路88号之1 2座405室").unit_text == "之12栋405房"
+    assert parse_address("中山五路88号").unit_text is None
 
 
 def test_chinese_numeral_sub_numbers_up_to_ninety_nine():
@@ -316,11 +380,63 @@ def test_village_address_elsewhere():
     )
 
 
-def test_latin_address_is_only_cleaned():
+def test_latin_address_is_read_the_western_way():
     address = parse_address("Flat 502,  Block 3, 12 Zhongshan 5th Road")
     assert address.is_latin
     assert address.text == "Flat 502, Block 3, 12 Zhongshan 5th Road"
-    assert (address.road, address.number, address.point_key) == (None, None, None)
+    assert (address.road, address.number, address.building, address.room) == (
+        "zhongshan 5th road",
+        "12",
+        "3",
+        "502",
+    )
+    assert address.point_key == "zhongshan 5th road|12|"
+    assert address.unit_key == "zhongshan 5th road|12||3|502"
+    assert address.problem is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "road", "number", "room", "locality", "postcode"),
+    [
+        ("147 Allott Place, Wyoming Park, Aldgate NSW 2325", "allott place", "147", None,
+         "wyoming park aldgate nsw", "2325"),
+        ("5/12 Smith St, Kingston ACT 2604", "smith street", "12", "5", "kingston act", "2604"),
+        ("12 smith street kingston act 2604", "smith street", "12", None, "kingston act", "2604"),
+        ("10 Downing Street, London SW1A 2AA", "downing street", "10", None, "london",
+         "SW1A 2AA"),
+        ("1600 Pennsylvania Ave NW, Washington, DC 20500", "pennsylvania avenue", "1600", None,
+         "nw washington dc", "20500"),
+        ("Apt 4, 221b Baker St", "baker street", "221b", "4", None, None),
+    ],
+)  # fmt: skip
+def test_western_address_parts(raw, road, number, room, locality, postcode):
+    address = parse_address(raw)
+    assert (address.road, address.number, address.room) == (road, number, room)
+    assert (address.locality, address.postcode) == (locality, postcode)
+    assert address.point_key == f"{road}|{number}|"
+
+
+def test_abbreviated_street_types_give_the_same_point():
+    assert (
+        parse_address("12 Smith St Kingston").point_key
+        == parse_address("12 smith street, Kingston").point_key
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem", "locality", "postcode"),
+    [
+        ("nambucca street sandy bay vic 2768", "no house number", "sandy bay vic", "2768"),
+        ("28 moolooboola kinglake west nsw 4560", "no street name", None, "4560"),
+    ],
+)  # fmt: skip
+def test_western_address_without_a_point_keeps_locality_and_postcode(
+    raw, problem, locality, postcode
+):
+    address = parse_address(raw)
+    assert address.point_key is None
+    assert address.problem == problem
+    assert (address.locality, address.postcode) == (locality, postcode)
 
 
 @pytest.mark.parametrize("raw", [None, "", "   ", "\u3000"])

@@ -37,7 +37,23 @@ def test_canonical_text():
         is_branch=False,
         branch_name=None,
         key="hengtongmaoyi",
+        trade_name="恒通",
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "trade"),
+    [
+        ("广州卓润", "卓润"),  # an abbreviation: the trade name alone
+        ("广州卓润贸易有限公司", "卓润"),
+        ("广州市达晟网络科技有限公司", "达晟"),
+        ("广州市城卓家政服务有限公司", "城卓"),
+        ("广州市发展贸易有限公司", "发展"),  # two characters are always kept
+        ("Hengtong Trading Co., Ltd.", "hengtong trading"),
+    ],
+)
+def test_trade_name_is_the_brand_without_industry_words(raw, trade):
+    assert standardise_enterprise_name(raw).trade_name == trade
 
 
 def test_no_city_prefix():

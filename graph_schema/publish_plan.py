@@ -1,0 +1,371 @@
+"""The publish plan: every write of a publish, computed from the workdir's workspace tables and
+mapped to the Cypher of :mod:`graph_schema.publish_queries`, in dependency order.
+
+Golden records (with their placement, from resolution's ``golden_places``), source records,
+districts / streets / communities (resolution's ``areas``), address points
+(``address_points``),
+registrations, relations, events and their participants, review candidates and redirects. Each
+step is one query and the rows it is run with; nothing here touches Neo4j.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from graph_schema import publish_queries as q
+from graph_schema.errors import GraphError
+from huitong.vocabulary import ENTITY_TYPES, RELATION_TYPES, SOURCE_RECORD_FIELDS
+from resolution.cluster import table_exists
+from resolution.placement import ADDRESS_POINTS, AREAS, GOLDEN_PLACES
+
+WRITERS = 2  # concurrent write transactions for steps of one group
+
+
+class PublishError(GraphError):
+    """The workdir cannot be published (not resolved, or inconsistent)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    query: str
+    rows: list[dict]
+    elements_per_row: int
+    params: dict[str, Any] = field(default_factory=dict)
+    # consecutive steps of one group touch disjoint nodes and may run concurrently
+    group: str = ""
+
+
+def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params=()) -> list[dict]:
+    cursor = connection.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _props(row: dict, skip: tuple[str, ...] = ()) -> dict:
+    """Properties for Neo4j: drop nulls (a null in ``SET +=`` removes the property) and keys."""
+    return {k: v for k, v in row.items() if k not in skip and v is not None}
+
+
+def _shard(key: str) -> int:
+    return zlib.crc32(key.encode()) % WRITERS
+
+
+def plan(connection: duckdb.DuckDBPyConnection) -> list[Step]:
+    """Every write of a publish, in dependency order, as (query, rows) steps."""
+    steps: list[Step] = []
+    golden_sets: dict[str, set[str]] = {}
+    for table in (AREAS, ADDRESS_POINTS, GOLDEN_PLACES):
+        if not table_exists(connection, table):
+            raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
+    address_steps = _address_steps(connection)
+    for entity in ENTITY_TYPES:
+        table = f"golden_{entity}"
+        if not table_exists(connection, table):
+            raise PublishError(f"the workspace has no {table} table: run `huitong resolve`")
+        provenance = {}
+        if table_exists(connection, f"golden_records_{entity}"):
+            for row in _rows(
+                connection,
+                f"""SELECT golden_id, json_group_object(attribute, json_object(
+                        'value', value, 'source', source, 'record_id', record_id,
+                        'role', role, 'rule', rule)) AS provenance
+                    FROM golden_records_{entity} GROUP BY golden_id""",
+            ):
+                provenance[row["golden_id"]] = row["provenance"]
+        places = _golden_places(connection, entity)
+        rows = []
+        for row in _rows(connection, f"SELECT * FROM {table} ORDER BY golden_id"):
+            props = _props(row, ("golden_id",))
+            props.update(places.get(row["golden_id"], {}))
+            props["provenance"] = provenance.get(row["golden_id"], "{}")
+            rows.append({"id": row["golden_id"], "props": props})
+        golden_sets[entity] = {r["id"] for r in rows}
+        steps.append(Step(f"golden {entity}", q.merge_golden(entity), rows, 1, group="golden"))
+
+    columns = ", ".join(f"m.{c}" for c in SOURCE_RECORD_FIELDS)
+    skip = ("key", "golden_id")
+    records = _rows(
+        connection,
+        f"""SELECT m.mention_id AS key, g.golden_id, {columns}
+            FROM mentions m JOIN golden_members g USING (mention_id)
+            ORDER BY m.mention_id""",
+    )
+    for entity in ENTITY_TYPES:
+        rows = [
+            {"key": r["key"], "golden_id": r["golden_id"], "props": _props(r, skip)}
+            for r in records
+            if r["entity"] == entity
+        ]
+        # shards by golden record: concurrent writers never touch the same node
+        for shard in range(WRITERS):
+            steps.append(
+                Step(
+                    f"source records {entity} {shard + 1}/{WRITERS}",
+                    q.merge_source_records(entity),
+                    [r for r in rows if _shard(r["golden_id"]) == shard],
+                    2,
+                    group="source records",
+                )
+            )
+    others = [r for r in records if r["entity"] not in ENTITY_TYPES]
+    if others:
+        steps.append(
+            Step(
+                "source records",
+                q.MERGE_SOURCE_RECORDS,
+                [{"key": r["key"], "props": _props(r, skip)} for r in others],
+                1,
+            )
+        )
+
+    steps.extend(address_steps)
+    steps.extend(_attachment_steps(connection))
+    steps.extend(_relation_steps(connection))
+    steps.extend(_event_steps(connection))
+    steps.extend(_review_steps(connection))
+    if table_exists(connection, "golden_redirects"):
+        for entity in ENTITY_TYPES:
+            redirects = _rows(
+                connection,
+                """SELECT r.old_id, r.new_id FROM golden_redirects r
+                   JOIN golden_ids i ON i.golden_id = r.old_id
+                   WHERE i.entity = ? ORDER BY r.old_id""",
+                [entity],
+            )
+            redirects = [r for r in redirects if r["new_id"] in golden_sets[entity]]
+            steps.append(
+                Step(
+                    f"redirects {entity}",
+                    q.merge_redirects(entity),
+                    redirects,
+                    2,
+                    {"entity": entity},
+                )
+            )
+    return steps
+
+
+def _address_steps(connection) -> list[Step]:
+    """Districts, streets, communities and address points, placed as resolution placed them."""
+    districts = _rows(
+        connection,
+        f"""SELECT DISTINCT district AS key, district AS name FROM {AREAS} ORDER BY key""",
+    )
+    streets = _rows(
+        connection,
+        f"""SELECT DISTINCT district || '|' || street AS key, street AS name, district
+            FROM {AREAS} WHERE street IS NOT NULL ORDER BY key""",
+    )
+    communities = _rows(
+        connection,
+        f"""SELECT DISTINCT district || '|' || coalesce(street, '') || '|' || community AS key,
+                   community AS name, district, street,
+                   CASE WHEN street IS NULL THEN district ELSE district || '|' || street END
+                       AS parent,
+                   CASE WHEN street IS NULL THEN 'district' ELSE 'street' END AS parent_kind
+            FROM {AREAS} WHERE community IS NOT NULL ORDER BY key""",
+    )
+    points = _rows(
+        connection,
+        """SELECT point_key AS key, district, street, community,
+                  split_part(point_key, '|', 1) AS road,
+                  split_part(point_key, '|', 2) AS number,
+                  nullif(split_part(point_key, '|', 3), '') AS sub_number,
+                  CASE WHEN community IS NOT NULL AND district IS NOT NULL
+                         THEN district || '|' || coalesce(street, '') || '|' || community
+                       WHEN street IS NOT NULL AND district IS NOT NULL
+                         THEN district || '|' || street
+                       ELSE district END AS parent,
+                  CASE WHEN community IS NOT NULL AND district IS NOT NULL THEN 'community'
+                       WHEN street IS NOT NULL AND district IS NOT NULL THEN 'street'
+                       WHEN district IS NOT NULL THEN 'district' ELSE 'none' END AS parent_kind
+           FROM address_points ORDER BY key""",
+    )
+    point_rows = []
+    for point in points:
+        text = f"{point['road']}{point['number']}号"
+        if point["sub_number"]:
+            text += f"之{point['sub_number']}"
+        props = _props(point, ("key", "parent", "parent_kind"))
+        props["text"] = text
+        point_rows.append(
+            {
+                "key": point["key"],
+                "props": props,
+                "parent": point["parent"],
+                "parent_kind": point["parent_kind"],
+            }
+        )
+    located = sum(1 for p in point_rows if p["parent_kind"] != "none")
+    return [
+        Step("districts", q.MERGE_DISTRICTS, districts, 1),
+        Step("streets", q.MERGE_STREETS, streets, 2),
+        Step("communities", q.MERGE_COMMUNITIES, communities, 2),
+        Step(
+            "address points",
+            q.MERGE_ADDRESS_POINTS,
+            point_rows,
+            1 + (located / len(point_rows) if point_rows else 0),
+        ),
+    ]
+
+
+def _golden_places(connection, entity: str) -> dict[str, dict]:
+    """Jurisdiction of each golden record as resolution placed it (``golden_places``)."""
+    rows = _rows(
+        connection,
+        """SELECT golden_id, point_key, district, street, community
+           FROM golden_places WHERE entity = ?""",
+        [entity],
+    )
+    return {row["golden_id"]: _props(row, ("golden_id",)) for row in rows}
+
+
+def _attachment_steps(connection) -> list[Step]:
+    steps = []
+    units = _rows(
+        connection,
+        """SELECT g.golden_id, arg_max(m.point_key, m.mention_id) AS point_key
+           FROM mentions m JOIN golden_members g USING (mention_id)
+           WHERE m.entity = 'rental_unit' AND m.point_key IS NOT NULL
+           GROUP BY g.golden_id ORDER BY g.golden_id""",
+    )
+    steps.append(Step("units at points", q.MERGE_UNIT_AT, units, 1))
+    for entity in ("person", "enterprise"):
+        registered = _rows(
+            connection,
+            """SELECT g.golden_id, m.point_key, list(m.mention_id ORDER BY m.mention_id)
+                      AS sources
+               FROM mentions m JOIN golden_members g USING (mention_id)
+               WHERE m.entity = ? AND m.point_key IS NOT NULL
+               GROUP BY ALL ORDER BY ALL""",
+            [entity],
+        )
+        steps.append(
+            Step(f"registered at ({entity})", q.merge_registered_at(entity), registered, 1)
+        )
+    return steps
+
+
+def _relation_steps(connection) -> list[Step]:
+    steps = []
+    for relation_type, (from_entity, to_entity) in RELATION_TYPES.items():
+        rows = _rows(
+            connection,
+            """SELECT a.golden_id AS from_id, b.golden_id AS to_id,
+                      list(r.source || '/' || r.record_id ORDER BY r.source, r.record_id)
+                          AS sources
+               FROM relations r
+               JOIN golden_members a ON a.mention_id = r.from_mention
+               JOIN golden_members b ON b.mention_id = r.to_mention
+               WHERE r.type = ? AND a.golden_id <> b.golden_id
+               GROUP BY ALL ORDER BY ALL""",
+            [relation_type],
+        )
+        if rows:
+            steps.append(
+                Step(
+                    f"relations {relation_type}",
+                    q.merge_relation(relation_type, from_entity, to_entity),
+                    rows,
+                    1,
+                )
+            )
+    return steps
+
+
+def _event_steps(connection) -> list[Step]:
+    departments = _rows(
+        connection,
+        """SELECT DISTINCT department AS name FROM
+           (SELECT department FROM mentions UNION SELECT department FROM events)
+           WHERE department IS NOT NULL ORDER BY name""",
+    )
+    steps = [Step("departments", q.MERGE_DEPARTMENTS, departments, 1)]
+    types = [
+        r[0] for r in connection.execute("SELECT DISTINCT type FROM events ORDER BY 1").fetchall()
+    ]
+    for event_type in types:
+        events = _rows(
+            connection,
+            """SELECT event_id, type, date, date_raw, department, source, record_id, place,
+                      place_raw, place_point_key, attributes, field_issues
+               FROM events WHERE type = ? ORDER BY event_id""",
+            [event_type],
+        )
+        rows = []
+        for event in events:
+            props = _props(event, ("event_id", "place_point_key"))
+            props.update(_flat_attributes(event["attributes"]))
+            rows.append(
+                {
+                    "id": event["event_id"],
+                    "props": props,
+                    "department": event["department"],
+                    "point_key": event["place_point_key"],
+                }
+            )
+        placed = sum(1 for r in rows if r["point_key"])
+        steps.append(
+            Step(
+                f"events {event_type}",
+                q.merge_events(event_type),
+                rows,
+                2 + (placed / len(rows) if rows else 0),
+            )
+        )
+    for entity in ENTITY_TYPES:
+        participants = _rows(
+            connection,
+            """SELECT p.event_id, g.golden_id, p.role, p.mention_id
+               FROM event_participants p
+               JOIN golden_members g USING (mention_id)
+               JOIN mentions m USING (mention_id)
+               WHERE m.entity = ? ORDER BY p.event_id, p.mention_id""",
+            [entity],
+        )
+        steps.append(
+            Step(f"participants ({entity})", q.merge_participants(entity), participants, 1)
+        )
+    return steps
+
+
+def _review_steps(connection) -> list[Step]:
+    """Review candidates for the stewards' queue, each pointing at its two source records."""
+    rows = []
+    for entity in ENTITY_TYPES:
+        table = f"review_candidates_{entity}"
+        if not table_exists(connection, table):
+            continue
+        for row in _rows(
+            connection,
+            f"""SELECT candidate_id, mention_id_l, mention_id_r, match_probability,
+                       match_weight, CAST(comparisons AS VARCHAR) AS comparisons,
+                       cluster_key_l, cluster_key_r, weak_link, priority
+                FROM {table} ORDER BY candidate_id""",
+        ):
+            props = _props(row, ("candidate_id", "mention_id_l", "mention_id_r"))
+            props["entity"] = entity
+            rows.append(
+                {"id": row["candidate_id"], "left": row["mention_id_l"],
+                 "right": row["mention_id_r"], "props": props}
+            )  # fmt: skip
+    return [Step("review candidates", q.MERGE_REVIEW_CANDIDATES, rows, 3)]
+
+
+def _flat_attributes(attributes: str | None) -> dict:
+    """Event attributes become properties (``kind`` → ``kind``), never overriding fixed ones."""
+    if not attributes:
+        return {}
+    reserved = {"id", "type", "date", "department", "source", "record_id", "publish_run"}
+    return {
+        key: value
+        for key, value in json.loads(attributes).items()
+        if key not in reserved and value is not None
+    }
