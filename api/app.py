@@ -31,6 +31,8 @@ from api.context import AuditEntry, Context
 from api.errors import GraphUnavailable, InvalidToken
 from api.explore import routes as explore_routes
 from api.graph import Graph, ScopedGraph
+from api.graphiql import page_html as graphiql_page
+from api.graphiql import routes as graphiql_routes
 from api.metrics import Metrics
 from api.name_keys import name_keys
 from api.schema import build_schema
@@ -40,6 +42,7 @@ from huitong.standardise import standardise_person_name
 
 GRAPHQL_PATH = "/graphql"
 REVIEW_PAGE = Path(__file__).with_name("review")  # the stewards' page, static files
+STATIC = Path(__file__).with_name("static")  # what the pages share (i18n.js)
 
 
 class HuitongGraphQL(GraphQL):
@@ -48,6 +51,10 @@ class HuitongGraphQL(GraphQL):
     def __init__(self, schema, settings: ApiSettings, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self.settings = settings
+
+    @property
+    def graphql_ide_html(self) -> str:  # GraphiQL served offline, token from #token=
+        return graphiql_page()
 
     async def get_context(self, request, response) -> Context | None:
         state = request.scope["state"]
@@ -185,7 +192,9 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *explore_routes(),
+            *graphiql_routes(),
             Mount("/review", StaticFiles(directory=REVIEW_PAGE, html=True), name="review"),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
     )

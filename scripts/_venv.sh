@@ -16,7 +16,10 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"
-# The /explore page's front-end libraries (cytoscape), from the npm registry, served by the app.
-if [ ! -d api/explore/node_modules ] && command -v npm >/dev/null 2>&1; then
-  (cd api/explore && npm ci --omit=dev --no-audit --no-fund --silent)
-fi
+# The pages' front-end libraries, from the npm registry, served by the app: cytoscape for
+# /explore, React and GraphiQL for GET /graphql.
+for pages in api/explore api/graphiql; do
+  if [ ! -d "$pages/node_modules" ] && command -v npm >/dev/null 2>&1; then
+    (cd "$pages" && npm ci --omit=dev --no-audit --no-fund --silent)
+  fi
+done

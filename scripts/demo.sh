@@ -20,16 +20,9 @@ token=$(huitong token create --role admin --subject demo --ttl 12h | tail -n 1)
 cat <<INFO
 
 Huitong is ready: ${persons} generated persons resolved and published to Neo4j.
-  GraphiQL:  http://127.0.0.1:${port}/graphql   (send the header below)
-  Token:     Authorization: Bearer ${token}
-  Neo4j:     eval "\$(.venv/bin/huitong neo4j env)"
-
-Example queries:
-  { searchPeople(name: "陳偉") { totalCount edges { via node { id name district } } } }
-  { repeatOffenders(address: "<an address from ${city}/violations.csv>") { totalCount
-      edges { node { id name violationCount offenderClass } } } }
-  { me { subject role department district street community identifiersVisible } }
 INFO
+# links that open each page with the token, and an address with repeat offenders from the graph
+python scripts/demo_examples.py --port "$port" --token "$token"
 if [ "${DEMO_SERVE:-1}" = "1" ]; then
   HUITONG_GRAPHIQL=1 exec huitong serve --host 127.0.0.1 --port "$port" --workdir "$workdir"
 fi

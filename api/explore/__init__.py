@@ -1,9 +1,10 @@
 """The investigators' explorer page, ``/explore``: search, expand, inspect, find paths.
 
 A static page (``index.html``, ``explore.js``) that talks to ``/graphql`` with the bearer token
-the investigator pastes in (kept in the tab's sessionStorage). The graph library (cytoscape) is
-installed from the npm registry into ``node_modules`` by ``scripts/_venv.sh`` (``npm ci`` on
-``package-lock.json``) and served from there, so the page works offline, without a CDN.
+the investigator pastes in or opens with ``#token=…`` (kept in the tab's sessionStorage); its
+address is a link to the view (``/explore/#id=…``, ``#from=…&to=…``). The graph library
+(cytoscape) is installed from the npm registry into ``node_modules`` by ``scripts/_venv.sh``
+(``npm ci`` on ``package-lock.json``) and served from there: the page works offline, no CDN.
 """
 
 from __future__ import annotations
@@ -41,5 +42,6 @@ def routes() -> list[Route]:
     """The page and its scripts, for the app's route table."""
     return [
         Route("/explore", page, methods=["GET"]),
+        Route("/explore/", page, methods=["GET"]),  # /explore/#id=… links
         Route("/explore/{name}", asset, methods=["GET"]),
     ]
