@@ -13,9 +13,9 @@ import pyarrow as pa
 import pytest
 
 from loaders import staging
+from resolution.blocking_recall import blocking_recall
 from resolution.errors import ModelSpecError
 from resolution.model_spec import ENTITIES, load_model_spec, parse_model_spec, weights_are_sane
-from resolution.blocking_recall import blocking_recall
 from resolution.predict import pairs_columns, train_and_predict
 from resolution.training import regularise
 
