@@ -19,6 +19,7 @@ from huitong.vocabulary import ENTITY_TYPES
 from loaders import staging
 from loaders.config import SourcesConfig
 from loaders.ingest import IngestReport, ingest
+from resolution.changes import record_changes
 from resolution.cluster import cluster_entity
 from resolution.decisions import constraints_for, keep_ids, store_decisions
 from resolution.errors import ResolutionError
@@ -57,6 +58,8 @@ class ResolveReport:
     ingest: IngestReport
     entities: list[EntityReport]
     seconds: float
+    changes: dict[str, int] = field(default_factory=dict)
+    """Change entries the run recorded for the data-return feed, per kind."""
 
     def to_json(self) -> dict:
         return {
@@ -65,6 +68,7 @@ class ResolveReport:
             "mentions": sum(e.mentions for e in self.entities),
             "ingest": self.ingest.to_json(),
             "entities": [asdict(e) for e in self.entities],
+            "changes": self.changes,
         }
 
 
@@ -109,10 +113,11 @@ def resolve(
         reports.sort(key=lambda r: ENTITY_TYPES.index(r.entity))
         retired_redirects(connection)
         place(connection)
+        changes = record_changes(connection, run_id, now).counts
         report(progress, "resolve", steps, steps)
     finally:
         connection.close()
-    result = ResolveReport(run_id, ingest_report, reports, time.perf_counter() - began)
+    result = ResolveReport(run_id, ingest_report, reports, time.perf_counter() - began, changes)
     write_json_atomic(Path(workdir) / REPORT_FILE, result.to_json())
     return result
 
