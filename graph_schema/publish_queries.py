@@ -195,6 +195,15 @@ SET r.publish_run = $run
 """
 
 
+def delete_golden(entity: str) -> str:
+    """Retired golden records (every mention gone), deleted with their change entries."""
+    return f"""
+UNWIND $rows AS row
+MATCH (n:{entity_label(entity)} {{id: row.id}})
+DETACH DELETE n
+"""
+
+
 MERGE_REVIEW_CANDIDATES = """
 UNWIND $rows AS row
 MATCH (l:SourceRecord {key: row.left})

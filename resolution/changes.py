@@ -37,13 +37,12 @@ from datetime import datetime
 
 import duckdb
 
-from huitong.vocabulary import ENTITY_TYPES
+from huitong.vocabulary import CHANGE_KINDS, ENTITY_TYPES
 from resolution.cluster import table_exists
 from resolution.golden import SCHEMA_SQL as GOLDEN_SCHEMA_SQL
 from resolution.placement import GOLDEN_PLACES
 
 CHANGE_ENTRIES = "change_entries"
-KINDS = ("CREATED", "UPDATED", "MERGED", "SPLIT", "RETIRED", "MOVED_IN", "MOVED_OUT", "EVENT")
 MAX_SOURCE_RECORDS = 20
 """Source records listed per entry (a large cluster's CREATED names its first 20)."""
 
@@ -307,7 +306,7 @@ def record_changes(
             [run_id],
         ).fetchall()
     )
-    return ChangeCounts(run_id, {kind: counts.get(kind, 0) for kind in KINDS})
+    return ChangeCounts(run_id, {kind: counts.get(kind, 0) for kind in CHANGE_KINDS})
 
 
 def _advance_baseline(connection: duckdb.DuckDBPyConnection, records: str, run_id: str) -> None:
