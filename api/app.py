@@ -32,6 +32,7 @@ from api.config import ApiSettings
 from api.context import AuditEntry, Context
 from api.errors import GraphUnavailable, InvalidToken
 from api.explore import routes as explore_routes
+from api.exports import export_routes
 from api.graph import Graph, ScopedGraph
 from api.metrics import Metrics
 from api.name_keys import name_keys
@@ -215,6 +216,7 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *explore_routes(),
+            *export_routes(secret, audit),
             Mount("/review", StaticFiles(directory=REVIEW_PAGE, html=True), name="review"),
         ],
         lifespan=lifespan,
