@@ -39,6 +39,7 @@ from api.types.lookups import (
 )
 from api.types.pagination import After, First
 from api.types.person import Person, PersonConnection
+from api.types.quality import QualityQueries
 from api.types.rental_unit import RentalUnit
 from api.types.review import ReviewQueries, StewardMutation
 from api.types.unemployment import UnemployedResidentConnection
@@ -82,7 +83,7 @@ async def _golden(info: Info, label: str, word: str, cls: type, golden_id: str):
 
 
 @strawberry.type(description="Cross-department questions, answered within your jurisdiction.")
-class Query(ReviewQueries, ChangeQueries):
+class Query(ReviewQueries, ChangeQueries, QualityQueries):
     @strawberry.field(description="Who you are to the API: role, department, jurisdiction.")
     def me(self, info: Info) -> Viewer:
         return Viewer.from_caller(info.context.caller)

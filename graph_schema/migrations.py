@@ -144,6 +144,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (n:ChangeFeed) REQUIRE n.key IS UNIQUE",
         ),
     ),
+    Migration(
+        10,
+        "each department's data-quality scorecard, by source",
+        (
+            "CREATE CONSTRAINT source_quality_source IF NOT EXISTS "
+            "FOR (n:SourceQuality) REQUIRE n.source IS UNIQUE",
+        ),
+    ),
 )
 
 

@@ -189,6 +189,9 @@ def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None
     steps.extend(_relation_steps(connection))
     steps.extend(_event_steps(connection, changes))
     steps.extend(_review_steps(connection))
+    if table_exists(connection, "source_quality"):
+        quality = _rows(connection, "SELECT source, department, report FROM source_quality")
+        steps.append(Step("source quality", q.MERGE_SOURCE_QUALITY, quality, 1))
     if table_exists(connection, "golden_redirects"):
         for entity in ENTITY_TYPES:
             redirects = _rows(

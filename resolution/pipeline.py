@@ -28,6 +28,7 @@ from resolution.golden import assign_golden_ids, retired_redirects
 from resolution.model_spec import load_model_spec
 from resolution.placement import place
 from resolution.predict import train_and_predict
+from resolution.quality import score_sources
 from resolution.review import build_review_candidates
 from resolution.survivorship import build_golden_records, deployment_rules
 
@@ -114,6 +115,7 @@ def resolve(
         retired_redirects(connection)
         place(connection)
         changes = record_changes(connection, run_id, now).counts
+        score_sources(connection)
         report(progress, "resolve", steps, steps)
     finally:
         connection.close()
