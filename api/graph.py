@@ -12,9 +12,10 @@ a timeout, :class:`~api.errors.QueryTooExpensive`).
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
 
 from api.auth import Jurisdiction
@@ -96,6 +97,23 @@ class Graph:
             raise
         return [dict(record.items()) for record in records]
 
+    async def stream(
+        self, query: str, params: dict[str, Any], timeout: float = 120.0
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Run one read query and yield its rows as Neo4j sends them (a register export: the
+        rows are never all held here)."""
+        try:
+            async with self.driver.session(
+                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=None
+            ) as session:
+                result = await session.run(Query(query, timeout=timeout), params)
+                async for record in result:
+                    yield dict(record.items())
+        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
+            raise GraphUnavailable(
+                f"the graph database is unavailable ({type(error).__name__}); retry later"
+            ) from error
+
     async def ready(self) -> dict[str, Any]:
         """``{"publish_run": …}`` when Neo4j answers; GraphUnavailable otherwise."""
         rows = await self.read(q.READINESS, {})
@@ -159,6 +177,13 @@ class ScopedGraph:
         if self.recorder is not None:
             self.recorder.append((query, dict(params)))
         return await self.graph.read(query, params, timeout)
+
+    async def stream(self, query: str, **params: Any) -> AsyncIterator[dict[str, Any]]:
+        """One streamed read with the caller's ``$scope`` (see :meth:`Graph.stream`)."""
+        params["scope"] = await self.scope()
+        self.queries_run += 1
+        async for row in self.graph.stream(query, params):
+            yield row
 
     async def write(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
         """One write query (a steward's decision, named by ``what``), counted like a read."""
