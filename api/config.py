@@ -14,6 +14,11 @@ class ApiSettings(BaseSettings):
     jwt_secret: str | None = Field(default=None, alias="HUITONG_JWT_SECRET")
     graphiql: bool = Field(default=False, alias="HUITONG_GRAPHIQL")
     introspection: bool = Field(default=True, alias="HUITONG_INTROSPECTION")
+    max_body_bytes: int = Field(default=256 << 10, alias="HUITONG_MAX_BODY_BYTES")
+    rate_limit_per_minute: float = Field(default=0, alias="HUITONG_RATE_LIMIT_PER_MINUTE")
+    """requests a token subject may make per minute, on average (0: no limit)."""
+    rate_limit_burst: int = Field(default=30, alias="HUITONG_RATE_LIMIT_BURST")
+    """requests a token subject may make at once before the average applies."""
 
     max_depth: int = 14
     max_aliases: int = 15
@@ -21,6 +26,10 @@ class ApiSettings(BaseSettings):
     max_cost: int = 10_000
     default_page_size: int = 20
     max_page_size: int = 100
+    max_string_length: int = 1_000
+    """characters of one string argument or variable (longer: BAD_USER_INPUT)."""
+    max_list_length: int = 1_000
+    """items of one list argument or variable."""
     neo4j_timeout_seconds: float = 10.0
     change_poll_seconds: float = Field(default=1.0, alias="HUITONG_CHANGE_POLL_SECONDS")
     max_change_page_size: int = 1_000

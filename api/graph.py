@@ -7,11 +7,20 @@ gets a :class:`ScopedGraph`, which adds the caller's jurisdiction as ``$scope`` 
 write the API makes (a steward's decision) goes through :meth:`ScopedGraph.write`. Driver
 errors become :class:`~api.errors.GraphUnavailable` (and a timed-out read, when the caller set
 a timeout, :class:`~api.errors.QueryTooExpensive`).
+
+**Outages.** A query that cannot reach Neo4j is retried for :data:`RETRY_SECONDS` (a pooled
+connection gone stale after a Neo4j restart is replaced at once), then answered
+``SERVICE_UNAVAILABLE``: a request never waits long on a stopped server, and the driver
+reconnects by itself once Neo4j is back — no restart of huitong. A server that accepts
+connections but never answers is given up after the query's timeout plus
+:data:`GRACE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +33,12 @@ from graph_schema import api_queries as q
 from graph_schema.connection import Neo4jTarget
 
 _AREA_CACHE_SECONDS = 300.0
+AREA_CACHE_SIZE = 1_024
+"""Areas remembered at most; the least recently used is forgotten first (callers name them)."""
+CONNECT_SECONDS = 1.0
+RETRY_SECONDS = 0.3
+RETRY_DELAY_SECONDS = 0.05
+GRACE_SECONDS = 2.0
 Area = dict[str, Any]
 
 
@@ -34,7 +49,7 @@ class Graph:
         self.driver = driver
         self.database = database
         self.timeout = timeout
-        self._areas: dict[tuple[str | None, ...], tuple[float, Area]] = {}
+        self._areas: OrderedDict[tuple[str | None, ...], tuple[float, Area]] = OrderedDict()
 
     @classmethod
     def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
@@ -42,8 +57,9 @@ class Graph:
         driver = AsyncGraphDatabase.driver(
             target.uri,
             auth=(target.user, target.password),
-            connection_timeout=3.0,
-            max_transaction_retry_time=2.0,  # a caller waits; better fail fast than hang
+            connection_timeout=CONNECT_SECONDS,
+            max_transaction_retry_time=RETRY_SECONDS,  # a caller waits: fail fast, not hang
+            initial_retry_delay=RETRY_DELAY_SECONDS,
             notifications_min_severity="OFF",
         )
         return cls(driver, target.database, timeout)
@@ -77,13 +93,16 @@ class Graph:
     ) -> list[dict[str, Any]]:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
         try:
-            records, _, _ = await self.driver.execute_query(
-                Query(query, timeout=limit),
-                parameters_=params,
-                routing_=routing,
-                database_=self.database,
-                bookmark_manager_=None,
-            )
+            async with asyncio.timeout(limit + GRACE_SECONDS):
+                records, _, _ = await self.driver.execute_query(
+                    Query(query, timeout=limit),
+                    parameters_=params,
+                    routing_=routing,
+                    database_=self.database,
+                    bookmark_manager_=None,
+                )
+        except TimeoutError as error:  # before OSError, of which it is one
+            raise GraphUnavailable(f"{failure} (no answer in time); retry later") from error
         except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
             raise GraphUnavailable(f"{failure} ({type(error).__name__}); retry later") from error
         except ClientError as error:
@@ -127,6 +146,7 @@ class Graph:
         key = (district, street, community)
         cached = self._areas.get(key)
         if cached and time.monotonic() - cached[0] < _AREA_CACHE_SECONDS:
+            self._areas.move_to_end(key)
             return cached[1]
         area: Area = {
             "district": district,
@@ -143,6 +163,9 @@ class Graph:
             if rows:
                 area.update(rows[0])
         self._areas[key] = (time.monotonic(), area)
+        self._areas.move_to_end(key)
+        while len(self._areas) > AREA_CACHE_SIZE:
+            self._areas.popitem(last=False)
         return area
 
 
