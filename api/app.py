@@ -27,7 +27,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
-from api.audit import AuditLog
+from api.audit import AuditFile, AuditLog
 from api.auth import Caller, bearer_token, load_secret, verify_token
 from api.config import ApiSettings
 from api.context import AuditEntry, Context
@@ -265,7 +265,13 @@ def create_app(
     secret = load_secret(settings.jwt_secret, get_settings().home_dir)
     schema = build_schema(settings, error_stream=error_stream)
     metrics = Metrics()
-    audit = AuditLog(audit_stream)
+    audit_path = settings.audit_path(get_settings().home_dir)
+    audit = AuditLog(
+        audit_stream,
+        AuditFile(audit_path, max_bytes=settings.audit_max_bytes, fsync=settings.audit_fsync)
+        if audit_path
+        else None,
+    )
     graphql = HuitongGraphQL(
         schema,
         settings,
@@ -284,6 +290,7 @@ def create_app(
             yield {"graph": graph}
         finally:
             await graph.close()
+            audit.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -329,4 +336,5 @@ def create_app(
     )
     app.state.settings = settings
     app.state.schema = schema
+    app.state.audit = audit
     return app

@@ -224,4 +224,5 @@ async def _record(ctx: Context, *, reason: str, **fields: Any) -> StewardDecisio
         reason=reason.strip(), decided_by=caller.subject, role=caller.role, **fields
     )
     await ctx.graph.write(RECORD_DECISION, "the decision", **decision_params(decision))
+    ctx.audit.decisions.append(decision.id)
     return decision
