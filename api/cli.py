@@ -43,11 +43,16 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the GraphQL API (POST /graphql, /healthz, /readyz, /metrics) with uvicorn."""
+    import logging
+
     import uvicorn
 
     from api.app import create_app
     from api.config import ApiSettings
 
+    # The driver's own lines (retries, dropped connections) would repeat, per attempt, what each
+    # request's error line says once (SERVICE_UNAVAILABLE).
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     settings = ApiSettings()
     if workdir is not None:
         _check_published(workdir)

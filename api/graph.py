@@ -10,9 +10,12 @@ a timeout, :class:`~api.errors.QueryTooExpensive`).
 
 **Outages.** A query that cannot reach Neo4j is retried for :data:`RETRY_SECONDS` (a pooled
 connection gone stale after a Neo4j restart is replaced at once), then answered
-``SERVICE_UNAVAILABLE``: a request never waits long on a stopped server, and the driver
-reconnects by itself once Neo4j is back — no restart of huitong. A server that accepts
-connections but never answers is given up after the query's timeout plus
+``SERVICE_UNAVAILABLE``, and the graph is marked down. While it is down, queries are answered
+``SERVICE_UNAVAILABLE`` at once without being sent, except one probe at a time (at most every
+:data:`PROBE_EVERY_SECONDS`, given :data:`PROBE_SECONDS` to answer): a Neo4j that is starting
+and accepts connections but not yet queries cannot hold requests up either. The first probe
+that answers marks the graph up again: huitong recovers by itself, without a restart. A server
+that accepts queries but never answers is given up after the query's timeout plus
 :data:`GRACE_SECONDS`.
 """
 
@@ -25,7 +28,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
-from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from api.auth import Jurisdiction
 from api.errors import GraphUnavailable, QueryTooExpensive
@@ -39,7 +48,26 @@ CONNECT_SECONDS = 1.0
 RETRY_SECONDS = 0.3
 RETRY_DELAY_SECONDS = 0.05
 GRACE_SECONDS = 2.0
+PROBE_SECONDS = 1.0
+PROBE_EVERY_SECONDS = 0.25
+PROBE = "RETURN 1 AS up"
 Area = dict[str, Any]
+
+
+_UNREACHABLE = (ServiceUnavailable, SessionExpired, AuthError, TransientError, OSError)
+"""What a query meets when Neo4j is stopped, starting, restarting or refusing us (OSError
+includes TimeoutError: no answer before the deadline)."""
+
+
+def _why(error: BaseException) -> str:
+    return "no answer in time" if isinstance(error, TimeoutError) else type(error).__name__
+
+
+def _is_down(error: BaseException) -> bool:
+    """Whether an error says Neo4j is away (rather than, say, a deadlock retried too long)."""
+    if isinstance(error, TransientError):
+        return "Unavailable" in (error.code or "")
+    return True
 
 
 class Graph:
@@ -50,6 +78,10 @@ class Graph:
         self.database = database
         self.timeout = timeout
         self._areas: OrderedDict[tuple[str | None, ...], tuple[float, Area]] = OrderedDict()
+        self.down_since: float | None = None
+        """When Neo4j was last found unreachable (monotonic); None while it answers."""
+        self._probed_at = 0.0
+        self._probing = False
 
     @classmethod
     def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
@@ -92,19 +124,14 @@ class Graph:
         failure: str,
     ) -> list[dict[str, Any]]:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
+        if self.down_since is not None:
+            await self._probe(failure)
         try:
-            async with asyncio.timeout(limit + GRACE_SECONDS):
-                records, _, _ = await self.driver.execute_query(
-                    Query(query, timeout=limit),
-                    parameters_=params,
-                    routing_=routing,
-                    database_=self.database,
-                    bookmark_manager_=None,
-                )
-        except TimeoutError as error:  # before OSError, of which it is one
-            raise GraphUnavailable(f"{failure} (no answer in time); retry later") from error
-        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
-            raise GraphUnavailable(f"{failure} ({type(error).__name__}); retry later") from error
+            records = await self._execute(query, params, routing, limit, limit + GRACE_SECONDS)
+        except _UNREACHABLE as error:
+            if _is_down(error):
+                self._went_down()
+            raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
         except ClientError as error:
             timed_out = (
                 "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower()
@@ -121,6 +148,8 @@ class Graph:
     ) -> AsyncIterator[dict[str, Any]]:
         """Run one read query and yield its rows as Neo4j sends them (a register export: the
         rows are never all held here)."""
+        if self.down_since is not None:
+            await self._probe("the graph database is unavailable")
         try:
             async with self.driver.session(
                 database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=None
@@ -132,6 +161,46 @@ class Graph:
             raise GraphUnavailable(
                 f"the graph database is unavailable ({type(error).__name__}); retry later"
             ) from error
+
+    async def _execute(
+        self,
+        query: str,
+        params: dict[str, Any],
+        routing: RoutingControl,
+        timeout: float,
+        deadline: float,
+    ) -> list:
+        async with asyncio.timeout(deadline):
+            records, _, _ = await self.driver.execute_query(
+                Query(query, timeout=timeout),
+                parameters_=params,
+                routing_=routing,
+                database_=self.database,
+                bookmark_manager_=None,
+            )
+        return records
+
+    def _went_down(self) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+        self._probed_at = time.monotonic()
+
+    async def _probe(self, failure: str) -> None:
+        """While Neo4j is marked down: GraphUnavailable at once, unless it is time for a probe
+        and the probe answers (then the graph is up again and the query goes on)."""
+        now = time.monotonic()
+        if self._probing or now - self._probed_at < PROBE_EVERY_SECONDS:
+            down = now - (self.down_since or now)
+            raise GraphUnavailable(f"{failure} (down for {down:.1f}s); retry later")
+        self._probing = True
+        try:
+            await self._execute(PROBE, {}, RoutingControl.READ, PROBE_SECONDS, PROBE_SECONDS)
+        except _UNREACHABLE as error:
+            self._went_down()
+            raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
+        finally:
+            self._probing = False
+        self.down_since = None
 
     async def ready(self) -> dict[str, Any]:
         """``{"publish_run": …}`` when Neo4j answers; GraphUnavailable otherwise."""
