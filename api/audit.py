@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from graphql import FieldNode, OperationDefinitionNode
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
 
@@ -358,7 +358,11 @@ class AuditExtension(SchemaExtension):
             return
         schema = self.execution_context.schema._schema
         root = schema.get_root_type(operation.operation)
-        variables = self.execution_context.variables or {}
+        variables = get_variable_values(
+            schema, operation.variable_definitions or (), self.execution_context.variables or {}
+        )
+        if isinstance(variables, list):
+            return  # variables that do not fit: the request's errors say so
         for selection in operation.selection_set.selections:
             if not isinstance(selection, FieldNode) or root is None:
                 continue
@@ -370,5 +374,7 @@ class AuditExtension(SchemaExtension):
             except Exception:  # invalid arguments: the request's errors say so
                 continue
             key = selection.alias.value if selection.alias else selection.name.value
-            named = {to_camel_case(name): value for name, value in values.items()}
+            named = {
+                to_camel_case(name): value for name, value in values.items() if value is not None
+            }
             entry.arguments.setdefault(key, audited(named))

@@ -388,6 +388,8 @@ async def married_women(
     """Women aged 15–49 on ``as_of`` (default today) of a community who are married (a
     SPOUSE_OF relation or a Marriage event) and not recorded as dead."""
     as_of = as_of or date.today()
+    if as_of.year <= 50:  # the age window would start before year 1
+        raise BadRequest(f"asOf must be in the year 51 or later (got {as_of.isoformat()})")
     born_on_or_before = _years_before(as_of, 15)
     born_after = _years_before(as_of, 50)
     area = await ctx.graph.area(district_name(district), None, community_name(community))
@@ -402,9 +404,7 @@ async def married_women(
 
 
 def _years_before(day: date, years: int) -> date:
-    """The same day ``years`` earlier (28 February for 29 February); BadRequest before year 1."""
-    if day.year - years < date.min.year:
-        raise BadRequest(f"asOf must be in the year {date.min.year + years} or later (got {day})")
+    """The same day ``years`` earlier (28 February for 29 February)."""
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
