@@ -224,6 +224,8 @@ def test_reingesting_unchanged_files_changes_nothing(tmp_path):
     assert second.batch_id is None
     assert all(s.skipped_unchanged_file for s in second.sources)
     assert [s.rows_read for s in second.sources] == [s.rows_read for s in first.sources]
+    reasons = [s.quarantine_reasons for s in first.sources]
+    assert any(reasons) and [s.quarantine_reasons for s in second.sources] == reasons
     assert tables(tmp_path / "work") == before
 
 
