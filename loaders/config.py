@@ -350,6 +350,8 @@ def _check_file_and_columns(spec: SourceSpec, problems: _Problems) -> None:
     except Exception as error:  # unreadable header: say so, keep collecting
         problems.add(where, f"cannot read the columns of {spec.path}: {error}")
         return
+    if not columns and spec.format == "jsonl":
+        return  # no row to say which keys it has: a department with nothing to send this time
     available = set(columns)
     for column in spec.columns_used():
         if column not in available:

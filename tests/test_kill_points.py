@@ -15,7 +15,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from kill_points import Lab, run_harness  # noqa: E402
 
 KILLS = {"ingest": 3, "resolve": 2, "publish": 3, "decide": 3}
-PERSONS = 600  # a smaller city leaves a department file empty (its columns unknown to ingest)
+PERSONS = 600
 SEED = 20
 
 

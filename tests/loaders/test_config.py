@@ -1,3 +1,4 @@
+import json
 import textwrap
 
 import pytest
@@ -101,6 +102,29 @@ fields = { name = "n" }
     text = str(caught.value)
     assert "source 'rental': unknown column '证件号' (not in rental.csv)" in text
     assert "source 'other': file not found" in text
+
+
+def test_an_empty_json_lines_file_is_a_source_with_no_rows(tmp_path):
+    """JSON lines have no header: a department with nothing to report this period sends an empty
+    file, and its keys cannot be checked (a CSV's header or a Parquet schema still can)."""
+    toml = GOOD.replace('path = "rental.csv"', 'path = "rental.jsonl"').replace(
+        'format = "csv"', 'format = "jsonl"'
+    )
+    config = load_config(write(tmp_path, toml, header="\n", name="rental.jsonl"))
+    assert [source.name for source in config.sources] == ["rental"]
+
+
+def test_a_json_lines_file_with_rows_still_has_its_keys_checked(tmp_path):
+    toml = GOOD.replace('path = "rental.csv"', 'path = "rental.jsonl"').replace(
+        'format = "csv"', 'format = "jsonl"'
+    )
+    row = json.dumps(
+        dict.fromkeys(["登记编号", "房屋地址", "姓", "名", "联系电话", "登记日期"], "x")
+    )
+    with pytest.raises(
+        ConfigError, match=r"unknown column '承租人证件号码' \(not in rental.jsonl\)"
+    ):
+        load_config(write(tmp_path, toml, header=row + "\n", name="rental.jsonl"))
 
 
 def test_relation_roles_must_fit_the_type(tmp_path):
