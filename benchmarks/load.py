@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,9 @@ class Role:
 
 def roles(inputs: Inputs) -> list[Role]:
     def token(role: str, **claims: Any) -> str:
-        return issue_token(SECRET, role=role, subject=f"load:{role}", ttl=7200, **claims)
+        return issue_token(
+            SECRET, role=role, subject=f"load:{role}", ttl=timedelta(hours=2), **claims
+        )
 
     department = "城市管理和综合执法局"
     return [
