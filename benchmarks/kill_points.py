@@ -56,6 +56,8 @@ VOLATILE_COLUMNS: dict[str, frozenset[str]] = {
     "batches": frozenset({"started_at", "finished_at"}),
     "golden_lineage": frozenset({"run_id", "at"}),
     "golden_ids": frozenset({"created_run", "retired_run"}),
+    "change_entries": frozenset({"key", "run_id", "at"}),  # the key is "<run_id>:<ordinal>"
+    "change_baseline_state": frozenset({"last_run"}),
 }
 """Workspace columns that record when a run happened (or which run it was)."""
 
