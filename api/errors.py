@@ -148,7 +148,11 @@ class ErrorLog:
             structlog.WriteLogger(stream or sys.stderr),
             processors=[
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
-                structlog.processors.dict_tracebacks,
+                # no frame variables: they hold the settings (the JWT secret), the caller's
+                # arguments and the records read, none of which belongs in a log
+                structlog.processors.ExceptionRenderer(
+                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                ),
                 structlog.processors.JSONRenderer(ensure_ascii=False, sort_keys=True),
             ],
         )

@@ -133,12 +133,19 @@ class Graph:
                 self._went_down()
             raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
         except ClientError as error:
+            code = error.code or ""  # 5.26: Neo.ClientError.Transaction.TransactionTimedOut…
             timed_out = (
-                "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower()
+                "Timeout" in code
+                or "TimedOut" in code
+                or "timed out" in (error.message or "").lower()
             )
-            if timeout is not None and timed_out:
+            if timed_out and timeout is not None:
                 raise QueryTooExpensive(
                     f"the query ran longer than {limit:g}s: ask for less depth or fewer hops"
+                ) from error
+            if timed_out:  # Neo4j answered, busy: this caller retries, nobody else is refused
+                raise GraphUnavailable(
+                    f"{failure} (no answer within {limit:g}s); retry later"
                 ) from error
             raise
         return [dict(record.items()) for record in records]
