@@ -3,11 +3,12 @@
 A change is a ``(:Change {key, seq, kind, entity, entity_id, other_id, at, run_id, event_type,
 event_id, fields, source_records, point_key, district, street, community, written})`` node.
 ``seq`` comes from the one ``(:ChangeFeed {key: 'feed'})`` counter: a writer takes the
-counter's write lock first, so transactions number their entries one after the other and a
-reader never sees seq N+1 committed before seq N; ``key`` is unique, so an entry written twice
-is written once. The feed reads in ``seq`` order (an index seek, not a sort) and filters with
-the same jurisdiction rule as every read (:func:`graph_schema.api_queries.in_scope`): a change
-carries the place it concerns.
+counter's write lock first (setting and removing a flag: the lock is held until the
+transaction ends, the flag gone even when every entry was written before), so transactions
+number their entries one after the other and a reader never sees seq N+1 committed before
+seq N; ``key`` is unique, so an entry written twice is written once. The feed reads in
+``seq`` order (an index seek, not a sort) and filters with the same jurisdiction rule as every
+read (:func:`graph_schema.api_queries.in_scope`): a change carries the place it concerns.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ WRITE_CHANGES = """
 MERGE (f:ChangeFeed {key: $feed})
 ON CREATE SET f.seq = 0, f.pruned_through = 0
 SET f._lock = true
+REMOVE f._lock
 WITH f
 UNWIND $entries AS entry
 OPTIONAL MATCH (existing:Change {key: entry.key})
 WITH f, entry WHERE existing IS NULL
 WITH f, collect(entry) AS fresh
 SET f.seq = f.seq + size(fresh)
-REMOVE f._lock
 WITH f.seq - size(fresh) AS base, fresh
 UNWIND range(0, size(fresh) - 1) AS i
 CREATE (c:Change {key: fresh[i].key, seq: base + i + 1})

@@ -52,6 +52,17 @@ def test_entries_are_written_once_and_numbered_in_order(driver):
         session.execute_write(write_changes, [entry("d", kind="RENAMED")])
 
 
+def test_entries_written_before_leave_the_feed_as_a_first_write_does(driver):
+    """A publish killed after some batches and run again sends those entries again: the feed's
+    counter is left exactly as one uninterrupted write leaves it (no lock flag behind)."""
+    migrate(driver)
+    with driver.session() as session:
+        assert session.execute_write(write_changes, [entry("a"), entry("b")]) == 2
+        assert session.execute_write(write_changes, [entry("a"), entry("b")]) == 0
+    records, _, _ = driver.execute_query("MATCH (f:ChangeFeed) RETURN f {.*} AS f")
+    assert [r["f"] for r in records] == [{"key": "feed", "seq": 2, "pruned_through": 0}]
+
+
 def test_concurrent_writers_number_without_gaps_and_a_rollback_numbers_nothing(driver):
     migrate(driver)
 
