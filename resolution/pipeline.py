@@ -30,6 +30,8 @@ from resolution.placement import place
 from resolution.predict import train_and_predict
 from resolution.quality import score_sources
 from resolution.review import build_review_candidates
+from resolution.snapshot import write_snapshot
+from resolution.submitted import fold_submissions
 from resolution.survivorship import build_golden_records, deployment_rules
 
 RESOLVE_ORDER = ("enterprise", "rental_unit", "person")
@@ -83,7 +85,11 @@ def resolve(
     decisions: list[dict] | None = None,
     train_from_decisions: bool = True,
 ) -> ResolveReport:
-    """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON.
+    """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON
+    and the snapshot the real-time engine matches against (:mod:`resolution.snapshot`).
+
+    Rows submitted in real time are part of their sources (:mod:`loaders.submitted`) and the
+    golden IDs they were given are kept (:func:`resolution.submitted.fold_submissions`).
 
     ``decisions`` are steward decisions (see :mod:`resolution.decisions`); when given they
     replace the workspace's copy, otherwise the copy kept from the last run is honoured. Their
@@ -101,6 +107,7 @@ def resolve(
     try:
         if decisions is not None:
             store_decisions(connection, decisions)
+        fold_submissions(connection, workdir, ingest_report.submitted_through, now)
         steps = len(ENTITY_TYPES) + 1
         report(progress, "resolve", 0, steps)
         for done, entity in enumerate(RESOLVE_ORDER, start=1):
@@ -116,6 +123,13 @@ def resolve(
         place(connection)
         changes = record_changes(connection, run_id, now).counts
         score_sources(connection)
+        write_snapshot(
+            connection,
+            workdir,
+            run_id,
+            config_path=config.path,
+            submitted_through=ingest_report.submitted_through,
+        )
         report(progress, "resolve", steps, steps)
     finally:
         connection.close()
