@@ -5,6 +5,9 @@ call is in the graph whole or not at all, and applying it twice changes nothing.
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date, datetime
+
 from neo4j import Driver, ManagedTransaction, RoutingControl
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
@@ -44,8 +47,28 @@ def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
     return grouped
 
 
+_DATES = ("birth_date", "id_birth_date", "date")
+"""Properties that are dates: a plan read back from the journal has them as ISO text."""
+
+
+def _typed(props: dict) -> dict:
+    out = dict(props)
+    for name in _DATES:
+        value = out.get(name)
+        if isinstance(value, str) and len(value) == 10:
+            with contextlib.suppress(ValueError):
+                out[name] = date.fromisoformat(value)
+    return out
+
+
 def _write(tx: ManagedTransaction, journal_id: str, seq: int, plan: dict) -> int:
     run = plan["run"]
+    for group in ("golden", "source_records", "events"):
+        plan[group] = [{**row, "props": _typed(row["props"])} for row in plan[group]]
+    changes = [
+        {**c, "at": datetime.fromisoformat(c["at"]) if isinstance(c["at"], str) else c["at"]}
+        for c in plan["changes"]
+    ]
 
     def go(query: str, **params) -> None:
         tx.run(query, run=run, **params).consume()
@@ -103,7 +126,7 @@ def _write(tx: ManagedTransaction, journal_id: str, seq: int, plan: dict) -> int
     for entity, rows in _by(plan["retire"], "entity").items():
         if entity in ENTITY_TYPES:
             go(q.retire(entity), rows=rows)
-    written = write_changes(tx, plan["changes"])
+    written = write_changes(tx, changes)
     tx.run(q.MARK_APPLIED, journal=journal_id, seq=seq).consume()
     return written
 

@@ -151,7 +151,8 @@ class Engine:
     # -- state ---------------------------------------------------------------------------------
     def _open(self, run_id: str) -> None:
         path = snapshot_path(self.workdir, run_id)
-        con = duckdb.connect()
+        # a call is a few small queries: one thread each, no pool to wake
+        con = duckdb.connect(config={"threads": 1})
         con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS snap (READ_ONLY)")
         scratch_catalog(con)
         con.execute("CREATE SCHEMA IF NOT EXISTS memory.call")
@@ -186,7 +187,7 @@ class Engine:
         self.offset = 0
         self.seq = 0
         self.applied: int | None = None
-        self.survivor_db = duckdb.connect()
+        self.survivor_db = duckdb.connect(config={"threads": 1})
 
     def close(self) -> None:
         self.con.close()
