@@ -29,6 +29,7 @@ import duckdb
 
 from huitong.journal import Journal
 from resolution.changes import SCHEMA_SQL as CHANGES_SCHEMA_SQL
+from resolution.cluster import table_exists
 from resolution.golden import SCHEMA_SQL as GOLDEN_SCHEMA_SQL
 
 FOLDED = "submissions_folded"
@@ -36,7 +37,8 @@ FOLDED = "submissions_folded"
 
 def folded_through(connection: duckdb.DuckDBPyConnection) -> int:
     """The last journal entry folded into this workspace (0: none)."""
-    connection.execute(f"CREATE TABLE IF NOT EXISTS {FOLDED} (through BIGINT)")
+    if not table_exists(connection, FOLDED):
+        return 0
     value = connection.execute(f"SELECT max(through) FROM {FOLDED}").fetchone()[0]
     return int(value or 0)
 
@@ -48,6 +50,7 @@ def fold_submissions(
     ingest read the sources up to), into the previous state; returns how many were folded."""
     for statement in (*GOLDEN_SCHEMA_SQL, *CHANGES_SCHEMA_SQL):
         connection.execute(statement)
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {FOLDED} (through BIGINT)")
     start = folded_through(connection)
     entries = [e for e in Journal(workdir).entries(after=start) if e["seq"] <= through]
     if not entries:
@@ -150,3 +153,40 @@ def _lineage(
         "INSERT INTO golden_lineage VALUES (?, ?, ?, ?, ?, ?, ?)",
         [run, at, entity, old_id, new_id, kind, reason],
     )
+
+
+def submitted_members(workdir: Path, after: int):
+    """Mentions the journal's entries after ``after`` submitted or retracted, each with the
+    golden ID it has now (merges followed; None once retracted), as an Arrow table
+    ``source, record_id, role, entity, mention_id, golden_id``: what the workspace does not
+    know yet."""
+    import pyarrow as pa
+
+    members: dict[str, tuple[str, str | None]] = {}
+    redirects: dict[str, str] = {}
+    for entry in Journal(workdir).entries(after=after):
+        state = entry.get("state") or {}
+        for _, old_id, new_id in state.get("merges", []):
+            redirects[old_id] = new_id
+        for mention_id in state.get("removed", []):
+            members[mention_id] = ("", None)
+        for mention_id, entity, golden_id in state.get("members", []):
+            members[mention_id] = (entity, golden_id)
+
+    def follow(golden_id: str | None) -> str | None:
+        seen: set[str] = set()
+        while golden_id in redirects and golden_id not in seen:
+            seen.add(golden_id)
+            golden_id = redirects[golden_id]
+        return golden_id
+
+    rows = []
+    for mention_id, (entity, golden_id) in sorted(members.items()):
+        source, rest = mention_id.split("/", 1)
+        record_id, role = rest.rsplit("/", 1)
+        rows.append(
+            {"source": source, "record_id": record_id, "role": role, "entity": entity,
+             "mention_id": mention_id, "golden_id": follow(golden_id)}
+        )  # fmt: skip
+    names = ("source", "record_id", "role", "entity", "mention_id", "golden_id")
+    return pa.Table.from_pylist(rows, schema=pa.schema([(n, pa.string()) for n in names]))
