@@ -1,4 +1,5 @@
-"""``huitong serve`` and ``huitong token create``: run the API, mint development tokens.
+"""``huitong serve``, ``huitong token create`` and ``huitong audit verify``: run the API, mint
+development tokens, check the audit trail.
 
 Registered into the main CLI with ``app.add_typer(api_cli)`` (no name: the commands join the
 top level). ``token create`` prints the token on its last line, so scripts can take
@@ -20,6 +21,8 @@ from api.auth import ROLES, issue_token, load_secret, parse_ttl
 api_cli = typer.Typer(add_completion=False, no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
 api_cli.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="The API's audit trail.", no_args_is_help=True)
+api_cli.add_typer(audit_app, name="audit")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -41,11 +44,16 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the GraphQL API (POST /graphql, /healthz, /readyz, /metrics) with uvicorn."""
+    import logging
+
     import uvicorn
 
     from api.app import create_app
     from api.config import ApiSettings
 
+    # The driver's own lines (retries, dropped connections) would repeat, per attempt, what each
+    # request's error line says once (SERVICE_UNAVAILABLE).
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     settings = ApiSettings()
     if workdir is not None:
         _check_published(workdir)
@@ -125,3 +133,41 @@ def create_token(
     scope = "/".join(p for p in (district, street, community) if p) or "city-wide"
     typer.echo(f"role {role}, department {department or '-'}, {scope}, valid {ttl}", err=True)
     sys.stdout.write(token + "\n")
+
+
+@audit_app.command("verify")
+def verify_audit(
+    path: Annotated[
+        Path | None,
+        typer.Option(
+            "--path", help="The current audit file (default: HUITONG_AUDIT_FILE in HUITONG_HOME)."
+        ),
+    ] = None,
+) -> None:
+    """Check the audit trail's hash chain, rotated files included; exit 1 at the first broken
+    line (removed, edited, cut short), naming it."""
+    from api.audit import verify
+    from api.config import ApiSettings
+    from huitong.settings import get_settings
+
+    path = path or ApiSettings().audit_path(get_settings().home_dir)
+    if path is None:
+        raise _fail("no audit file is configured (HUITONG_AUDIT_FILE is empty); give --path")
+    result = verify(path)
+    if not result.files:
+        raise _fail(f"no audit file at {path}")
+    names = ", ".join(file.name for file in result.files)
+    if result.broken:
+        typer.secho(
+            f"broken at {result.broken} ({result.lines:,} lines before it are intact)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1)
+    first = result.first_seq or 0
+    typer.echo(
+        f"intact: {result.lines:,} lines (seq {first:,} to {first + result.lines - 1:,}) in "
+        f"{names}; head {result.head}"
+    )
+    if first > 1:
+        typer.echo(f"note: the chain starts at seq {first:,}; earlier lines are not here")

@@ -7,16 +7,34 @@ gets a :class:`ScopedGraph`, which adds the caller's jurisdiction as ``$scope`` 
 write the API makes (a steward's decision) goes through :meth:`ScopedGraph.write`. Driver
 errors become :class:`~api.errors.GraphUnavailable` (and a timed-out read, when the caller set
 a timeout, :class:`~api.errors.QueryTooExpensive`).
+
+**Outages.** A query that cannot reach Neo4j is retried for :data:`RETRY_SECONDS` (a pooled
+connection gone stale after a Neo4j restart is replaced at once), then answered
+``SERVICE_UNAVAILABLE``, and the graph is marked down. While it is down, queries are answered
+``SERVICE_UNAVAILABLE`` at once without being sent, except one probe at a time (at most every
+:data:`PROBE_EVERY_SECONDS`, given :data:`PROBE_SECONDS` to answer): a Neo4j that is starting
+and accepts connections but not yet queries cannot hold requests up either. The first probe
+that answers marks the graph up again: huitong recovers by itself, without a restart. A server
+that accepts queries but never answers is given up after the query's timeout plus
+:data:`GRACE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
 from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
-from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from api.auth import Jurisdiction
 from api.errors import GraphUnavailable, QueryTooExpensive
@@ -24,7 +42,32 @@ from graph_schema import api_queries as q
 from graph_schema.connection import Neo4jTarget
 
 _AREA_CACHE_SECONDS = 300.0
+AREA_CACHE_SIZE = 1_024
+"""Areas remembered at most; the least recently used is forgotten first (callers name them)."""
+CONNECT_SECONDS = 1.0
+RETRY_SECONDS = 0.3
+RETRY_DELAY_SECONDS = 0.05
+GRACE_SECONDS = 2.0
+PROBE_SECONDS = 1.0
+PROBE_EVERY_SECONDS = 0.25
+PROBE = "RETURN 1 AS up"
 Area = dict[str, Any]
+
+
+_UNREACHABLE = (ServiceUnavailable, SessionExpired, AuthError, TransientError, OSError)
+"""What a query meets when Neo4j is stopped, starting, restarting or refusing us (OSError
+includes TimeoutError: no answer before the deadline)."""
+
+
+def _why(error: BaseException) -> str:
+    return "no answer in time" if isinstance(error, TimeoutError) else type(error).__name__
+
+
+def _is_down(error: BaseException) -> bool:
+    """Whether an error says Neo4j is away (rather than, say, a deadlock retried too long)."""
+    if isinstance(error, TransientError):
+        return "Unavailable" in (error.code or "")
+    return True
 
 
 class Graph:
@@ -34,7 +77,11 @@ class Graph:
         self.driver = driver
         self.database = database
         self.timeout = timeout
-        self._areas: dict[tuple[str | None, ...], tuple[float, Area]] = {}
+        self._areas: OrderedDict[tuple[str | None, ...], tuple[float, Area]] = OrderedDict()
+        self.down_since: float | None = None
+        """When Neo4j was last found unreachable (monotonic); None while it answers."""
+        self._probed_at = 0.0
+        self._probing = False
 
     @classmethod
     def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
@@ -42,8 +89,9 @@ class Graph:
         driver = AsyncGraphDatabase.driver(
             target.uri,
             auth=(target.user, target.password),
-            connection_timeout=3.0,
-            max_transaction_retry_time=2.0,  # a caller waits; better fail fast than hang
+            connection_timeout=CONNECT_SECONDS,
+            max_transaction_retry_time=RETRY_SECONDS,  # a caller waits: fail fast, not hang
+            initial_retry_delay=RETRY_DELAY_SECONDS,
             notifications_min_severity="OFF",
         )
         return cls(driver, target.database, timeout)
@@ -76,16 +124,14 @@ class Graph:
         failure: str,
     ) -> list[dict[str, Any]]:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
+        if self.down_since is not None:
+            await self._probe(failure)
         try:
-            records, _, _ = await self.driver.execute_query(
-                Query(query, timeout=limit),
-                parameters_=params,
-                routing_=routing,
-                database_=self.database,
-                bookmark_manager_=None,
-            )
-        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
-            raise GraphUnavailable(f"{failure} ({type(error).__name__}); retry later") from error
+            records = await self._execute(query, params, routing, limit, limit + GRACE_SECONDS)
+        except _UNREACHABLE as error:
+            if _is_down(error):
+                self._went_down()
+            raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
         except ClientError as error:
             timed_out = (
                 "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower()
@@ -102,6 +148,8 @@ class Graph:
     ) -> AsyncIterator[dict[str, Any]]:
         """Run one read query and yield its rows as Neo4j sends them (a register export: the
         rows are never all held here)."""
+        if self.down_since is not None:
+            await self._probe("the graph database is unavailable")
         try:
             async with self.driver.session(
                 database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=None
@@ -113,6 +161,46 @@ class Graph:
             raise GraphUnavailable(
                 f"the graph database is unavailable ({type(error).__name__}); retry later"
             ) from error
+
+    async def _execute(
+        self,
+        query: str,
+        params: dict[str, Any],
+        routing: RoutingControl,
+        timeout: float,
+        deadline: float,
+    ) -> list:
+        async with asyncio.timeout(deadline):
+            records, _, _ = await self.driver.execute_query(
+                Query(query, timeout=timeout),
+                parameters_=params,
+                routing_=routing,
+                database_=self.database,
+                bookmark_manager_=None,
+            )
+        return records
+
+    def _went_down(self) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+        self._probed_at = time.monotonic()
+
+    async def _probe(self, failure: str) -> None:
+        """While Neo4j is marked down: GraphUnavailable at once, unless it is time for a probe
+        and the probe answers (then the graph is up again and the query goes on)."""
+        now = time.monotonic()
+        if self._probing or now - self._probed_at < PROBE_EVERY_SECONDS:
+            down = now - (self.down_since or now)
+            raise GraphUnavailable(f"{failure} (down for {down:.1f}s); retry later")
+        self._probing = True
+        try:
+            await self._execute(PROBE, {}, RoutingControl.READ, PROBE_SECONDS, PROBE_SECONDS)
+        except _UNREACHABLE as error:
+            self._went_down()
+            raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
+        finally:
+            self._probing = False
+        self.down_since = None
 
     async def ready(self) -> dict[str, Any]:
         """``{"publish_run": …}`` when Neo4j answers; GraphUnavailable otherwise."""
@@ -127,6 +215,7 @@ class Graph:
         key = (district, street, community)
         cached = self._areas.get(key)
         if cached and time.monotonic() - cached[0] < _AREA_CACHE_SECONDS:
+            self._areas.move_to_end(key)
             return cached[1]
         area: Area = {
             "district": district,
@@ -143,6 +232,9 @@ class Graph:
             if rows:
                 area.update(rows[0])
         self._areas[key] = (time.monotonic(), area)
+        self._areas.move_to_end(key)
+        while len(self._areas) > AREA_CACHE_SIZE:
+            self._areas.popitem(last=False)
         return area
 
 
