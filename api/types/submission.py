@@ -99,7 +99,10 @@ class SubmittedRow:
         )
 
 
-@strawberry.type(description="What a real-time submission did, row by row, in the order sent.")
+@strawberry.type(
+    name="SubmitResult",
+    description="What a real-time submission did, row by row, in the order sent.",
+)
 class SubmitResultType:
     source: str = strawberry.field(description="The source the rows belong to.")
     rows: list[SubmittedRow] = strawberry.field(description="Each row's outcome, in order.")
@@ -116,7 +119,7 @@ class SubmitResultType:
         )
 
 
-@strawberry.type(description="What a retraction did.")
+@strawberry.type(name="RetractResult", description="What a retraction did.")
 class RetractResultType:
     source: str = strawberry.field(description="The source the records belonged to.")
     retracted: list[str] = strawberry.field(description="Record IDs removed from the source.")
@@ -137,8 +140,12 @@ class RetractResultType:
         )
 
 
+# named apart in Python: strawberry's permission extension takes ``source`` (the parent object)
 SourceArg = Annotated[
-    str, strawberry.argument(description="The source's name in sources.toml (hukou, rental…).")
+    str,
+    strawberry.argument(
+        name="source", description="The source's name in sources.toml (hukou, rental…)."
+    ),
 ]
 
 
@@ -157,13 +164,13 @@ class SubmissionMutation:
     async def submit_records(
         self,
         info: Info,
-        source: SourceArg,
+        source_name: SourceArg,
         rows: Annotated[
             list[JSON],
             strawberry.argument(description="The rows: objects of column → value."),
         ],
     ) -> SubmitResultType:
-        result = await submission.submit(info.context, source, list(rows))
+        result = await submission.submit(info.context, source_name, list(rows))
         return SubmitResultType.from_result(result)
 
     @strawberry.mutation(
@@ -177,10 +184,10 @@ class SubmissionMutation:
     async def retract_records(
         self,
         info: Info,
-        source: SourceArg,
+        source_name: SourceArg,
         record_ids: Annotated[
             list[str], strawberry.argument(description="Record IDs of the source (at most 1,000).")
         ],
     ) -> RetractResultType:
-        result = await submission.retract(info.context, source, list(record_ids))
+        result = await submission.retract(info.context, source_name, list(record_ids))
         return RetractResultType.from_result(result)
