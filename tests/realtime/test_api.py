@@ -3,6 +3,9 @@ a refused call writes nothing."""
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
 from api.app import create_app
@@ -18,10 +21,14 @@ RETRACT = """mutation($source: String!, $ids: [String!]!) {
   retractRecords(source: $source, recordIds: $ids) { retracted notFound sequence } }"""
 
 
+AUDIT = io.StringIO()
+
+
 @pytest.fixture(scope="module")
 def live(city, neo4j_target):
     settings = ApiSettings(HUITONG_JWT_SECRET=SECRET)
-    api = LiveApi(create_app(settings, target=neo4j_target, workdir=city.workdir))
+    app = create_app(settings, target=neo4j_target, workdir=city.workdir, audit_stream=AUDIT)
+    api = LiveApi(app)
     yield api
     api.close()
 
@@ -52,6 +59,9 @@ def test_a_department_app_submits_to_its_own_source_and_reads_it_back(live, city
     assert bad["status"] == "QUARANTINED" and "record id" in bad["reason"]
     resident = next(m for m in first["mentions"] if m["role"] == "resident")
     assert resident["entity"] == "person" and resident["entityId"].startswith("P-")
+    audit = json.loads(AUDIT.getvalue().splitlines()[-1])
+    assert audit["arguments"]["submitRecords"] == {"source": "hukou", "rows": "2 rows"}
+    assert row["姓名"] not in AUDIT.getvalue(), "the rows are in the journal, not the audit"
     person = live.query(
         """query($id: ID!) { person(id: $id) { ... on Person {
              sourceRecords(first: 100) { edges { node { source recordId } } } } } }""",
