@@ -26,6 +26,7 @@ new golden ID (``golden_token`` of its mention, as the batch names a new cluster
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -278,7 +279,7 @@ class Engine:
             raise TooManyRows(f"{len(rows)} rows in one call; at most {MAX_ROWS}")
         with self.lock, self.journal.writer() as writer:
             self._catch_up(writer)
-            self._recover(writer)
+            self._recover_if_up(writer)
             try:
                 call = self._stage(spec, rows)
                 if not call.staged:
@@ -289,7 +290,7 @@ class Engine:
             except BaseException:
                 self._reset()
                 raise
-            self._apply(writer.journal_id, entry)
+            self._apply_latest(writer, entry)
             return SubmitResult(source, call.results, entry["seq"])
 
     def retract(self, source: str, record_ids: list[str], by: str = "unknown") -> RetractResult:
@@ -301,7 +302,7 @@ class Engine:
             raise TooManyRows(f"{len(record_ids)} records in one call; at most {MAX_ROWS}")
         with self.lock, self.journal.writer() as writer:
             self._catch_up(writer)
-            self._recover(writer)
+            self._recover_if_up(writer)
             current = self._current_hashes(spec.name, record_ids)
             found = [r for r in dict.fromkeys(record_ids) if current.get(r) is not None]
             missing = [r for r in dict.fromkeys(record_ids) if current.get(r) is None]
@@ -319,7 +320,7 @@ class Engine:
             except BaseException:
                 self._reset()
                 raise
-            self._apply(writer.journal_id, entry)
+            self._apply_latest(writer, entry)
             return RetractResult(source, found, missing, entry["seq"])
 
     def _commit(self, writer: JournalWriter, entry: dict) -> None:
@@ -1244,19 +1245,43 @@ class Engine:
             ) from error
         self.applied = entry["seq"]
 
+    def _apply_latest(self, writer: JournalWriter, entry: dict) -> None:
+        """Write a call just journalled to the graph, after any earlier call the graph has
+        not taken (in journal order: the graph's mark of how far it applied only grows)."""
+        if self.applied == entry["seq"] - 1:
+            self._apply(writer.journal_id, entry)
+        else:
+            self._recover(writer)
+
+    def _recover_if_up(self, writer: JournalWriter) -> None:
+        """Catch the graph up before a call; with the graph down the call is still decided
+        and journalled (the journal, not the graph, is the record), then answered
+        :class:`NotApplied`."""
+        with contextlib.suppress(NotApplied):
+            self._recover(writer)
+
     def _recover(self, writer: JournalWriter) -> None:
         """Apply to the graph every journalled call it has not taken yet (a process killed
-        between journal and graph, or the graph down)."""
+        between journal and graph, or the graph down). Calls the snapshot's run already read
+        as part of their sources are left to ``publish`` of that run: replaying their plans
+        over a graph published since would set records back."""
         if self.seq == 0:
             return
         journal_id = writer.journal_id
         if self.applied is None or self.applied < self.seq:
-            self.applied = graph.applied_through(self.driver, self.database, journal_id)
-        if self.applied >= self.seq:
+            try:
+                self.applied = graph.applied_through(self.driver, self.database, journal_id)
+            except graph.GraphUnavailable as error:
+                raise NotApplied(
+                    f"calls up to {self.seq} are recorded in the workdir but the graph cannot "
+                    f"say which it took ({error}); they are applied when it answers"
+                ) from error
+        floor = max(self.applied, self.snapshot_through)
+        if floor >= self.seq:
             return
         entries, _ = writer.read_from(0)
         for entry in entries:
-            if entry["seq"] > self.applied:
+            if entry["seq"] > floor:
                 self._apply(journal_id, entry)
 
 
