@@ -1,7 +1,7 @@
 """Real-time resolution: latency, throughput, and agreement with the batch.
 
-    .venv/bin/python benchmarks/realtime.py agreement --persons 20000 --seed 101
-    .venv/bin/python benchmarks/realtime.py latency --workdir W --calls 300 --batches 10
+    .venv/bin/python benchmarks/realtime_submission.py agreement --persons 20000 --seed 101
+    .venv/bin/python benchmarks/realtime_submission.py latency --workdir W --calls 300 --batches 10
 
 ``agreement`` holds out 5% of every source's rows of a generated city (``--holdout``),
 resolves and publishes the rest (into ``NEO4J_URI`` or the local server, replacing what is
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import random
@@ -42,6 +41,7 @@ from graph_schema.migrations import reset
 from graph_schema.publish import publish
 from huitong.citygen import generate_city
 from loaders.config import load_config
+from loaders.readers import iter_rows
 from realtime.engine import open_engine, rows_from_objects
 from resolution.pipeline import export_clusters, resolve
 
@@ -49,41 +49,50 @@ SECRET = "benchmark-" + "s" * 40
 
 
 # -- held-out rows ---------------------------------------------------------------------------
-def _read_rows(spec) -> tuple[object, list[dict]]:
-    if spec.format == "csv":
-        text = spec.path.read_bytes().decode(spec.encoding)
-        reader = csv.DictReader(io.StringIO(text))
-        return list(reader.fieldnames or []), list(reader)
+def _plain_row(spec, header: list[str] | None, line: bytes) -> dict | None:
+    """The row a line holds when it decodes and parses plainly; None for the generator's
+    deliberately broken lines (bad bytes, stray quotes, missing columns)."""
+    try:
+        text = line.decode(spec.encoding).rstrip("\r\n")
+    except UnicodeDecodeError:
+        return None
     if spec.format == "jsonl":
-        lines = spec.path.read_bytes().decode(spec.encoding).splitlines()
-        return None, [json.loads(line) for line in lines if line.strip()]
-    table = pq.read_table(spec.path)
-    return table.schema, table.to_pylist()
-
-
-def _write_rows(spec, header, rows: list[dict]) -> None:
-    if spec.format == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        spec.path.write_bytes(buffer.getvalue().encode(spec.encoding))
-    elif spec.format == "jsonl":
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        spec.path.write_bytes(text.encode(spec.encoding))
-    else:
-        pq.write_table(pa.Table.from_pylist(rows, schema=header), spec.path)
+        try:
+            row = json.loads(text)
+        except ValueError:
+            return None
+        return row if isinstance(row, dict) else None
+    if '"' in text or header is None:
+        return None
+    values = next(csv.reader([text]), [])
+    return dict(zip(header, values, strict=True)) if len(values) == len(header) else None
 
 
 def hold_out(city: Path, fraction: float, seed: int) -> dict[str, list[dict]]:
-    """Remove ``fraction`` of each source's readable rows from its file; returns them."""
+    """Remove ``fraction`` of each source's rows from its file, chosen among the plain ones
+    (every other byte stays as the generator wrote it, broken lines included); returns them."""
     rng = random.Random(seed)
     held = {}
     for spec in load_config(city / "sources.toml").sources:
-        header, rows = _read_rows(spec)
-        picked = set(rng.sample(range(len(rows)), int(len(rows) * fraction)))
-        held[spec.name] = [r for i, r in enumerate(rows) if i in picked]
-        _write_rows(spec, header, [r for i, r in enumerate(rows) if i not in picked])
+        if spec.format == "parquet":
+            table = pq.read_table(spec.path)
+            picked = set(rng.sample(range(table.num_rows), int(table.num_rows * fraction)))
+            held[spec.name] = [r for i, r in enumerate(table.to_pylist()) if i in picked]
+            keep = [i for i in range(table.num_rows) if i not in picked]
+            pq.write_table(table.take(pa.array(keep, pa.int64())), spec.path)
+            continue
+        lines = spec.path.read_bytes().splitlines(keepends=True)
+        header = None
+        if spec.format == "csv":
+            first = lines[0].decode(spec.encoding).lstrip("\ufeff").rstrip("\r\n")
+            header = next(csv.reader([first]))
+        start = 1 if spec.format == "csv" else 0
+        rows = {i: _plain_row(spec, header, lines[i]) for i in range(start, len(lines))}
+        plain = {i: row for i, row in rows.items() if row is not None}
+        count = min(len(plain), int((len(lines) - start) * fraction))
+        picked = set(rng.sample(sorted(plain), count))
+        held[spec.name] = [plain[i] for i in sorted(picked)]
+        spec.path.write_bytes(b"".join(line for i, line in enumerate(lines) if i not in picked))
     return held
 
 
@@ -203,7 +212,7 @@ def _copies(workdir: Path, count: int, seed: int) -> list[tuple[str, dict]]:
     rng = random.Random(seed)
     pool = []
     for spec in config.sources:
-        _, rows = _read_rows(spec)
+        rows = [r.values for r in iter_rows(spec.path, spec.format, spec.encoding) if r.values]
         for row in rng.sample(rows, min(len(rows), count)):
             pool.append((spec.name, spec.record_id, row))
     rng.shuffle(pool)
