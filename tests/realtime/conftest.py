@@ -4,7 +4,6 @@ real-time tests, which then submit the held-out rows."""
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,44 @@ from resolution.pipeline import resolve
 
 PERSONS = 500
 SEED = 43
-HELD = {"rental": ("gb18030", 8), "hukou": ("utf-8", 10)}
+HELD = {"rental": ("gb18030", 8), "hukou": ("utf-8", 14)}
 
 
-def _read(path: Path, encoding: str) -> tuple[list[str], list[dict[str, str]]]:
-    text = path.read_bytes().decode(encoding)
-    reader = csv.DictReader(io.StringIO(text))
-    return list(reader.fieldnames or []), list(reader)
+def _clean_row(header: list[str], line: bytes, encoding: str) -> dict[str, str] | None:
+    """The row a line holds when it decodes and parses plainly (no quotes, every column);
+    None for the generator's deliberately broken lines."""
+    try:
+        text = line.decode(encoding).rstrip("\r\n")
+    except UnicodeDecodeError:
+        return None
+    if '"' in text:
+        return None
+    values = next(csv.reader([text]), [])
+    return dict(zip(header, values, strict=True)) if len(values) == len(header) else None
 
 
-def _write(path: Path, encoding: str, header: list[str], rows: list[dict[str, str]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
+def hold_out(path: Path, encoding: str, count: int) -> list[dict[str, str]]:
+    """Take the last ``count`` plain rows out of a CSV file, leaving every other byte as the
+    generator wrote it (its broken lines included); returns them, as the file had them."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    header = next(csv.reader([lines[0].decode(encoding).lstrip("\ufeff").rstrip("\r\n")]))
+    held: dict[int, dict[str, str]] = {}
+    for index in range(len(lines) - 1, 0, -1):
+        row = _clean_row(header, lines[index], encoding)
+        if row is not None:
+            held[index] = row
+        if len(held) == count:
+            break
+    path.write_bytes(b"".join(line for i, line in enumerate(lines) if i not in held))
+    return [held[i] for i in sorted(held)]
+
+
+def plain_rows(path: Path, encoding: str) -> list[dict[str, str]]:
+    """The rows of a CSV file that decode and parse plainly, in file order."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    header = next(csv.reader([lines[0].decode(encoding).lstrip("\ufeff").rstrip("\r\n")]))
+    rows = (_clean_row(header, line, encoding) for line in lines[1:])
+    return [row for row in rows if row is not None]
 
 
 class HeldOut:
@@ -51,9 +73,7 @@ def city(tmp_path_factory, neo4j_target) -> HeldOut:
     generate_city(persons=PERSONS, seed=SEED, out=out)
     held: dict[str, list[dict]] = {}
     for source, (encoding, count) in HELD.items():
-        header, rows = _read(out / f"{source}.csv", encoding)
-        kept, held[source] = rows[:-count], rows[-count:]
-        _write(out / f"{source}.csv", encoding, header, kept)
+        held[source] = hold_out(out / f"{source}.csv", encoding, count)
     truth = {}
     with (out / "truth.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
