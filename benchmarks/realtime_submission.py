@@ -12,7 +12,7 @@ then resolves again and prints how many of the golden IDs given in real time the
 
 ``latency`` serves the API over the published ``--workdir`` (uvicorn in its own process) and
 submits copies of its sources' rows under new record IDs: one row per call (p50/p95/p99 of
-the HTTP round trip) and calls of 100 rows (rows per second).
+the HTTP round trip) and calls of 100 ``hukou`` rows (rows per second).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -205,13 +205,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _copies(workdir: Path, count: int, seed: int) -> list[tuple[str, dict]]:
-    """Rows of the workdir's sources under new record IDs (each submission creates one)."""
+def _copies(
+    workdir: Path, count: int, seed: int, only: str | None = None
+) -> list[tuple[str, dict]]:
+    """Rows of the workdir's sources (or of source ``only``) under new record IDs (each
+    submission creates one)."""
     manifest = json.loads((workdir / "realtime" / "current.json").read_text())
     config = load_config(Path(manifest["config"]))
     rng = random.Random(seed)
     pool = []
     for spec in config.sources:
+        if only is not None and spec.name != only:
+            continue
         rows = [r.values for r in iter_rows(spec.path, spec.format, spec.encoding) if r.values]
         for row in rng.sample(rows, min(len(rows), count)):
             pool.append((spec.name, spec.record_id, row))
@@ -262,29 +267,25 @@ def latency(args: argparse.Namespace) -> None:
                     raise SystemExit(json.dumps(payload["errors"], ensure_ascii=False))
                 return elapsed
 
-            rows = _copies(workdir, args.calls + args.batches * 100 + 20, args.seed)
-            for source, row in rows[:20]:  # warm up
+            rows = _copies(workdir, args.calls + args.warmup, args.seed)
+            for source, row in rows[: args.warmup]:
                 call(source, [row])
-            times = [call(source, [row]) for source, row in rows[20 : 20 + args.calls]]
-            times.sort()
+            times = sorted(call(source, [row]) for source, row in rows[args.warmup :])
 
             def pct(q: float) -> float:
                 return times[min(len(times) - 1, int(q * len(times)))] * 1000
 
-            print(f"one-row submissions ({len(times)}): p50 {pct(0.5):.0f} ms, "
-                  f"p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, "
-                  f"mean {statistics.mean(times) * 1000:.0f} ms")  # fmt: skip
-            rest = rows[20 + args.calls :]
-            by_source = defaultdict(list)
-            for source, row in rest:
-                by_source[source].append(row)
+            if times:
+                print(f"one-row submissions ({len(times)}, {args.warmup} before as warm-up): "
+                      f"p50 {pct(0.5):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, "
+                      f"mean {statistics.mean(times) * 1000:.0f} ms")  # fmt: skip
+            batch = [r for _, r in _copies(workdir, args.batches * 100, args.seed + 1, "hukou")]
             total_rows, total_seconds = 0, 0.0
-            for source, source_rows in by_source.items():
-                for start in range(0, len(source_rows) - 99, 100):
-                    total_seconds += call(source, source_rows[start : start + 100])
-                    total_rows += 100
+            for start in range(0, len(batch) - 99, 100):
+                total_seconds += call("hukou", batch[start : start + 100])
+                total_rows += 100
             if total_rows:
-                print(f"batches of 100 ({total_rows:,} rows): "
+                print(f"hukou in calls of 100 ({total_rows:,} rows): "
                       f"{total_rows / total_seconds:,.0f} rows/s")  # fmt: skip
     finally:
         server.kill()
@@ -304,6 +305,7 @@ def main() -> None:
     latency_parser.add_argument("--calls", type=int, default=300)
     latency_parser.add_argument("--batches", type=int, default=10)
     latency_parser.add_argument("--seed", type=int, default=7)
+    latency_parser.add_argument("--warmup", type=int, default=20, help="one-row calls untimed")
     args = parser.parse_args()
     {"agreement": agreement, "latency": latency}[args.command](args)
 
