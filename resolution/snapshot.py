@@ -4,8 +4,8 @@ The API serves while the next resolve rewrites the workspace, and DuckDB lets on
 write a database file or many read it, never both; so every run writes what real-time matching
 needs into a file of its own, ``<workdir>/realtime/<run_id>.duckdb``, written beside and
 renamed into place when complete, never changed afterwards. Any number of server processes
-open it read-only. ``<workdir>/realtime/current.json`` names the newest; the engine uses the
-snapshot of the run the graph holds (see :mod:`realtime.state`).
+open it read-only. ``<workdir>/realtime/current.json`` names the newest; an engine opens the
+newest when it starts and keeps it (with the journal since) until it is started again.
 
 Tables (``<entity>`` for each entity type):
 
