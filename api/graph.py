@@ -63,6 +63,23 @@ def _why(error: BaseException) -> str:
     return "no answer in time" if isinstance(error, TimeoutError) else type(error).__name__
 
 
+def _too_slow(failure: str, limit: float, timeout: float | None) -> Exception:
+    """A query that ran past its limit: an investigation's own limit (``timeout``) is the
+    caller's to narrow, the server's limit a busy graph to retry later."""
+    if timeout is not None:
+        return QueryTooExpensive(
+            f"the query ran longer than {limit:g}s: ask for less depth or fewer hops"
+        )
+    return GraphUnavailable(f"{failure} (no answer within {limit:g}s); retry later")
+
+
+def _timed_out(error: ClientError) -> bool:
+    """Whether Neo4j ended the transaction at its timeout
+    (``Neo.ClientError.Transaction.TransactionTimedOut…``, older servers ``…Timeout…``)."""
+    code = error.code or ""
+    return "TimedOut" in code or "Timeout" in code or "timeout" in (error.message or "").lower()
+
+
 def _is_down(error: BaseException) -> bool:
     """Whether an error says Neo4j is away (rather than, say, a deadlock retried too long)."""
     if isinstance(error, TransientError):
@@ -129,19 +146,26 @@ class Graph:
         try:
             records = await self._execute(query, params, routing, limit, limit + GRACE_SECONDS)
         except _UNREACHABLE as error:
+            if isinstance(error, TimeoutError) and await self._answers():
+                # Neo4j is up but let the query run past its timeout (it ends transactions
+                # at a check every few seconds): the query's fault, not an outage
+                raise _too_slow(failure, limit, timeout) from error
             if _is_down(error):
                 self._went_down()
             raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
         except ClientError as error:
-            timed_out = (
-                "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower()
-            )
-            if timeout is not None and timed_out:
-                raise QueryTooExpensive(
-                    f"the query ran longer than {limit:g}s: ask for less depth or fewer hops"
-                ) from error
-            raise
+            if not _timed_out(error):
+                raise
+            raise _too_slow(failure, limit, timeout) from error
         return [dict(record.items()) for record in records]
+
+    async def _answers(self) -> bool:
+        """Whether Neo4j answers a trivial query within a second."""
+        try:
+            await self._execute(PROBE, {}, RoutingControl.READ, PROBE_SECONDS, PROBE_SECONDS)
+        except (*_UNREACHABLE, ClientError):
+            return False
+        return True
 
     async def stream(
         self, query: str, params: dict[str, Any], timeout: float = 120.0

@@ -172,8 +172,10 @@ async def split_entity(
 async def merge_entities(
     ctx: Context, keep_id: str, merge_id: str, reason: str
 ) -> StewardDecision | None:
-    """Merge ``merge_id`` into ``keep_id``: a MATCH between a record of each, and the next
-    resolve keeps ``keep_id`` for the merged entity. None when either does not exist."""
+    """Merge ``merge_id`` into ``keep_id``: a MATCH between the kept entity's first record and
+    every other record of both, so the next resolve holds all of them together whatever the
+    model says of the links that joined them before, and keeps ``keep_id`` for the merged
+    entity. None when either does not exist."""
     keep = await entity_records(ctx, keep_id)
     merge = await entity_records(ctx, merge_id)
     if keep is None or merge is None:
@@ -190,7 +192,10 @@ async def merge_entities(
         entity=keep.entity,
         subject=f"{keep.id}+{merge.id}",
         reason=reason,
-        pairs=(PairConstraint("MATCH", keep.record_keys[0], merge.record_keys[0]),),
+        pairs=tuple(
+            PairConstraint("MATCH", keep.record_keys[0], key)
+            for key in keep.record_keys[1:] + merge.record_keys
+        ),
         coverage=tuple(Covered(key, 0, False) for key in keep.record_keys)
         + tuple(Covered(key, 1, False) for key in merge.record_keys),
         before={

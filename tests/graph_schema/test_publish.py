@@ -77,6 +77,9 @@ def test_a_killed_publish_recovers_to_the_same_graph(driver, resolved):
     assert partial != clean
     publish(workdir, driver, progress=False)
     assert graph_fingerprint(driver) == clean
+    seqs, _, _ = driver.execute_query("MATCH (c:Change) RETURN c.seq AS seq ORDER BY seq")
+    numbers = [row["seq"] for row in seqs]
+    assert numbers and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 def test_publish_after_a_new_resolve_applies_the_difference(driver, resolved, tmp_path):
