@@ -44,6 +44,7 @@ from api.schema import build_schema
 from graph_schema.connection import Neo4jTarget, resolve_target
 from huitong.settings import get_settings
 from huitong.standardise import standardise_person_name
+from realtime.engine import open_engine
 
 GRAPHQL_PATH = "/graphql"
 REVIEW_PAGE = Path(__file__).with_name("review")  # the stewards' page, static files
@@ -76,7 +77,13 @@ class HuitongGraphQL(GraphQL):
         if caller is None:  # the GraphiQL page (GET); queries only run by POST, with a caller
             return None
         graph = ScopedGraph(state["graph"], caller.jurisdiction, state.get("query_recorder"))
-        return Context(caller=caller, graph=graph, settings=self.settings, audit=state["audit"])
+        return Context(
+            caller=caller,
+            graph=graph,
+            settings=self.settings,
+            audit=state["audit"],
+            realtime=state.get("realtime"),
+        )
 
     async def on_ws_connect(self, context: Context):  # type: ignore[override]
         """A subscription's socket authenticates in ``connection_init``: its payload carries
@@ -257,10 +264,12 @@ def create_app(
     target: Neo4jTarget | None = None,
     audit_stream: IO[str] | None = None,
     error_stream: IO[str] | None = None,
+    workdir: Path | None = None,
 ) -> Starlette:
     """The API as an ASGI app. ``target`` defaults to ``resolve_target()`` (NEO4J_* or the
     local server); audit lines go to ``audit_stream`` (stdout by default), error lines to
-    ``error_stream`` (stderr by default)."""
+    ``error_stream`` (stderr by default). With a resolved ``workdir``, real-time submission
+    is on (:mod:`realtime.engine`, opened in the lifespan)."""
     settings = settings or ApiSettings()
     secret = load_secret(settings.jwt_secret, get_settings().home_dir)
     schema = build_schema(settings, error_stream=error_stream)
@@ -285,11 +294,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         name_keys(standardise_person_name("黄伟"), homophones=True)  # warm the pinyin tables
-        graph = Graph.connect(target or resolve_target(), settings.neo4j_timeout_seconds)
+        where = target or resolve_target()
+        graph = Graph.connect(where, settings.neo4j_timeout_seconds)
+        engine = open_engine(workdir, where) if workdir is not None else None
         try:
-            yield {"graph": graph}
+            yield {"graph": graph, "realtime": engine}
         finally:
             await graph.close()
+            if engine is not None:
+                engine.shutdown()
             audit.close()
 
     async def healthz(request: Request) -> Response:

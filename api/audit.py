@@ -33,7 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
-from graphql import FieldNode, OperationDefinitionNode
+from graphql import FieldNode, OperationDefinitionNode, get_named_type
 from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
@@ -316,6 +316,17 @@ def _operation(document, operation_name: str | None) -> OperationDefinitionNode 
     return operations[0] if operations else None
 
 
+def _is_json(argument: Any) -> bool:
+    return get_named_type(argument.type).name == "JSON"
+
+
+def _records(value: Any) -> Any:
+    """Submitted rows (JSON objects) as the audit line counts them: the rows themselves, with
+    the caller, are in the workdir's real-time journal; a 1,000-row call stays a short line."""
+    count = len(value) if isinstance(value, list) else 1
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def audited(value: Any) -> Any:
     """An argument as the audit line shows it: enums by value, dates as ISO text, long text as
     an excerpt."""
@@ -374,7 +385,10 @@ class AuditExtension(SchemaExtension):
             except Exception:  # invalid arguments: the request's errors say so
                 continue
             key = selection.alias.value if selection.alias else selection.name.value
+            rows = {name for name, argument in definition.args.items() if _is_json(argument)}
             named = {
-                to_camel_case(name): value for name, value in values.items() if value is not None
+                to_camel_case(name): _records(value) if to_camel_case(name) in rows else value
+                for name, value in values.items()
+                if value is not None
             }
             entry.arguments.setdefault(key, audited(named))

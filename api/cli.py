@@ -38,7 +38,8 @@ def serve(
         Path | None,
         typer.Option(
             "--workdir",
-            help="A resolved workdir: warn when the graph does not hold its published run.",
+            help="A resolved workdir: real-time submission into it (submitRecords), and a "
+            "warning when the graph does not hold its published run.",
         ),
     ] = None,
 ) -> None:
@@ -56,7 +57,7 @@ def serve(
     settings = ApiSettings()
     if workdir is not None:
         _check_published(workdir)
-    app = create_app(settings)
+    app = create_app(settings, workdir=workdir)
     base = f"http://{host}:{port}"
     typer.echo(f"GraphQL API at {base}/graphql (health {base}/healthz, ready {base}/readyz)")
     if settings.graphiql:

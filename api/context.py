@@ -45,6 +45,8 @@ class Context:
     """Where a subscription writes its audit line when it ends (WebSockets only)."""
     socket_graph: Any = None
     """The app's graph, scoped once the socket is authenticated (WebSockets only)."""
+    realtime: Any = None
+    """The real-time engine (:class:`realtime.engine.Engine`) when the server has a workdir."""
 
     def __post_init__(self) -> None:
         if self.caller is not None:

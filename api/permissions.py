@@ -18,6 +18,7 @@ from strawberry.utils.str_converters import to_camel_case
 from api.errors import Forbidden
 
 STEWARD_ROLES = frozenset({"steward", "admin"})
+SUBMITTER_ROLES = frozenset({"department_app", "admin"})
 INVESTIGATOR_ROLES = frozenset({"investigator", "admin"})
 
 
@@ -28,6 +29,17 @@ class StewardsOnly(BasePermission):
         role = info.context.caller.role
         if role not in STEWARD_ROLES:
             raise Forbidden(f"role {role} may not review or decide; stewards and admins may")
+        return True
+
+
+class SubmittersOnly(BasePermission):
+    """Real-time submission: department apps (to their own department's sources, checked by
+    :func:`api.submission.check_department`) and admins."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        role = info.context.caller.role
+        if role not in SUBMITTER_ROLES:
+            raise Forbidden(f"role {role} may not submit records; department apps and admins may")
         return True
 
 

@@ -47,6 +47,7 @@ from api.types.person import Person, PersonConnection
 from api.types.quality import QualityQueries
 from api.types.rental_unit import RentalUnit
 from api.types.review import ReviewQueries, StewardMutation
+from api.types.submission import SubmissionMutation
 from api.types.unemployment import UnemployedResidentConnection
 from api.types.viewer import Viewer
 
@@ -269,6 +270,15 @@ class Query(ReviewQueries, ChangeQueries, QualityQueries):
     timeline = investigation.timeline_field
 
 
+@strawberry.type(
+    name="Mutation",
+    description="Changes: the stewards' decisions (steward or admin role) and departments' "
+    "real-time submissions (a department app to its own sources, or admin).",
+)
+class Mutation(StewardMutation, SubmissionMutation):
+    pass
+
+
 def _should_mask(error: GraphQLError) -> bool:
     """Mask unexpected errors; ours (ApiError) and validation errors are shown as they are."""
     original = error.original_error
@@ -314,7 +324,7 @@ def build_schema(
     ]
     schema = HuitongSchema(
         query=Query,
-        mutation=StewardMutation,
+        mutation=Mutation,
         subscription=Subscription,
         types=list(EVENT_TYPES),
         extensions=extensions,

@@ -18,6 +18,7 @@ from api.cli import api_cli
 from graph_schema.errors import GraphError
 from huitong.progress import Progress
 from loaders.errors import LoaderError
+from realtime.errors import RealtimeError
 from resolution.errors import ResolutionError
 
 app = typer.Typer(
@@ -42,7 +43,7 @@ def clean_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except (GraphError, LoaderError, ResolutionError) as error:
+        except (GraphError, LoaderError, RealtimeError, ResolutionError) as error:
             console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
             raise typer.Exit(1) from error
 
@@ -191,6 +192,60 @@ def fetch_steward_decisions() -> list[dict] | None:
         return None
     console.print(f"{len(decisions)} steward decision(s) fetched from {target.uri}")
     return decisions
+
+
+@app.command("submit")
+@clean_errors
+def submit_command(
+    config: Annotated[Path, typer.Option("--config", help="The sources TOML file.")],
+    workdir: Annotated[Path, typer.Option("--workdir", help="A resolved workdir.")],
+    source: Annotated[str, typer.Option("--source", help="The source the file's rows belong to.")],
+    file: Annotated[Path, typer.Argument(help="A delta file in the source's format.")],
+) -> None:
+    """Submit a delta file's rows in real time (the API's submitRecords path); one JSON line
+    per row: recordId, status, reason, mentions (role, entity, entityId, decision,
+    matchProbability)."""
+    import json
+
+    from graph_schema.connection import resolve_target
+    from loaders.config import load_config
+    from loaders.readers import iter_rows
+    from realtime.engine import MAX_ROWS, open_engine
+    from realtime.errors import RealtimeError
+
+    sources = load_config(config, check_columns=False)
+    try:
+        engine = open_engine(workdir, resolve_target(), config=sources)
+    except RealtimeError as error:
+        console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+        raise typer.Exit(1) from error
+    try:
+        spec = engine.source(source)
+        rows = list(iter_rows(file, spec.format, spec.encoding))
+        counts: dict[str, int] = {}
+        for start in range(0, len(rows), MAX_ROWS):
+            result = engine.submit(source, rows[start : start + MAX_ROWS], by="cli")
+            for row in result.rows:
+                counts[row.status] = counts.get(row.status, 0) + 1
+                typer.echo(json.dumps(_camel(row.to_json()), ensure_ascii=False))
+    except RealtimeError as error:
+        console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+        raise typer.Exit(1) from error
+    finally:
+        engine.shutdown()
+    console.print(", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "no rows")
+
+
+def _camel(value):
+    """A result's keys as the API spells them (recordId, entityId…)."""
+    if isinstance(value, dict):
+        return {
+            k.split("_")[0] + "".join(w.title() for w in k.split("_")[1:]): _camel(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
 
 
 export_app = typer.Typer(help="Export resolution results.")

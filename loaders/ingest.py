@@ -34,6 +34,7 @@ from loaders.changes import (
 from loaders.changes import write_source as _write_source
 from loaders.config import SourcesConfig, SourceSpec
 from loaders.report import IngestReport, SourceReport
+from loaders.submitted import combined_hash, read_submitted
 from loaders.workers import default_workers, stage_all
 
 __all__ = ["REPORT_FILE", "IngestReport", "SourceReport", "ingest", "write_json_atomic"]
@@ -52,22 +53,28 @@ def ingest(
 ) -> IngestReport:
     """Ingest every source of ``config`` into ``workdir``; writes ``ingest_report.json``.
 
-    Sources are read and standardised in ``workers`` processes (default: one per core) and
-    written one by one, each in its own transaction, in config order. ``progress`` hears
-    ``("ingest", bytes done, bytes to do)`` as each source is written.
+    Each source is its file with the rows submitted in real time in force (the workdir's
+    journal, :mod:`loaders.submitted`); the report says up to which journal entry
+    (``submitted_through``). Sources are read and standardised in ``workers`` processes
+    (default: one per core) and written one by one, each in its own transaction, in config
+    order. ``progress`` hears ``("ingest", bytes done, bytes to do)`` as each source is written.
     """
     workers = workers or default_workers()
     began = time.monotonic()
     workdir = Path(workdir)
+    submitted, submitted_through = read_submitted(workdir)
     connection = staging.connect(workdir)
     reports: list[SourceReport] = []
     batch_id: int | None = None
     try:
         pending: list[tuple[SourceSpec, SourceReport, str, str]] = []
+        file_hashes: dict[str, str] = {}
         for spec in config.sources:
             source_report = SourceReport(spec.name, spec.department)
             reports.append(source_report)
-            hashes = file_hash(spec.path), mapping_hash(spec)
+            file_hashes[spec.name] = file_hash(spec.path)
+            source_hash = combined_hash(file_hashes[spec.name], submitted.get(spec.name))
+            hashes = source_hash, mapping_hash(spec)
             last = previous(connection, spec)
             if last and last[:2] == hashes:
                 _unchanged(connection, spec, source_report, last)
@@ -78,7 +85,13 @@ def ingest(
             total = sum(spec.path.stat().st_size for spec, *_ in pending)
             done = 0
             report(progress, "ingest", done, total)
-            staged_sources = stage_all([spec for spec, *_ in pending], workers, PARALLEL_MIN_BYTES)
+            staged_sources = stage_all(
+                [spec for spec, *_ in pending],
+                workers,
+                PARALLEL_MIN_BYTES,
+                submitted=submitted,
+                file_hashes=file_hashes,
+            )
             for spec, source_report, file_digest, mapping_digest in pending:
                 staged_report, staged = next(staged_sources)
                 _copy_counts(staged_report, source_report)
@@ -94,7 +107,7 @@ def ingest(
             finish_batch(connection, batch_id)
     finally:
         connection.close()
-    result = IngestReport(batch_id, reports, time.monotonic() - began)
+    result = IngestReport(batch_id, reports, time.monotonic() - began, submitted_through)
     write_json_atomic(workdir / REPORT_FILE, result.to_json())
     return result
 

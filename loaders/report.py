@@ -30,11 +30,14 @@ class IngestReport:
     batch_id: int | None
     sources: list[SourceReport]
     seconds: float
+    submitted_through: int = 0
+    """The last entry of the real-time journal read as part of the sources (0: none)."""
 
     def to_json(self) -> dict:
         return {
             "batch_id": self.batch_id,
             "seconds": round(self.seconds, 3),
+            "submitted_through": self.submitted_through,
             "sources": [asdict(source) for source in self.sources],
             "totals": {
                 key: sum(getattr(s, key) for s in self.sources)

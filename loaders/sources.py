@@ -18,6 +18,7 @@ from loaders.config import SourceSpec
 from loaders.readers import RawRow, iter_rows
 from loaders.report import SourceReport
 from loaders.standardising import event_row, standardise_mention
+from loaders.submitted import Submitted, with_submitted
 
 
 @dataclass
@@ -33,6 +34,87 @@ class _Staged:
 def _content_hash(values: dict[str, str | None], columns: list[str]) -> str:
     payload = json.dumps([values.get(c) for c in columns], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+@dataclass
+class StagedRow:
+    """One row of a source, standardised: its mentions (by role), the relations between them,
+    and the event it records (with its participants), ready to stage."""
+
+    record_id: str
+    row_number: int
+    content_hash: str
+    mentions: list[dict]
+    relations: list[dict]
+    event: dict | None
+    participants: list[dict]
+
+
+def record_id_problem(spec: SourceSpec, values: dict[str, str | None]) -> str | None:
+    """Why a readable row has no usable record id, or None."""
+    if not values.get(spec.record_id):
+        return f"missing record id: column '{spec.record_id}' is empty"
+    return None
+
+
+def stage_row(
+    spec: SourceSpec, values: dict[str, str | None], row_number: int, columns: list[str]
+) -> tuple[StagedRow | None, str | None]:
+    """A readable row with a record id, standardised: ``(staged, None)``, or ``(None,
+    reason)`` when it must be quarantined (a mention without a usable identifying field, or
+    no mention at all). ``columns`` are the mapping's (:meth:`SourceSpec.columns_used`), the
+    content hash is over them. Batch ingest and real-time submission stage rows here alike."""
+    record_id = values[spec.record_id]
+    mentions: dict[str, dict] = {}
+    for mention_spec in spec.mentions:
+        mention, problem = standardise_mention(mention_spec, values)
+        if problem:
+            return None, f"no identifying field: {problem}"
+        if mention is not None:
+            mentions[mention_spec.role] = mention
+    if not mentions:
+        return None, "no mention: every mapped field is empty"
+    content_hash = _content_hash(values, columns)
+    entities = {m.role: m.entity for m in spec.mentions}
+    for role, mention in mentions.items():
+        mention.update(
+            mention_id=f"{spec.name}/{record_id}/{role}",
+            source=spec.name,
+            record_id=record_id,
+            role=role,
+            entity=entities[role],
+            department=spec.department,
+            row_number=row_number,
+            content_hash=content_hash,
+        )
+    relations = [
+        {
+            "source": spec.name,
+            "record_id": record_id,
+            "type": relation.type,
+            "from_mention": mentions[relation.from_role]["mention_id"],
+            "to_mention": mentions[relation.to_role]["mention_id"],
+        }
+        for relation in spec.relations
+        if relation.from_role in mentions and relation.to_role in mentions
+    ]
+    event, participants = None, []
+    if spec.event:
+        event = event_row(spec, record_id, values)
+        participants = [
+            {
+                "source": spec.name,
+                "event_id": event["event_id"],
+                "mention_id": mention["mention_id"],
+                "role": role,
+            }
+            for role, mention in mentions.items()
+        ]
+    staged = StagedRow(
+        record_id, row_number, content_hash, list(mentions.values()), relations, event,
+        participants,
+    )  # fmt: skip
+    return staged, None
 
 
 def stage_source(spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport) -> _Staged:
@@ -59,10 +141,11 @@ def stage_source(spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport)
         if row.values is None:
             quarantine(row, row.error or "unreadable row")
             continue
-        record_id = row.values.get(spec.record_id)
-        if not record_id:
-            quarantine(row, f"missing record id: column '{spec.record_id}' is empty")
+        problem = record_id_problem(spec, row.values)
+        if problem:
+            quarantine(row, problem)
             continue
+        record_id = row.values[spec.record_id]
         if record_id in seen_ids:
             quarantine(
                 row,
@@ -71,63 +154,21 @@ def stage_source(spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport)
             )
             continue
         seen_ids[record_id] = row.row_number
-        mentions: dict[str, dict] = {}
-        problem = None
-        for mention_spec in spec.mentions:
-            mention, problem = standardise_mention(mention_spec, row.values)
-            if problem:
-                problem = f"no identifying field: {problem}"
-                break
-            if mention is not None:
-                mentions[mention_spec.role] = mention
-        if problem:
-            quarantine(row, problem, record_id)
+        result, problem = stage_row(spec, row.values, row.row_number, columns)
+        if result is None:
+            quarantine(row, problem or "unreadable row", record_id)
             continue
-        if not mentions:
-            quarantine(row, "no mention: every mapped field is empty", record_id)
-            continue
-        content_hash = _content_hash(row.values, columns)
-        for role, mention in mentions.items():
-            mention.update(
-                mention_id=f"{spec.name}/{record_id}/{role}",
-                source=spec.name,
-                record_id=record_id,
-                role=role,
-                entity=next(m.entity for m in spec.mentions if m.role == role),
-                department=spec.department,
-                row_number=row.row_number,
-                content_hash=content_hash,
-            )
-            staged.mentions.append(mention)
-        for relation in spec.relations:
-            if relation.from_role in mentions and relation.to_role in mentions:
-                staged.relations.append(
-                    {
-                        "source": spec.name,
-                        "record_id": record_id,
-                        "type": relation.type,
-                        "from_mention": mentions[relation.from_role]["mention_id"],
-                        "to_mention": mentions[relation.to_role]["mention_id"],
-                    }
-                )
-        if spec.event:
-            event = event_row(spec, record_id, row.values)
-            staged.events.append(event)
-            for role, mention in mentions.items():
-                staged.participants.append(
-                    {
-                        "source": spec.name,
-                        "event_id": event["event_id"],
-                        "mention_id": mention["mention_id"],
-                        "role": role,
-                    }
-                )
+        staged.mentions.extend(result.mentions)
+        staged.relations.extend(result.relations)
+        if result.event is not None:
+            staged.events.append(result.event)
+        staged.participants.extend(result.participants)
         staged.records.append(
             {
                 "source": spec.name,
                 "record_id": record_id,
                 "row_number": row.row_number,
-                "content_hash": content_hash,
+                "content_hash": result.content_hash,
             }
         )
         report.rows_staged += 1
@@ -165,11 +206,18 @@ def _as_arrow(staged: _Staged) -> dict[str, pa.Table]:
     return {name: _table(lists[name], schema) for name, schema in _STAGED_TABLES}
 
 
-def stage_one(spec: SourceSpec) -> tuple[SourceReport, dict[str, pa.Table]]:
-    """Read and standardise one source (in a worker process); nothing is written here."""
+def stage_one(
+    spec: SourceSpec, submitted: Submitted | None = None, file_hash: str = ""
+) -> tuple[SourceReport, dict[str, pa.Table]]:
+    """Read and standardise one source (in a worker process), its file with the rows submitted
+    in real time in force (:func:`loaders.submitted.with_submitted`; ``file_hash`` is the
+    file's); nothing is written here."""
     started = time.monotonic()
     report = SourceReport(spec.name, spec.department)
-    staged = stage_source(spec, iter_rows(spec.path, spec.format, spec.encoding), report)
+    rows = with_submitted(
+        iter_rows(spec.path, spec.format, spec.encoding), submitted, file_hash, spec.record_id
+    )
+    staged = stage_source(spec, rows, report)
     tables = _as_arrow(staged)
     report.seconds = round(time.monotonic() - started, 3)
     return report, tables

@@ -13,6 +13,7 @@ import pyarrow as pa
 from loaders.config import SourceSpec
 from loaders.report import SourceReport
 from loaders.sources import stage_one
+from loaders.submitted import Submitted
 
 
 def default_workers() -> int:
@@ -22,13 +23,25 @@ def default_workers() -> int:
 
 
 def stage_all(
-    specs: list[SourceSpec], workers: int, parallel_min_bytes: int
+    specs: list[SourceSpec],
+    workers: int,
+    parallel_min_bytes: int,
+    submitted: dict[str, Submitted] | None = None,
+    file_hashes: dict[str, str] | None = None,
 ) -> Iterator[tuple[SourceReport, dict[str, pa.Table]]]:
-    """Stage sources, in parallel when ``workers > 1``, yielding results in ``specs`` order."""
+    """Stage sources, in parallel when ``workers > 1``, yielding results in ``specs`` order;
+    ``submitted`` (by source name) are the rows submitted in real time, ``file_hashes`` the
+    sources' file hashes (see :func:`loaders.sources.stage_one`)."""
+    submitted = submitted or {}
+    file_hashes = file_hashes or {}
+
+    def arguments(spec: SourceSpec) -> tuple:
+        return spec, submitted.get(spec.name), file_hashes.get(spec.name, "")
+
     total_bytes = sum(spec.path.stat().st_size for spec in specs)
     if workers <= 1 or len(specs) == 1 or total_bytes < parallel_min_bytes:
         for spec in specs:
-            yield stage_one(spec)
+            yield stage_one(*arguments(spec))
         return
     # spawn, not fork: a forked child inherits the parent's DuckDB and Arrow threads mid-state
     # and occasionally crashed (BrokenProcessPool).
@@ -36,6 +49,6 @@ def stage_all(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # Largest files first keeps both workers busy to the end.
         by_size = sorted(specs, key=lambda s: s.path.stat().st_size, reverse=True)
-        futures = {spec.name: pool.submit(stage_one, spec) for spec in by_size}
+        futures = {spec.name: pool.submit(stage_one, *arguments(spec)) for spec in by_size}
         for spec in specs:
             yield futures[spec.name].result()

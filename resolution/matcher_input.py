@@ -28,6 +28,7 @@ def prepare_input(
     workspace: tuple[str, str],
     *,
     settle: bool = False,
+    degrees_elsewhere: str | None = None,
 ) -> tuple[int, int]:
     """Materialise the matcher's input; returns (mentions, profiles).
 
@@ -36,13 +37,22 @@ def prepare_input(
     profile, keyed ``mention_id`` = its representative, with its ``mention_count`` and one
     capped block key per capped blocking rule (NULL where the block holds more than
     ``max_block_size`` profiles).
+
+    ``degrees_elsewhere`` names a table ``(mate, rows)`` of rows naming each neighbour outside
+    this workspace, counted with those here against ``max_degree`` (the real-time matcher
+    prepares a few submitted rows, and the rest of the city names their neighbours too).
     """
     names = list(spec.columns)
     selected = ",\n".join(f"({sql}) AS {name}" for name, sql in spec.columns.items())
     ctes, joined = [], ""
     for cte, sql in (
         ("huitong_related", _related_sql(spec, workspace)),
-        ("huitong_neighbours", _neighbours_sql(cursor, spec, workspace, settle=settle)),
+        (
+            "huitong_neighbours",
+            _neighbours_sql(
+                cursor, spec, workspace, settle=settle, degrees_elsewhere=degrees_elsewhere
+            ),
+        ),
     ):
         if sql:
             ctes.append(f"{cte} AS ({sql}),")
@@ -172,6 +182,7 @@ def _neighbours_sql(
     workspace: tuple[str, str],
     *,
     settle: bool = False,
+    degrees_elsewhere: str | None = None,
 ) -> str:
     """SQL giving, per mention of ``spec.entity`` related to other entities in its own row,
     the :class:`~resolution.model_spec.NeighbourSpec` columns; empty when the model reads none.
@@ -192,6 +203,44 @@ def _neighbours_sql(
     """
     if spec.neighbours is None:
         return ""
+    ctes = _neighbour_ctes(cursor, spec, workspace, settle, degrees_elsewhere)
+    return f"""
+        {ctes},
+        mates AS (
+            SELECT DISTINCT n.mention_id, n.mate, n.is_person
+            FROM named n JOIN degrees d USING (mate)
+            WHERE d.rows <= {spec.neighbours.max_degree})
+        SELECT mention_id,
+               list_sort(list(mate) FILTER (is_person)) AS mates_person,
+               list_sort(list(mate) FILTER (NOT is_person)) AS mates_other,
+               min(mate) FILTER (starts_with(mate, 'partner:P:')) AS mate_partner_id,
+               min(mate) FILTER (starts_with(mate, 'partner:N:')) AS mate_partner_name,
+               min(mate) FILTER (NOT is_person) AS mate_other_key
+        FROM mates
+        GROUP BY mention_id
+    """
+
+
+def neighbour_degrees_sql(
+    cursor: duckdb.DuckDBPyConnection, spec: ModelSpec, workspace: tuple[str, str]
+) -> str:
+    """SQL giving ``(mate, rows)``: every neighbour mentions of ``spec.entity`` are named
+    with, and in how many rows (what ``max_degree`` is checked against); empty when the model
+    reads no neighbours."""
+    if spec.neighbours is None:
+        return ""
+    return f"{_neighbour_ctes(cursor, spec, workspace, False, None)} SELECT * FROM degrees"
+
+
+def _neighbour_ctes(
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    workspace: tuple[str, str],
+    settle: bool,
+    degrees_elsewhere: str | None,
+) -> str:
+    """``WITH identities, roles, named, degrees``: the common part of the neighbour SQL."""
+    assert spec.neighbours is not None
     mentions = qualified(workspace, "mentions")
     relations = qualified(workspace, "relations")
     person = (
@@ -222,6 +271,11 @@ def _neighbours_sql(
                     FROM {mentions} m JOIN {qualified(workspace, table)} c USING (mention_id)
                     WHERE m.entity = '{entity}'"""
             )
+    degrees = "SELECT mate, count(DISTINCT (source, record_id)) AS rows FROM named GROUP BY 1"
+    if degrees_elsewhere:
+        degrees = f"""
+            SELECT h.mate, h.rows + coalesce(e.rows, 0) AS rows
+            FROM ({degrees}) h LEFT JOIN {degrees_elsewhere} e USING (mate)"""
     return f"""
         WITH identities AS ({" UNION ALL ".join(selects)}),
         roles AS (
@@ -246,18 +300,4 @@ def _neighbours_sql(
             WHERE NOT EXISTS (
                 SELECT 1 FROM identities own
                 WHERE own.mention_id = r.here AND own.identity = i.identity)),
-        degrees AS (
-            SELECT mate, count(DISTINCT (source, record_id)) AS rows FROM named GROUP BY 1),
-        mates AS (
-            SELECT DISTINCT n.mention_id, n.mate, n.is_person
-            FROM named n JOIN degrees d USING (mate)
-            WHERE d.rows <= {spec.neighbours.max_degree})
-        SELECT mention_id,
-               list_sort(list(mate) FILTER (is_person)) AS mates_person,
-               list_sort(list(mate) FILTER (NOT is_person)) AS mates_other,
-               min(mate) FILTER (starts_with(mate, 'partner:P:')) AS mate_partner_id,
-               min(mate) FILTER (starts_with(mate, 'partner:N:')) AS mate_partner_name,
-               min(mate) FILTER (NOT is_person) AS mate_other_key
-        FROM mates
-        GROUP BY mention_id
-    """
+        degrees AS ({degrees})"""

@@ -30,6 +30,8 @@ from resolution.placement import place
 from resolution.predict import train_and_predict
 from resolution.quality import score_sources
 from resolution.review import build_review_candidates
+from resolution.snapshot import write_snapshot
+from resolution.submitted import fold_submissions, folded_through, submitted_members
 from resolution.survivorship import build_golden_records, deployment_rules
 
 RESOLVE_ORDER = ("enterprise", "rental_unit", "person")
@@ -83,7 +85,11 @@ def resolve(
     decisions: list[dict] | None = None,
     train_from_decisions: bool = True,
 ) -> ResolveReport:
-    """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON.
+    """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON
+    and the snapshot the real-time engine matches against (:mod:`resolution.snapshot`).
+
+    Rows submitted in real time are part of their sources (:mod:`loaders.submitted`) and the
+    golden IDs they were given are kept (:func:`resolution.submitted.fold_submissions`).
 
     ``decisions`` are steward decisions (see :mod:`resolution.decisions`); when given they
     replace the workspace's copy, otherwise the copy kept from the last run is honoured. Their
@@ -101,6 +107,7 @@ def resolve(
     try:
         if decisions is not None:
             store_decisions(connection, decisions)
+        fold_submissions(connection, workdir, ingest_report.submitted_through, now)
         steps = len(ENTITY_TYPES) + 1
         report(progress, "resolve", 0, steps)
         for done, entity in enumerate(RESOLVE_ORDER, start=1):
@@ -116,6 +123,13 @@ def resolve(
         place(connection)
         changes = record_changes(connection, run_id, now).counts
         score_sources(connection)
+        write_snapshot(
+            connection,
+            workdir,
+            run_id,
+            config_path=config.path,
+            submitted_through=ingest_report.submitted_through,
+        )
         report(progress, "resolve", steps, steps)
     finally:
         connection.close()
@@ -200,15 +214,25 @@ def _resolved(workdir: Path) -> None:
 
 
 def export_clusters(workdir: Path, out: Path) -> int:
-    """Write ``source,record_id,role,entity,entity_id`` for every staged mention; returns rows."""
+    """Write ``source,record_id,role,entity,entity_id`` for every staged mention, and every
+    mention submitted in real time since (with the golden ID it has now); returns rows."""
     _resolved(workdir)
     connection = staging.connect(workdir, read_only=True)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        current = submitted_members(workdir, folded_through(connection))  # noqa: F841
         query = """
-            SELECT m.source, m.record_id, m.role, m.entity, g.golden_id AS entity_id
-            FROM mentions m JOIN golden_members g USING (mention_id)
-            ORDER BY m.source, m.record_id, m.role
+            WITH staged AS (
+                SELECT m.source, m.record_id, m.role, m.entity, m.mention_id,
+                       g.golden_id AS entity_id
+                FROM mentions m JOIN golden_members g USING (mention_id)
+                WHERE m.mention_id NOT IN (SELECT mention_id FROM current)
+            )
+            SELECT source, record_id, role, entity, entity_id FROM staged
+            UNION ALL
+            SELECT source, record_id, role, entity, golden_id FROM current
+            WHERE golden_id IS NOT NULL
+            ORDER BY source, record_id, role
         """
         connection.execute(f"COPY ({query}) TO '{_sql_path(out)}' (HEADER, DELIMITER ',')")
         return connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]

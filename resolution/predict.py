@@ -53,6 +53,7 @@ import duckdb
 from splink import DuckDBAPI, Linker
 
 from resolution.matcher_input import PROFILES, prepare_input
+from resolution.matcher_state import save_matcher_state
 from resolution.model_spec import load_model_spec
 from resolution.scoring import (
     pairs_columns,
@@ -169,6 +170,7 @@ def train_and_predict(
         timer = time.perf_counter()
         linker = Linker(frame, model, log_level=None)
         register_term_frequencies(linker, db_api, cursor, spec)
+        save_matcher_state(linker, cursor, spec, workspace)
         blocked = linker.inference.compute_blocked_pairs_for_predict()
         comparisons = int(scalar(cursor, f"SELECT count(*) FROM {blocked.physical_name}"))
         seconds["block"] = lap(timer)

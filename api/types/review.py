@@ -289,9 +289,7 @@ async def _result(
     return StewardDecisionType.from_decision(decision)
 
 
-@strawberry.type(
-    name="Mutation", description="Changes: the stewards' decisions (steward or admin role)."
-)
+@strawberry.type(description="Root fields of the stewards' decisions (steward or admin role).")
 class StewardMutation:
     @strawberry.mutation(
         permission_classes=[StewardsOnly],

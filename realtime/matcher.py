@@ -1,0 +1,292 @@
+"""Scoring submitted mentions against the resolved city with exactly the batch's model.
+
+For each entity type, :class:`EntityMatcher` holds what the run's snapshot says
+(:mod:`resolution.snapshot`): the trained model, the profiles with their term frequencies, the
+block keys of every blocking rule. A call's mentions are
+
+1. *prepared* by the batch's own code (:func:`resolution.matcher_input.prepare_input` over a
+   workspace holding only the call's rows, their relations and events, and the clusters their
+   enterprises and rental units joined; neighbours named too often in the city are left out
+   as the batch leaves them out, ``degrees_elsewhere``), then given the run's term
+   frequencies and block keys;
+2. *blocked* as the batch blocks: for each rule, every profile of the block when the block,
+   with the new mention, stays within ``max_block_size``, else the block's first profile (the
+   star); profiles submitted since the snapshot and the call's other mentions likewise;
+3. *scored* by the SQL Splink generates for the trained model (``score_pairs``, captured once
+   and run on each call's pairs), so a pair gets the weight the batch would give it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from resolution.matcher_input import prepare_input
+from resolution.matcher_state import MATCHER_DEGREES, MATCHER_TF, block_key_sql, tf_columns
+from resolution.model_spec import ModelSpec, load_model_spec
+from resolution.scratch import quiet_splink
+
+_SCRATCH = "rt_scratch"
+_SIDE = re.compile(r"\b([lr])\.([a-z][a-z0-9_]*)\b")
+_CROSS_JOIN = "cross join __splink__compare_two_records_right_with_tf_uid_fix as r"
+
+
+@dataclass
+class Scored:
+    """A scored pair: the new mention, the other side (a snapshot profile's representative,
+    a mention submitted earlier, or another mention of the call) and its scores."""
+
+    new: str
+    other: str
+    match_probability: float
+    match_weight: float
+    comparisons: dict[str, float] = field(default_factory=dict)
+
+
+class EntityMatcher:
+    """One entity type's matcher over a snapshot attached as ``snap``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, entity: str, model_json: str) -> None:
+        self.con = con
+        self.entity = entity
+        self.spec: ModelSpec = load_model_spec(entity)
+        self.model = json.loads(model_json)
+        profiles = f"snap.matcher_profiles_{entity}"
+        described = con.execute(f"SELECT * FROM {profiles} LIMIT 0").description
+        self.columns = [d[0] for d in described if d[0] != "idx"]
+        self.tf = tf_columns(self.spec)
+        self.caps = [rule.max_block_size for rule in self.spec.blocking_rules]
+        self._load_keys()
+        con.execute(
+            f"CREATE OR REPLACE TABLE ov_profiles_{entity} AS "
+            f"SELECT * EXCLUDE (idx) FROM {profiles} LIMIT 0"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE rt_rows_{entity} AS SELECT * FROM ov_profiles_{entity}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE rt_pairs_{entity} "
+            "(mention_id_l VARCHAR, mention_id_r VARCHAR, rules INTEGER[])"
+        )
+        self.overlay_keys: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self.sql = self._scoring_sql()
+        degrees = MATCHER_DEGREES.format(entity=entity)
+        present = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = 'snap' AND table_name = ?",
+            [degrees],
+        ).fetchone()[0]
+        self.degrees = f"snap.{degrees}" if present else None
+
+    # -- the snapshot's block keys ---------------------------------------------------------
+    def _load_keys(self) -> None:
+        data = self.con.execute(
+            f"SELECT rule, block, idx FROM snap.matcher_keys_{self.entity} "
+            "ORDER BY rule, block, idx"
+        ).fetchnumpy()
+        rules = np.asarray(data["rule"], dtype=np.int64)
+        blocks = np.asarray(data["block"], dtype=np.uint64)
+        idx = np.asarray(data["idx"], dtype=np.int64)
+        self.keys: list[tuple[np.ndarray, np.ndarray]] = []
+        for rule in range(len(self.spec.blocking_rules)):
+            lo, hi = np.searchsorted(rules, [rule, rule + 1])
+            self.keys.append((blocks[lo:hi], idx[lo:hi]))
+
+    def snapshot_candidates(self, rule: int, block: int) -> tuple[int, list[int]]:
+        """The block's size in the snapshot, and the profiles a new mention with this key is
+        compared with: all of them while the block (with it) stays within the rule's cap,
+        else the first (the star)."""
+        blocks, idx = self.keys[rule]
+        key = np.uint64(block)
+        lo = int(np.searchsorted(blocks, key, side="left"))
+        hi = int(np.searchsorted(blocks, key, side="right"))
+        size = hi - lo
+        if size == 0:
+            return 0, []
+        cap = self.caps[rule]
+        if cap is None or size + 1 <= cap:
+            return size, idx[lo:hi].tolist()
+        return size, [int(idx[lo])]
+
+    # -- scoring SQL, generated by Splink once ----------------------------------------------
+    def _scoring_sql(self) -> str:
+        model = dict(self.model)
+        model["blocking_rules_to_generate_predictions"] = []
+        rows = f"rt_rows_{self.entity}"
+        db_api = DuckDBAPI(connection=self.con)
+        with quiet_splink():
+            linker = Linker(db_api.register(rows), model, log_level=None)
+            scored = linker.inference.score_pairs(db_api.register(rows), db_api.register(rows))
+        sql = scored.sql_used_to_create
+        if sql.count(_CROSS_JOIN) != 1:
+            raise RuntimeError("Splink's scoring SQL changed shape: no single cross join to bind")
+        sql = sql.replace(
+            _CROSS_JOIN,
+            f"join rt_pairs_{self.entity} huitong_pair on huitong_pair.mention_id_l = "
+            "l.mention_id join __splink__compare_two_records_right_with_tf_uid_fix as r "
+            "on r.mention_id = huitong_pair.mention_id_r",
+        )
+        conditions = []
+        for i, rule in enumerate(self.spec.blocking_rules):
+            if rule.sql:
+                rewritten = _SIDE.sub(lambda m: f"{m[2]}_{m[1]}", rule.sql)
+                conditions.append(f"(list_contains(x.rules, {i}) AND ({rewritten}))")
+        free = [i for i, rule in enumerate(self.spec.blocking_rules) if not rule.sql]
+        keep = " OR ".join([f"list_has_any(x.rules, {free})", *conditions]) if free else "true"
+        weights = ", ".join(
+            f"s.mw_{name}"
+            + (f" + s.mw_tf_adj_{name}" if self.spec.has_tf_adjustments(name) else "")
+            + f" AS mw_{name}"
+            for name in self.spec.comparison_names
+        )
+        return f"""
+            SELECT s.mention_id_l, s.mention_id_r, s.match_probability, s.match_weight,
+                   {weights}
+            FROM ({sql}) s
+            JOIN rt_pairs_{self.entity} x USING (mention_id_l, mention_id_r)
+            WHERE {keep}
+        """
+
+    # -- a call's mentions -------------------------------------------------------------------
+    def prepare(self, tiny: tuple[str, str]) -> pa.Table:
+        """The call's mentions of this entity type (in the tiny workspace ``tiny``) as matcher
+        rows: model columns, term frequencies, and one block key per rule (``key_<i>``)."""
+        con = self.con
+        con.execute(f"USE {_SCRATCH}")
+        try:
+            for table in ("huitong_mentions", "huitong_grouped", "huitong_profiles"):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            prepare_input(con, self.spec, tiny, degrees_elsewhere=self.degrees)
+        finally:
+            con.execute("USE memory")
+        names = [c for c in self.columns if c not in ("mention_id", "mention_count")]
+        names = [c for c in names if not c.startswith("tf_")]
+        tf_selects = "".join(f", t{i}.tf_{c}" for i, c in enumerate(self.tf))
+        tf_joins = "".join(
+            f" LEFT JOIN snap.{MATCHER_TF.format(entity=self.entity, column=c)} t{i}"
+            f" ON t{i}.{c} = p.{c}"
+            for i, c in enumerate(self.tf)
+        )
+        keys = "".join(
+            f", CASE WHEN {' AND '.join(f'p.{c} IS NOT NULL' for c in rule.on)} "
+            f"THEN {block_key_sql(rule.on, 'p')} END AS key_{i}"
+            for i, rule in enumerate(self.spec.blocking_rules)
+        )
+        return con.sql(
+            f"""
+            SELECT m.mention_id, CAST(1 AS BIGINT) AS mention_count,
+                   {", ".join(f"p.{c}" for c in names)}{tf_selects}{keys}
+            FROM {_SCRATCH}.huitong_mentions m
+            JOIN {_SCRATCH}.huitong_profiles p ON p.mention_id = m.profile_id
+            {tf_joins}
+            ORDER BY m.mention_id
+            """
+        ).to_arrow_table()
+
+    def score(
+        self,
+        rows: pa.Table,
+        pairs: dict[tuple[str, str], set[int]],
+        snapshot_idx: set[int],
+        overlay_ids: set[str],
+        renamed: dict[str, str],
+    ) -> list[tuple[str, str, float, float, dict[str, float]]]:
+        """Score ``pairs`` (scoring id left < right → the rules that found them) among the
+        call's ``rows``, the snapshot profiles ``snapshot_idx`` and the submitted mentions
+        ``overlay_ids``; ``renamed`` maps a call mention to the scoring id it has here (a new
+        version of a record keeps its mention id apart from the old one)."""
+        if not pairs:
+            return []
+        con = self.con
+        entity = self.entity
+        columns = ", ".join(self.columns)
+        con.execute(f"DELETE FROM rt_rows_{entity}")
+        con.execute(f"DELETE FROM rt_pairs_{entity}")
+        call_rows = rows.select(self.columns)
+        if renamed:
+            ids = [renamed.get(m, m) for m in call_rows.column("mention_id").to_pylist()]
+            call_rows = call_rows.set_column(0, "mention_id", pa.array(ids, pa.string()))
+        con.execute(f"INSERT INTO rt_rows_{entity} SELECT {columns} FROM call_rows")
+        if snapshot_idx:
+            wanted = pa.table({"idx": sorted(snapshot_idx)})  # noqa: F841 - read by DuckDB
+            con.execute(
+                f"INSERT INTO rt_rows_{entity} SELECT {columns} "
+                f"FROM snap.matcher_profiles_{entity} WHERE idx IN (SELECT idx FROM wanted)"
+            )
+        if overlay_ids:
+            con.execute(
+                f"INSERT INTO rt_rows_{entity} SELECT {columns} FROM ov_profiles_{entity} "
+                "WHERE list_contains(?, mention_id)",
+                [sorted(overlay_ids)],
+            )
+        pair_table = pa.table(  # noqa: F841 - read by DuckDB
+            {
+                "mention_id_l": [left for left, _ in pairs],
+                "mention_id_r": [right for _, right in pairs],
+                "rules": pa.array([sorted(r) for r in pairs.values()], pa.list_(pa.int32())),
+            }
+        )
+        con.execute(f"INSERT INTO rt_pairs_{entity} SELECT * FROM pair_table")
+        result = con.execute(self.sql).fetchall()
+        names = self.spec.comparison_names
+        return [
+            (row[0], row[1], float(row[2]), float(row[3]), dict(zip(names, row[4:], strict=True)))
+            for row in result
+        ]
+
+    # -- mentions submitted since the snapshot ----------------------------------------------
+    def journalled(self, rows: pa.Table) -> dict:
+        """Matcher rows of :meth:`prepare` as the journal keeps them: the rows (JSON-ready)
+        and, apart, each row's block keys."""
+        keys = [rows.column(f"key_{i}").to_pylist() for i in range(len(self.spec.blocking_rules))]
+        plain = rows.select(self.columns).to_pylist()
+        for row in plain:
+            for name, value in row.items():
+                if hasattr(value, "isoformat"):
+                    row[name] = value.isoformat()
+        return {"rows": plain, "keys": [list(k) for k in zip(*keys, strict=True)]}
+
+    def remember(self, rows: pa.Table, keys: list[list[int | None]]) -> None:
+        """Make submitted mentions candidates for later calls: their matcher rows (as
+        :meth:`journalled` keeps them) and block keys."""
+        if not len(rows):
+            return
+        ids = rows.column("mention_id").to_pylist()
+        self.forget(ids)
+        call_rows = rows  # noqa: F841 - read by DuckDB
+        present = set(rows.column_names)
+        selects = ", ".join(c if c in present else f"NULL AS {c}" for c in self.columns)
+        self.con.execute(f"INSERT INTO ov_profiles_{self.entity} SELECT {selects} FROM call_rows")
+        for mention_id, row_keys in zip(ids, keys, strict=True):
+            for i, key in enumerate(row_keys):
+                if key is not None:
+                    self.overlay_keys[(i, int(key))].append(mention_id)
+
+    def forget(self, mention_ids: list[str]) -> None:
+        """Mentions submitted earlier that are gone (retracted, or replaced by a new version)."""
+        if not mention_ids:
+            return
+        gone = set(mention_ids)
+        self.con.execute(
+            f"DELETE FROM ov_profiles_{self.entity} WHERE list_contains(?, mention_id)",
+            [sorted(gone)],
+        )
+        for key, members in list(self.overlay_keys.items()):
+            kept = [m for m in members if m not in gone]
+            if len(kept) != len(members):
+                self.overlay_keys[key] = kept
+
+    def overlay_candidates(self, rule: int, block: int) -> list[str]:
+        return list(self.overlay_keys.get((rule, block), ()))
+
+
+def scratch_catalog(con: duckdb.DuckDBPyConnection) -> None:
+    """The in-memory catalog :meth:`EntityMatcher.prepare` runs the batch's preparation in."""
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {_SCRATCH}")

@@ -1,0 +1,54 @@
+"""Record-to-entity matching in real time against a resolved city: a row the file already holds
+is UNCHANGED with its batch golden ID; a copy of it under a new record ID joins that entity;
+the same copy with another valid resident ID does not (the batch's hard constraint)."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph_schema.connection import open_driver
+from huitong.standardise.identifiers import resident_id_check_char
+from realtime.engine import Engine, rows_from_objects
+from tests.realtime.conftest import plain_rows
+
+
+def _valid_id(value: str) -> bool:
+    return len(value) == 18 and resident_id_check_char(value[:17]) == value[17].upper()
+
+
+def _other_id(value: str) -> str:
+    """Another valid ID of the same region, birth date and sex (sequence + 2)."""
+    sequence = (int(value[14:17]) + 2) % 1000
+    first17 = f"{value[:14]}{sequence:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+@pytest.fixture(scope="module")
+def engine(city, neo4j_target):
+    with open_driver(neo4j_target) as driver:
+        engine = Engine(city.workdir, driver, database=neo4j_target.database)
+        yield engine
+        engine.close()
+
+
+def test_a_copy_joins_the_entity_and_another_resident_id_keeps_it_apart(city, engine):
+    rows = plain_rows(city.out / "hukou.csv", "utf-8")
+    known = next(r for r in rows if _valid_id(r["公民身份号码"]) and r["姓名"] and r["现住址"])
+    (same,) = engine.submit("hukou", rows_from_objects([known]), "test").rows
+    assert same.status == "UNCHANGED", "the file's own row, submitted again, changes nothing"
+    golden = {m.role: m.entity_id for m in same.mentions}["resident"]
+    assert golden.startswith("P-")
+
+    copy = {**known, "人员编号": "RT-MATCH-COPY"}
+    another_id = _other_id(known["公民身份号码"])
+    other = {**known, "人员编号": "RT-MATCH-OTHER", "公民身份号码": another_id}
+    result = engine.submit("hukou", rows_from_objects([copy]), "test")
+    (joined,) = [m for m in result.rows[0].mentions if m.role == "resident"]
+    assert result.rows[0].status == "CREATED"
+    assert joined.decision == "MATCHED" and joined.entity_id == golden
+    assert joined.match_probability >= engine.specs["person"].cluster_threshold
+
+    result = engine.submit("hukou", rows_from_objects([other]), "test")
+    (apart,) = [m for m in result.rows[0].mentions if m.role == "resident"]
+    assert apart.entity_id != golden, "a different valid resident ID never joins"
+    assert apart.decision in ("NEW", "REVIEW")
