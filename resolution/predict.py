@@ -50,8 +50,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
+from resolution.engines import open_engine
 from resolution.matcher_input import PROFILES, prepare_input
 from resolution.model_spec import load_model_spec
 from resolution.scoring import (
@@ -62,7 +63,7 @@ from resolution.scoring import (
     write_pairs,
     write_profiles,
 )
-from resolution.scratch import lap, limit_threads, quiet_splink, scalar, scratch
+from resolution.scratch import lap, limit_threads, quiet_splink, scratch
 from resolution.training import regularise, round_probability, train, train_from_labels
 
 __all__ = [
@@ -116,6 +117,7 @@ def train_and_predict(
     seed: int | None = None,
     labels: Sequence[tuple[str, str]] = (),
     settle: bool = False,
+    engine: str = "duckdb",
 ) -> PredictResult:
     """Train the model of ``entity`` on its mentions and write ``pairs_<entity>``.
 
@@ -129,6 +131,9 @@ def train_and_predict(
     (``clusters_<entity>``) standing for the neighbours its rows name: a child known only by
     name and birth date on a birth registration has become the child of the register, and the
     father named beside it meets the father named there.
+
+    ``engine``: where Splink trains and predicts, ``duckdb`` (the scratch catalog) or
+    ``spark`` (see :mod:`resolution.engines`); the model and the pairs do not depend on it.
     """
     spec = load_model_spec(entity)
     seed = spec.training.seed if seed is None else seed
@@ -142,61 +147,75 @@ def train_and_predict(
         seconds["prepare"] = lap(started)
 
         timer = time.perf_counter()
-        db_api = DuckDBAPI(connection=cursor)
-        frame = db_api.register(PROFILES, dataset_display_name=f"{entity}_profiles")
-        prior = spec.prior_probability_two_random_records_match(profiles)
-        trained, labels_used = False, 0
-        if settle:
-            model = json.loads(model_file.read_text(encoding="utf-8"))
-            notes.append("settled: scored again with the first pass's clusters and model")
-        else:
-            linker = Linker(
-                frame,
-                spec.settings_creator(probability_two_random_records_match=prior),
-                log_level=None,
-            )
-            trained = profiles >= spec.training.min_mentions
-            if trained:
-                train(linker, cursor, spec, seed, prior, notes, seconds)
-                labels_used = train_from_labels(linker, cursor, spec, labels, notes, seconds)
+        runner = open_engine(engine, cursor, spec, seed, workdir)
+        try:
+            runner.publish(PROFILES)
+            db_api = runner.db_api
+            frame = db_api.register(PROFILES, dataset_display_name=f"{entity}_profiles")
+            prior = spec.prior_probability_two_random_records_match(profiles)
+            trained, labels_used = False, 0
+            if settle:
+                model = json.loads(model_file.read_text(encoding="utf-8"))
+                notes.append("settled: scored again with the first pass's clusters and model")
             else:
-                notes.append(
-                    f"{profiles} distinct mention(s) < {spec.training.min_mentions}: priors used"
+                linker = Linker(
+                    frame,
+                    runner.settings(
+                        spec.settings_creator(probability_two_random_records_match=prior)
+                    ),
+                    log_level=None,
                 )
-            model = regularise(linker.misc.save_model_to_json(), spec, prior, trained, notes)
-        seconds["train"] = lap(timer)
+                trained = profiles >= spec.training.min_mentions
+                if trained:
+                    train(linker, cursor, spec, seed, prior, notes, seconds, runner)
+                    labels_used = train_from_labels(
+                        linker, cursor, spec, labels, notes, seconds, runner
+                    )
+                else:
+                    notes.append(
+                        f"{profiles} distinct mention(s) < {spec.training.min_mentions}:"
+                        " priors used"
+                    )
+                model = regularise(
+                    runner.neutral(linker.misc.save_model_to_json()), spec, prior, trained, notes
+                )
+            seconds["train"] = lap(timer)
 
-        timer = time.perf_counter()
-        linker = Linker(frame, model, log_level=None)
-        register_term_frequencies(linker, db_api, cursor, spec)
-        blocked = linker.inference.compute_blocked_pairs_for_predict()
-        comparisons = int(scalar(cursor, f"SELECT count(*) FROM {blocked.physical_name}"))
-        seconds["block"] = lap(timer)
-        timer = time.perf_counter()
-        refit = trained and spec.training.refit_lambda
-        predictions = linker.inference.predict(
-            threshold_match_probability=None if refit else spec.predict_threshold,
-            warning_mode="never",
-        )
-        shift = 0.0
-        if refit:
-            shift, lam = refit_lambda(
-                cursor,
-                predictions.physical_name,
-                profiles,
-                model["probability_two_random_records_match"],
+            timer = time.perf_counter()
+            linker = Linker(frame, runner.model(model), log_level=None)
+            register_term_frequencies(linker, runner, cursor, spec)
+            blocked = linker.inference.compute_blocked_pairs_for_predict()
+            comparisons = runner.count(blocked.physical_name)
+            seconds["block"] = lap(timer)
+            timer = time.perf_counter()
+            refit = trained and spec.training.refit_lambda
+            predictions = linker.inference.predict(
+                threshold_match_probability=None if refit else spec.predict_threshold,
+                warning_mode="never",
             )
-            notes.append(f"λ {model['probability_two_random_records_match']:.3g} → {lam:.3g}")
-            model["probability_two_random_records_match"] = round_probability(lam)
-        identical = self_scores(linker, db_api, spec, None if refit else spec.predict_threshold)
-        seconds["predict"] = lap(timer)
-        timer = time.perf_counter()
-        table = PAIRS_TABLE.format(entity=entity)
-        pairs = write_pairs(
-            cursor, spec, predictions.physical_name, identical, workspace, table, shift
-        )
-        write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
-        seconds["write"] = lap(timer)
+            wanted = [name for name, _ in pairs_columns(spec)] + ["match_key"]
+            predicted = runner.fetch(predictions.physical_name, wanted)
+            shift = 0.0
+            if refit:
+                shift, lam = refit_lambda(
+                    cursor,
+                    predicted,
+                    profiles,
+                    model["probability_two_random_records_match"],
+                )
+                notes.append(f"λ {model['probability_two_random_records_match']:.3g} → {lam:.3g}")
+                model["probability_two_random_records_match"] = round_probability(lam)
+            identical = self_scores(linker, db_api, spec, None if refit else spec.predict_threshold)
+            if identical is not None:
+                identical = runner.fetch(identical, wanted)
+            seconds["predict"] = lap(timer)
+            timer = time.perf_counter()
+            table = PAIRS_TABLE.format(entity=entity)
+            pairs = write_pairs(cursor, spec, predicted, identical, workspace, table, shift)
+            write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
+            seconds["write"] = lap(timer)
+        finally:
+            runner.close()
 
     model_file.parent.mkdir(parents=True, exist_ok=True)
     model_file.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
