@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from api.auth import ROLES, issue_token, load_secret, parse_ttl
+from api.metrics import MULTIPROCESS_ENV
 
 api_cli = typer.Typer(add_completion=False, no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
@@ -38,22 +42,56 @@ def serve(
             help="A resolved workdir: warn when the graph does not hold its published run.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Worker processes sharing the port (each with its driver)."
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the GraphQL API (POST /graphql, /healthz, /readyz, /metrics) with uvicorn."""
+    """Serve the GraphQL API (POST /graphql, /healthz, /readyz, /metrics) with uvicorn.
+
+    With ``--workers N`` uvicorn runs N processes on one port. Nothing a worker keeps in
+    memory changes an answer: the area cache is checked against the published run, bookmarks
+    travel with the caller (``Huitong-Bookmark``), the development JWT secret is one file, and
+    ``/metrics`` adds up every worker's counts (Prometheus multiprocess mode).
+    """
     import uvicorn
 
     from api.app import create_app
+    from api.auth import load_secret
     from api.config import ApiSettings
+    from huitong.settings import get_settings
 
     settings = ApiSettings()
     if workdir is not None:
         _check_published(workdir)
-    app = create_app(settings)
     base = f"http://{host}:{port}"
     typer.echo(f"GraphQL API at {base}/graphql (health {base}/healthz, ready {base}/readyz)")
     if settings.graphiql:
         typer.echo(f"GraphiQL: open {base}/graphql in a browser; set the Authorization header")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    load_secret(settings.jwt_secret, get_settings().home_dir)  # one secret, made before forking
+    metrics_dir = os.environ.get(MULTIPROCESS_ENV)
+    owned = metrics_dir is None
+    if owned:
+        metrics_dir = tempfile.mkdtemp(prefix="huitong-metrics-")
+        os.environ[MULTIPROCESS_ENV] = metrics_dir
+    typer.echo(f"{workers} workers")
+    try:
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    finally:
+        if owned:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _check_published(workdir: Path) -> None:

@@ -13,6 +13,7 @@ __all__ = [
     "BadRequest",
     "Forbidden",
     "GraphUnavailable",
+    "InvalidBookmark",
     "InvalidToken",
     "NodeNotFound",
     "OutsideJurisdiction",
@@ -42,6 +43,10 @@ class Forbidden(ApiError):
     """The caller's role may not ask this (see :mod:`api.permissions`)."""
 
     code = "FORBIDDEN"
+
+
+class InvalidBookmark(BadRequest):
+    """The ``Huitong-Bookmark`` header holds a bookmark Neo4j does not accept."""
 
 
 class QueryTooExpensive(ApiError):

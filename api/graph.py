@@ -7,23 +7,49 @@ gets a :class:`ScopedGraph`, which adds the caller's jurisdiction as ``$scope`` 
 write the API makes (a steward's decision) goes through :meth:`ScopedGraph.write`. Driver
 errors become :class:`~api.errors.GraphUnavailable` (and a timed-out read, when the caller set
 a timeout, :class:`~api.errors.QueryTooExpensive`).
+
+On a Neo4j cluster (a ``neo4j://`` routing URI: a cluster, Aura) the driver sends reads to the
+readers and writes to the leader, and a reader may lag behind the leader. So a caller reads its
+own writes through *bookmarks*: each request's queries share one bookmark manager, started from
+the bookmarks the caller sent in the ``Huitong-Bookmark`` header (:data:`BOOKMARK_HEADER`),
+and a request that wrote answers with the bookmarks after its write in the same header. A
+caller that sends them back has its reads wait until the server that answers has that write,
+whichever API worker and whichever reader serve it. Without the header, a request reads what
+the server it is routed to has.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import MutableMapping
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
+from neo4j import AsyncDriver, AsyncGraphDatabase, Bookmarks, Query, RoutingControl
+from neo4j.api import AsyncBookmarkManager
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
 
 from api.auth import Jurisdiction
-from api.errors import GraphUnavailable, QueryTooExpensive
+from api.errors import GraphUnavailable, InvalidBookmark, QueryTooExpensive
 from graph_schema import api_queries as q
 from graph_schema.connection import Neo4jTarget
 
-_AREA_CACHE_SECONDS = 300.0
+_AREA_CACHE_SIZE = 4096
 Area = dict[str, Any]
+
+BOOKMARK_HEADER = "Huitong-Bookmark"
+"""HTTP header carrying Neo4j bookmarks: sent back by a request that wrote, and accepted on
+any request whose reads must see those writes (comma-separated, opaque)."""
+
+
+def parse_bookmarks(header: str | None) -> tuple[str, ...]:
+    """The bookmarks of a :data:`BOOKMARK_HEADER` value (none for a missing or empty one)."""
+    return tuple(value.strip() for value in (header or "").split(",") if value.strip())
+
+
+def bookmark_manager(bookmarks: tuple[str, ...] = ()) -> AsyncBookmarkManager:
+    """A bookmark manager for one request, starting from the caller's bookmarks."""
+    return AsyncGraphDatabase.bookmark_manager(
+        initial_bookmarks=Bookmarks.from_raw_values(bookmarks)
+    )
 
 
 class Graph:
@@ -33,11 +59,12 @@ class Graph:
         self.driver = driver
         self.database = database
         self.timeout = timeout
-        self._areas: dict[tuple[str | None, ...], tuple[float, Area]] = {}
+        self._areas: dict[tuple[str | None, ...], Area] = {}
 
     @classmethod
     def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
-        """A driver for ``target``; it connects lazily, so the app starts while Neo4j is down."""
+        """A driver for ``target``; it connects lazily, so the app starts while Neo4j is down.
+        A ``neo4j://`` (or ``neo4j+s://``) URI routes, ``bolt://`` talks to one server."""
         driver = AsyncGraphDatabase.driver(
             target.uri,
             auth=(target.user, target.password),
@@ -51,19 +78,37 @@ class Graph:
         await self.driver.close()
 
     async def read(
-        self, query: str, params: dict[str, Any], timeout: float | None = None
+        self,
+        query: str,
+        params: dict[str, Any],
+        timeout: float | None = None,
+        bookmarks: AsyncBookmarkManager | None = None,
     ) -> list[dict[str, Any]]:
-        """Run one read query in a read transaction; rows as dicts. With ``timeout`` (at most
-        the app's), a query running longer is aborted: :class:`QueryTooExpensive`."""
+        """Run one read query in a read transaction (on a reader, in a cluster); rows as dicts.
+        With ``timeout`` (at most the app's), a query running longer is aborted:
+        :class:`QueryTooExpensive`. ``bookmarks``: the request's bookmark manager (the read
+        waits for the writes it holds)."""
         return await self._run(
-            query, params, RoutingControl.READ, timeout, "the graph database is unavailable"
+            query,
+            params,
+            RoutingControl.READ,
+            timeout,
+            "the graph database is unavailable",
+            bookmarks,
         )
 
-    async def write(self, query: str, params: dict[str, Any], what: str) -> list[dict[str, Any]]:
-        """Run one write query in a write transaction; rows as dicts. ``what`` names the write
-        in the error when Neo4j does not answer."""
+    async def write(
+        self,
+        query: str,
+        params: dict[str, Any],
+        what: str,
+        bookmarks: AsyncBookmarkManager | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run one write query in a write transaction (on the leader); rows as dicts. ``what``
+        names the write in the error when Neo4j does not answer; ``bookmarks`` gets the
+        write's bookmark."""
         return await self._run(
-            query, params, RoutingControl.WRITE, None, f"{what} could not be stored"
+            query, params, RoutingControl.WRITE, None, f"{what} could not be stored", bookmarks
         )
 
     async def _run(
@@ -73,6 +118,7 @@ class Graph:
         routing: RoutingControl,
         timeout: float | None,
         failure: str,
+        bookmarks: AsyncBookmarkManager | None = None,
     ) -> list[dict[str, Any]]:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
         try:
@@ -81,11 +127,16 @@ class Graph:
                 parameters_=params,
                 routing_=routing,
                 database_=self.database,
-                bookmark_manager_=None,
+                bookmark_manager_=bookmarks,
             )
         except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
             raise GraphUnavailable(f"{failure} ({type(error).__name__}); retry later") from error
         except ClientError as error:
+            if "Bookmark" in (error.code or ""):
+                raise InvalidBookmark(
+                    f"the {BOOKMARK_HEADER} header holds no bookmark this database knows"
+                    f" ({error.code})"
+                ) from error
             timed_out = (
                 "Timeout" in (error.code or "") or "timed out" in (error.message or "").lower()
             )
@@ -105,11 +156,9 @@ class Graph:
         self, district: str | None, street: str | None = None, community: str | None = None
     ) -> Area:
         """The ``$area`` / ``$scope`` map of a district, street and/or community (see
-        :func:`graph_schema.api_queries.in_area`), cached for a few minutes."""
-        key = (district, street, community)
-        cached = self._areas.get(key)
-        if cached and time.monotonic() - cached[0] < _AREA_CACHE_SECONDS:
-            return cached[1]
+        :func:`graph_schema.api_queries.in_area`), cached per published run: a cached map is
+        used only while the graph still holds the run it was read from, so every API worker
+        answers alike after a publish. At most :data:`_AREA_CACHE_SIZE` maps are kept."""
         area: Area = {
             "district": district,
             "street": street,
@@ -118,13 +167,21 @@ class Graph:
             "street_roads": [],
             "community_roads": [],
         }
-        if street or community:
-            rows = await self.read(
-                q.AREA_KEYS, {"district": district, "street": street, "community": community}
-            )
-            if rows:
-                area.update(rows[0])
-        self._areas[key] = (time.monotonic(), area)
+        if not (street or community):
+            return area
+        run = (await self.ready())["publish_run"]
+        key = (run, district, street, community)
+        cached = self._areas.get(key)
+        if cached is not None:
+            return cached
+        rows = await self.read(
+            q.AREA_KEYS, {"district": district, "street": street, "community": community}
+        )
+        if rows:
+            area.update(rows[0])
+        if len(self._areas) >= _AREA_CACHE_SIZE:
+            self._areas.pop(next(iter(self._areas)))
+        self._areas[key] = area
         return area
 
 
@@ -136,12 +193,17 @@ class ScopedGraph:
         graph: Graph,
         jurisdiction: Jurisdiction,
         recorder: list[tuple[str, dict[str, Any]]] | None = None,
+        *,
+        bookmarks: tuple[str, ...] = (),
+        response_headers: MutableMapping[str, str] | None = None,
     ) -> None:
         self.graph = graph
         self.jurisdiction = jurisdiction
         self.recorder = recorder
         self.queries_run = 0
         self._scope: Area | None = None
+        self._bookmarks = bookmark_manager(bookmarks)
+        self._response_headers = response_headers
 
     async def scope(self) -> Area:
         """The ``$scope`` parameter for this caller (looked up once per request)."""
@@ -158,12 +220,17 @@ class ScopedGraph:
         self.queries_run += 1
         if self.recorder is not None:
             self.recorder.append((query, dict(params)))
-        return await self.graph.read(query, params, timeout)
+        return await self.graph.read(query, params, timeout, self._bookmarks)
 
     async def write(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
-        """One write query (a steward's decision, named by ``what``), counted like a read."""
+        """One write query (a steward's decision, named by ``what``), counted like a read; the
+        response carries the bookmarks after it (:data:`BOOKMARK_HEADER`)."""
         self.queries_run += 1
-        return await self.graph.write(query, params, what)
+        rows = await self.graph.write(query, params, what, self._bookmarks)
+        if self._response_headers is not None:
+            held = await self._bookmarks.get_bookmarks()
+            self._response_headers[BOOKMARK_HEADER] = ",".join(sorted(held))
+        return rows
 
     async def area(
         self, district: str | None, street: str | None = None, community: str | None = None
