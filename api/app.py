@@ -19,10 +19,12 @@ from typing import IO, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET
 
 from api.audit import AuditLog
 from api.auth import Caller, bearer_token, load_secret, verify_token
@@ -30,6 +32,7 @@ from api.config import ApiSettings
 from api.context import AuditEntry, Context
 from api.errors import GraphUnavailable, InvalidToken
 from api.explore import routes as explore_routes
+from api.exports import export_routes
 from api.graph import BOOKMARK_HEADER, Graph, ScopedGraph, parse_bookmarks
 from api.graphiql import page_html as graphiql_page
 from api.graphiql import routes as graphiql_routes
@@ -48,9 +51,13 @@ STATIC = Path(__file__).with_name("static")  # what the pages share (i18n.js)
 class HuitongGraphQL(GraphQL):
     """Strawberry's ASGI app with huitong's typed context."""
 
-    def __init__(self, schema, settings: ApiSettings, **kwargs: Any) -> None:
+    def __init__(
+        self, schema, settings: ApiSettings, *, secret: str, audit: AuditLog, **kwargs: Any
+    ) -> None:
         super().__init__(schema, **kwargs)
         self.settings = settings
+        self.secret = secret
+        self.audit = audit
 
     @property
     def graphql_ide_html(self) -> str:  # GraphiQL served offline, token from #token=
@@ -58,6 +65,11 @@ class HuitongGraphQL(GraphQL):
 
     async def get_context(self, request, response) -> Context | None:
         state = request.scope["state"]
+        if request.scope["type"] == "websocket":  # authenticated by connection_init
+            context = Context(caller=None, graph=None, settings=self.settings)  # type: ignore[arg-type]
+            context.audit_log = self.audit
+            context.socket_graph = state["graph"]
+            return context
         caller: Caller | None = state.get("caller")
         if caller is None:  # the GraphiQL page (GET); queries only run by POST, with a caller
             return None
@@ -69,6 +81,22 @@ class HuitongGraphQL(GraphQL):
             response_headers=response.headers,
         )
         return Context(caller=caller, graph=graph, settings=self.settings, audit=state["audit"])
+
+    async def on_ws_connect(self, context: Context):  # type: ignore[override]
+        """A subscription's socket authenticates in ``connection_init``: its payload carries
+        ``Authorization: Bearer <JWT>``. A bad token closes the socket (4403), audited."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        authorization = params.get("Authorization") or params.get("authorization")
+        try:
+            caller = verify_token(self.secret, bearer_token(authorization))
+        except InvalidToken as error:
+            self.audit.request(
+                caller=None, entry=AuditEntry(root_fields=("subscription",)), status=401,
+                seconds=0.0, client=None, reason=str(error),
+            )  # fmt: skip
+            raise ConnectionRejectionError({"message": str(error)}) from None
+        context.authenticate(caller, ScopedGraph(context.socket_graph, caller.jurisdiction))
+        return UNSET
 
 
 class GraphQLGate:
@@ -164,6 +192,8 @@ def create_app(
     graphql = HuitongGraphQL(
         schema,
         settings,
+        secret=secret,
+        audit=audit,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )
@@ -194,11 +224,13 @@ def create_app(
     app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+            WebSocketRoute(GRAPHQL_PATH, graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *explore_routes(),
             *graphiql_routes(),
+            *export_routes(secret, audit),
             Mount("/review", StaticFiles(directory=REVIEW_PAGE, html=True), name="review"),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

@@ -22,3 +22,5 @@ class ApiSettings(BaseSettings):
     default_page_size: int = 20
     max_page_size: int = 100
     neo4j_timeout_seconds: float = 10.0
+    change_poll_seconds: float = Field(default=1.0, alias="HUITONG_CHANGE_POLL_SECONDS")
+    max_change_page_size: int = 1_000

@@ -27,7 +27,11 @@ class AuditEntry:
 
 @dataclass
 class Context:
-    """Who is asking (``caller``), the graph as they may see it, loaders, masking, audit."""
+    """Who is asking (``caller``), the graph as they may see it, loaders, masking, audit.
+
+    A WebSocket's context starts without a caller: ``connection_params`` (the
+    ``connection_init`` payload) carry the token, and :meth:`authenticate` completes it before
+    any subscription runs."""
 
     caller: Caller
     graph: ScopedGraph
@@ -35,8 +39,19 @@ class Context:
     audit: AuditEntry = field(default_factory=AuditEntry)
     loaders: Loaders = field(init=False)
     masker: Masker = field(init=False)
+    connection_params: Any = None
+    audit_log: Any = None
+    """Where a subscription writes its audit line when it ends (WebSockets only)."""
+    socket_graph: Any = None
+    """The app's graph, scoped once the socket is authenticated (WebSockets only)."""
 
     def __post_init__(self) -> None:
+        if self.caller is not None:
+            self.authenticate(self.caller, self.graph)
+
+    def authenticate(self, caller: Caller, graph: ScopedGraph) -> None:
+        self.caller = caller
+        self.graph = graph
         self.loaders = Loaders(self.graph)
         self.masker = Masker(self.caller.sees_identifiers)
 

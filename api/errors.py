@@ -11,6 +11,7 @@ from graph_schema.errors import GraphUnavailable
 __all__ = [
     "ApiError",
     "BadRequest",
+    "CursorExpired",
     "Forbidden",
     "GraphUnavailable",
     "InvalidBookmark",
@@ -37,6 +38,12 @@ class BadRequest(ApiError):
     """The request cannot be answered as asked (an unreadable address, a bad cursor)."""
 
     code = "BAD_USER_INPUT"
+
+
+class CursorExpired(ApiError):
+    """A change-feed cursor points before what the feed still keeps (its retention)."""
+
+    code = "CURSOR_EXPIRED"
 
 
 class Forbidden(ApiError):

@@ -20,10 +20,10 @@ the server it is routed to has.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, Bookmarks, Query, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Bookmarks, Query, RoutingControl
 from neo4j.api import AsyncBookmarkManager
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
 
@@ -147,6 +147,27 @@ class Graph:
             raise
         return [dict(record.items()) for record in records]
 
+    async def stream(
+        self,
+        query: str,
+        params: dict[str, Any],
+        timeout: float = 120.0,
+        bookmarks: AsyncBookmarkManager | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Run one read query and yield its rows as Neo4j sends them (a register export: the
+        rows are never all held here); ``bookmarks`` as in :meth:`read`."""
+        try:
+            async with self.driver.session(
+                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=bookmarks
+            ) as session:
+                result = await session.run(Query(query, timeout=timeout), params)
+                async for record in result:
+                    yield dict(record.items())
+        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
+            raise GraphUnavailable(
+                f"the graph database is unavailable ({type(error).__name__}); retry later"
+            ) from error
+
     async def ready(self) -> dict[str, Any]:
         """``{"publish_run": …}`` when Neo4j answers; GraphUnavailable otherwise."""
         rows = await self.read(q.READINESS, {})
@@ -221,6 +242,13 @@ class ScopedGraph:
         if self.recorder is not None:
             self.recorder.append((query, dict(params)))
         return await self.graph.read(query, params, timeout, self._bookmarks)
+
+    async def stream(self, query: str, **params: Any) -> AsyncIterator[dict[str, Any]]:
+        """One streamed read with the caller's ``$scope`` (see :meth:`Graph.stream`)."""
+        params["scope"] = await self.scope()
+        self.queries_run += 1
+        async for row in self.graph.stream(query, params, bookmarks=self._bookmarks):
+            yield row
 
     async def write(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
         """One write query (a steward's decision, named by ``what``), counted like a read; the

@@ -19,6 +19,25 @@ WHOLE_LIST = 100_000
 """The most items :meth:`Page.whole` reads."""
 
 
+_SEQ_PREFIX = "c:"
+
+
+def encode_seq_cursor(seq: int) -> str:
+    """A change-feed cursor: a position in the feed (its ``seq``), not an offset."""
+    return base64.urlsafe_b64encode(f"{_SEQ_PREFIX}{seq}".encode()).decode()
+
+
+def decode_seq_cursor(cursor: str) -> int:
+    """The feed position a change-feed cursor names; BadRequest when it is not one."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest(f"invalid change-feed cursor {cursor!r}") from None
+    if not text.startswith(_SEQ_PREFIX) or not text[len(_SEQ_PREFIX) :].isdigit():
+        raise BadRequest(f"invalid change-feed cursor {cursor!r}")
+    return int(text[len(_SEQ_PREFIX) :])
+
+
 def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{offset}".encode()).decode()
 

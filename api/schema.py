@@ -26,6 +26,7 @@ from api.errors import reported
 from api.limits import cost_limit_rule
 from api.types import investigate as investigation
 from api.types.address import AddressLookup, AddressPointConnection, ParsedAddress
+from api.types.change import ChangeQueries, Subscription
 from api.types.enterprise import Enterprise, EnterpriseConnection
 from api.types.event import EVENT_TYPES
 from api.types.household import Household
@@ -38,6 +39,7 @@ from api.types.lookups import (
 )
 from api.types.pagination import After, First
 from api.types.person import Person, PersonConnection
+from api.types.quality import QualityQueries
 from api.types.rental_unit import RentalUnit
 from api.types.review import ReviewQueries, StewardMutation
 from api.types.unemployment import UnemployedResidentConnection
@@ -81,7 +83,7 @@ async def _golden(info: Info, label: str, word: str, cls: type, golden_id: str):
 
 
 @strawberry.type(description="Cross-department questions, answered within your jurisdiction.")
-class Query(ReviewQueries):
+class Query(ReviewQueries, ChangeQueries, QualityQueries):
     @strawberry.field(description="Who you are to the API: role, department, jurisdiction.")
     def me(self, info: Info) -> Viewer:
         return Viewer.from_caller(info.context.caller)
@@ -289,7 +291,11 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=_should_mask),
     ]
     return strawberry.Schema(
-        query=Query, mutation=StewardMutation, types=list(EVENT_TYPES), extensions=extensions
+        query=Query,
+        mutation=StewardMutation,
+        subscription=Subscription,
+        types=list(EVENT_TYPES),
+        extensions=extensions,
     )
 
 

@@ -416,3 +416,10 @@ WITH p, collect({{record: s {{.*}}, enterprises: employers}}) AS records
 ORDER BY p.name, p.id
 RETURN p {{.*}} AS node, records
 """
+
+
+# -- data quality ----------------------------------------------------------------------------------
+SOURCE_QUALITY = """
+MATCH (q:SourceQuality {source: $source})
+RETURN q {.*} AS quality
+"""

@@ -132,6 +132,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (n:StewardDecision) ON (n.subject)",
         ),
     ),
+    Migration(
+        9,
+        "the change feed: entries by key and seq, by district in seq order, its counter",
+        (
+            "CREATE CONSTRAINT change_key IF NOT EXISTS FOR (n:Change) REQUIRE n.key IS UNIQUE",
+            "CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE",
+            "CREATE INDEX change_district_seq IF NOT EXISTS FOR (n:Change) ON (n.district, n.seq)",
+            "CREATE INDEX change_written IF NOT EXISTS FOR (n:Change) ON (n.written)",
+            "CREATE CONSTRAINT change_feed_key IF NOT EXISTS "
+            "FOR (n:ChangeFeed) REQUIRE n.key IS UNIQUE",
+        ),
+    ),
+    Migration(
+        10,
+        "each department's data-quality scorecard, by source",
+        (
+            "CREATE CONSTRAINT source_quality_source IF NOT EXISTS "
+            "FOR (n:SourceQuality) REQUIRE n.source IS UNIQUE",
+        ),
+    ),
 )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from neo4j import Driver
 
 from graph_schema import publish_queries as q
+from graph_schema.changes import feed_state, prune_changes, record_feed_run, write_changes
 from graph_schema.migrations import migrate
 from graph_schema.publish_plan import WRITERS, PublishError, Step, plan
 from huitong.progress import Progress, report
@@ -33,6 +34,9 @@ __all__ = ["PublishError", "PublishReport", "graph_counts", "plan", "publish", "
 class PublishReport:
     run_id: str
     elements_written: int = 0
+    changes_written: int = 0
+    """Change entries new to the feed (a re-publish of the same run writes none)."""
+    pruned_through: int = 0
     seconds: float = 0.0
     steps: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -54,9 +58,30 @@ def run_id_of(workdir: Path) -> str:
         ) from None
 
 
-def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
+def _batches(rows: list[dict], size: int) -> Iterator[tuple[int, list[dict]]]:
     for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+        yield start, rows[start : start + size]
+
+
+def _write_batch(
+    driver: Driver, database: str, run_id: str, step: Step, batch: list[dict], entries: list[dict]
+) -> int:
+    """One batch of a step and the change entries its rows carry, in one transaction; returns
+    how many entries were new."""
+    if not entries:
+        if step.query is not None:
+            driver.execute_query(
+                step.query, rows=batch, run=run_id, database_=database, **step.params
+            )
+        return 0
+
+    def work(tx) -> int:
+        if step.query is not None:
+            tx.run(step.query, rows=batch, run=run_id, **step.params).consume()
+        return write_changes(tx, entries)
+
+    with driver.session(database=database) as session:
+        return session.execute_write(work)
 
 
 def _groups(steps: list[Step]) -> Iterator[list[Step]]:
@@ -79,15 +104,19 @@ def publish(
     batch_size: int = 10_000,
     progress: Progress | None = None,
     fail_after_batches: int | None = None,
+    retention_days: float | None = None,
 ) -> PublishReport:
     """Publish a resolved workdir. ``progress`` hears ``("publish", rows written, rows)``;
-    ``fail_after_batches`` simulates a crash (tests only)."""
+    ``fail_after_batches`` simulates a crash (tests only). The change entries of runs not yet
+    published are written with the writes they describe; then, with ``retention_days``, entries
+    written longer ago than that are pruned from the feed."""
     run_id = run_id_of(workdir)
     migrate(driver, database)
     began = time.perf_counter()
+    published_run = feed_state(driver, database).run
     connection = staging.connect(Path(workdir), read_only=True)
     try:
-        steps = plan(connection)
+        steps = plan(connection, changes_after=published_run)
     finally:
         connection.close()
     result = PublishReport(run_id)
@@ -106,6 +135,9 @@ def publish(
     driver.execute_query(
         q.RECORD_PUBLISH, run=run_id, counts=json.dumps(result.counts), database_=database
     )
+    record_feed_run(driver, database, run_id)
+    if retention_days is not None:
+        result.pruned_through = prune_changes(driver, database, retention_days=retention_days)
     result.seconds = time.perf_counter() - began
     return result
 
@@ -129,16 +161,16 @@ def _write(
     def write(step: Step) -> None:
         nonlocal written_batches, written_rows
         step_began = time.perf_counter()
-        for batch in _batches(step.rows, batch_size):
+        for start, batch in _batches(step.rows, batch_size):
             with lock:
                 if fail_after_batches is not None and written_batches >= fail_after_batches:
                     raise PublishError(f"simulated failure after {written_batches} batches")
                 written_batches += 1
-            driver.execute_query(
-                step.query, rows=batch, run=run_id, database_=database, **step.params
-            )
+            entries = [e for row in step.changes[start : start + len(batch)] for e in row]
+            changed = _write_batch(driver, database, run_id, step, batch, entries)
             with lock:
                 written_rows += len(batch)
+                result.changes_written += changed
                 report(progress, "publish", written_rows, total)
         with lock:
             result.steps[step.name] = len(step.rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ import duckdb
 from graph_schema import publish_queries as q
 from graph_schema.errors import GraphError
 from huitong.vocabulary import ENTITY_TYPES, RELATION_TYPES, SOURCE_RECORD_FIELDS
+from resolution.changes import change_entries
 from resolution.cluster import table_exists
 from resolution.placement import ADDRESS_POINTS, AREAS, GOLDEN_PLACES
 
@@ -33,12 +35,53 @@ class PublishError(GraphError):
 @dataclass(frozen=True)
 class Step:
     name: str
-    query: str
+    query: str | None
+    """None: the step only writes its change entries."""
     rows: list[dict]
-    elements_per_row: int
+    elements_per_row: float
     params: dict[str, Any] = field(default_factory=dict)
     # consecutive steps of one group touch disjoint nodes and may run concurrently
     group: str = ""
+    changes: list[list[dict]] = field(default_factory=list)
+    """The change entries of each row (parallel to ``rows``, or empty): written in the same
+    transaction as their row's batch."""
+
+
+class _Changes:
+    """The change entries to publish, handed out to the rows that carry out each change."""
+
+    def __init__(self, entries: list[dict]) -> None:
+        self.pending: dict[tuple[str, str | None, str | None], list[dict]] = defaultdict(list)
+        for entry in entries:
+            self.pending[self._slot(entry)].append(entry)
+
+    @staticmethod
+    def _slot(entry: dict) -> tuple[str, str | None, str | None]:
+        kind = entry["kind"]
+        if kind == "EVENT":
+            return ("event", None, entry["event_id"])
+        if kind == "MERGED":
+            return ("redirect", entry["entity"], entry["entity_id"])
+        if kind == "RETIRED":
+            return ("retire", entry["entity"], entry["entity_id"])
+        return ("golden", entry["entity"], entry["entity_id"])
+
+    def take(self, slot: str, entity: str | None, key: str | None) -> list[dict]:
+        return self.pending.pop((slot, entity, key), [])
+
+    def attach(self, rows: list[dict], slot: str, entity: str | None, key: str) -> list[list]:
+        """Each row's entries (``row[key]`` names it); [] when no row has any."""
+        attached = [self.take(slot, entity, row[key]) for row in rows]
+        return attached if any(attached) else []
+
+    def retirements(self, entity: str) -> tuple[list[dict], list[list[dict]]]:
+        ids = sorted(k for s, e, k in self.pending if s == "retire" and e == entity and k)
+        return [{"id": i} for i in ids], [self.take("retire", entity, i) for i in ids]
+
+    def rest(self) -> list[dict]:
+        left = [entry for entries in self.pending.values() for entry in entries]
+        self.pending.clear()
+        return sorted(left, key=lambda entry: (entry["run_id"], entry["ordinal"]))
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params=()) -> list[dict]:
@@ -56,9 +99,17 @@ def _shard(key: str) -> int:
     return zlib.crc32(key.encode()) % WRITERS
 
 
-def plan(connection: duckdb.DuckDBPyConnection) -> list[Step]:
-    """Every write of a publish, in dependency order, as (query, rows) steps."""
+def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None) -> list[Step]:
+    """Every write of a publish, in dependency order, as (query, rows) steps.
+
+    The change entries of resolve runs after ``changes_after`` (all when None) ride with the
+    rows that carry them out: a golden record's creation, update, move or split with its
+    record, a merge with its redirect, a retirement with the deletion of the retired record, an
+    event with the event; entries no row carries (a record created and merged away in runs
+    never published) come last, on their own.
+    """
     steps: list[Step] = []
+    changes = _Changes(change_entries(connection, changes_after))
     golden_sets: dict[str, set[str]] = {}
     for table in (AREAS, ADDRESS_POINTS, GOLDEN_PLACES):
         if not table_exists(connection, table):
@@ -86,7 +137,16 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[Step]:
             props["provenance"] = provenance.get(row["golden_id"], "{}")
             rows.append({"id": row["golden_id"], "props": props})
         golden_sets[entity] = {r["id"] for r in rows}
-        steps.append(Step(f"golden {entity}", q.merge_golden(entity), rows, 1, group="golden"))
+        steps.append(
+            Step(
+                f"golden {entity}",
+                q.merge_golden(entity),
+                rows,
+                1,
+                group="golden",
+                changes=changes.attach(rows, "golden", entity, "id"),
+            )
+        )
 
     columns = ", ".join(f"m.{c}" for c in SOURCE_RECORD_FIELDS)
     skip = ("key", "golden_id")
@@ -127,8 +187,11 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[Step]:
     steps.extend(address_steps)
     steps.extend(_attachment_steps(connection))
     steps.extend(_relation_steps(connection))
-    steps.extend(_event_steps(connection))
+    steps.extend(_event_steps(connection, changes))
     steps.extend(_review_steps(connection))
+    if table_exists(connection, "source_quality"):
+        quality = _rows(connection, "SELECT source, department, report FROM source_quality")
+        steps.append(Step("source quality", q.MERGE_SOURCE_QUALITY, quality, 1))
     if table_exists(connection, "golden_redirects"):
         for entity in ENTITY_TYPES:
             redirects = _rows(
@@ -146,8 +209,20 @@ def plan(connection: duckdb.DuckDBPyConnection) -> list[Step]:
                     redirects,
                     2,
                     {"entity": entity},
+                    changes=changes.attach(redirects, "redirect", entity, "old_id"),
                 )
             )
+    for entity in ENTITY_TYPES:
+        retired, entries = changes.retirements(entity)
+        if retired:
+            steps.append(
+                Step(f"retirements {entity}", q.delete_golden(entity), retired, 1, changes=entries)
+            )
+    rest = changes.rest()
+    if rest:
+        steps.append(
+            Step("change entries", None, [{} for _ in rest], 0, changes=[[e] for e in rest])
+        )
     return steps
 
 
@@ -280,7 +355,7 @@ def _relation_steps(connection) -> list[Step]:
     return steps
 
 
-def _event_steps(connection) -> list[Step]:
+def _event_steps(connection, changes: _Changes) -> list[Step]:
     departments = _rows(
         connection,
         """SELECT DISTINCT department AS name FROM
@@ -318,6 +393,7 @@ def _event_steps(connection) -> list[Step]:
                 q.merge_events(event_type),
                 rows,
                 2 + (placed / len(rows) if rows else 0),
+                changes=changes.attach(rows, "event", None, "id"),
             )
         )
     for entity in ENTITY_TYPES:

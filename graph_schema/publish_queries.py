@@ -24,6 +24,7 @@ MANAGED_LABELS = (
     "Department",
     "RetiredEntity",
     "ReviewCandidate",
+    "SourceQuality",
 )
 MANAGED_RELATIONSHIPS = (
     "RESOLVES_TO",
@@ -192,6 +193,22 @@ WITH o, row
 MATCH (n:{entity_label(entity)} {{id: row.new_id}})
 MERGE (o)-[r:REDIRECTS_TO]->(n)
 SET r.publish_run = $run
+"""
+
+
+MERGE_SOURCE_QUALITY = """
+UNWIND $rows AS row
+MERGE (q:SourceQuality {source: row.source})
+SET q.department = row.department, q.report = row.report, q.publish_run = $run
+"""
+
+
+def delete_golden(entity: str) -> str:
+    """Retired golden records (every mention gone), deleted with their change entries."""
+    return f"""
+UNWIND $rows AS row
+MATCH (n:{entity_label(entity)} {{id: row.id}})
+DETACH DELETE n
 """
 
 

@@ -248,13 +248,23 @@ def publish_command(
     """Write a resolved workdir to Neo4j (idempotent; applies the difference)."""
     from graph_schema.connection import open_driver, resolve_target
     from graph_schema.publish import publish
+    from huitong.settings import get_settings
 
     target = resolve_target()
+    retention = get_settings().change_retention_days
     with open_driver(target) as driver, progress_bars() as progress:
-        report = publish(workdir, driver, target.database, batch_size=batch_size, progress=progress)
+        report = publish(
+            workdir,
+            driver,
+            target.database,
+            batch_size=batch_size,
+            progress=progress,
+            retention_days=retention,
+        )
     console.print(
         f"published run {report.run_id} to {target.uri}: {report.elements_written:,} elements "
-        f"in {report.seconds:.1f}s ({report.elements_per_second:,.0f}/s)"
+        f"in {report.seconds:.1f}s ({report.elements_per_second:,.0f}/s), "
+        f"{report.changes_written:,} change entries"
     )
     console.print(", ".join(f"{k} {v:,}" for k, v in report.counts.items() if v))
 

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     neo4j_password: str | None = Field(default=None, alias="NEO4J_PASSWORD")
     neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
     java_home: Path | None = Field(default=None, alias="JAVA_HOME")
+    change_retention_days: float = Field(default=90.0, alias="HUITONG_CHANGE_RETENTION_DAYS")
 
     @property
     def home_dir(self) -> Path:

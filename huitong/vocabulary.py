@@ -37,6 +37,19 @@ IDENTIFYING_FIELDS: dict[str, tuple[str, ...]] = {
 }
 """A mention needs one of these, usable after standardisation, or its row is quarantined."""
 
+CHANGE_KINDS: tuple[str, ...] = (
+    "CREATED",
+    "UPDATED",
+    "MERGED",
+    "SPLIT",
+    "RETIRED",
+    "MOVED_IN",
+    "MOVED_OUT",
+    "EVENT",
+)
+"""What a change entry of the data-return feed says happened to a golden record (or that an
+event was recorded): resolution computes them, publish writes them, the API serves them."""
+
 RELATION_TYPES: dict[str, tuple[str, str]] = {
     "RENTS": ("person", "rental_unit"),
     "OWNS": ("person", "rental_unit"),

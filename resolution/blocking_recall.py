@@ -82,7 +82,7 @@ def blocking_recall(
             FROM (SELECT true_id, sum(n) AS n FROM huitong_truth_counts GROUP BY 1)
             """,
         )
-    order = {rule.name: i for i, rule in enumerate(spec.blocking_rules)}
+    order = {name: i for i, (name, _) in enumerate(spec.prediction_rules())}
     rows.sort(key=lambda row: order.get(row[0], len(order)))
     found = int(sum(row[3] for row in rows))
     return {

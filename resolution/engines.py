@@ -174,7 +174,7 @@ class SparkEngine:
             creator,
             comparisons=[self._comparison(c) for c in creator.comparisons],
             blocking_rules_to_generate_predictions=[
-                {"blocking_rule": self.sql(rule.splink_sql())} for rule in self.spec.blocking_rules
+                {"blocking_rule": self.sql(sql)} for _, sql in self.spec.prediction_rules()
             ],
         )
 
@@ -201,10 +201,12 @@ class SparkEngine:
                 trained["comparison_levels"], spec_comparison["comparison_levels"], strict=True
             ):
                 level["sql_condition"] = spec_level["sql_condition"]
-        for rule, spec_rule in zip(
-            own["blocking_rules_to_generate_predictions"], self.spec.blocking_rules, strict=True
+        for rule, (_, sql) in zip(
+            own["blocking_rules_to_generate_predictions"],
+            self.spec.prediction_rules(),
+            strict=True,
         ):
-            rule["blocking_rule"] = spec_rule.splink_sql()
+            rule["blocking_rule"] = sql
             rule["sql_dialect"] = "duckdb"
         own["sql_dialect"] = "duckdb"
         return own

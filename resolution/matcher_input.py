@@ -63,20 +63,23 @@ def prepare_input(
         [spec.entity],
     )
     # A capped rule's key: the hash of its columns where at most max_block_size profiles share
-    # it (a semi-join on the small blocks; cheaper than one window per rule over wide rows).
-    blocks, keys = [], []
+    # it; in a bigger group, its star: the group's first profile (see BlockingRuleSpec).
+    blocks, keys, joins = [], [], []
     for i, rule in enumerate(spec.blocking_rules):
         if rule.capped_key is None:
             continue
-        key = f"hash({', '.join(rule.on)})"
-        present = " AND ".join(f"{column} IS NOT NULL" for column in rule.on)
+        key = f"hash({', '.join(f'g.{column}' for column in rule.on)})"
+        present = " AND ".join(f"g.{column} IS NOT NULL" for column in rule.on)
         blocks.append(
-            f"huitong_block_{i} AS (SELECT {key} AS block FROM huitong_grouped WHERE {present}"
-            f" GROUP BY 1 HAVING count(*) <= {rule.max_block_size})"
+            f"huitong_block_{i} AS (SELECT {key} AS block, count(*) AS size, "
+            f"min(g.mention_id) AS first FROM huitong_grouped g WHERE {present} GROUP BY 1)"
         )
+        joins.append(f"LEFT JOIN huitong_block_{i} b{i} ON {present} AND b{i}.block = {key}")
         keys.append(
-            f", CASE WHEN {present} AND {key} IN (SELECT block FROM huitong_block_{i})"
-            f" THEN {key} END AS {rule.capped_key}"
+            f", CASE WHEN b{i}.size <= {rule.max_block_size} THEN b{i}.block END"
+            f" AS {rule.capped_key}"
+            f", CASE WHEN b{i}.size > {rule.max_block_size} AND b{i}.first <> g.mention_id"
+            f" THEN b{i}.first END AS {rule.star_key}"
         )
     cursor.execute(
         f"""
@@ -90,9 +93,9 @@ def prepare_input(
         f"""
         CREATE TABLE {PROFILES} AS
         {"WITH " + ", ".join(blocks) if blocks else ""}
-        SELECT *{"".join(keys)}
-        FROM huitong_grouped
-        ORDER BY mention_id
+        SELECT g.*{"".join(keys)}
+        FROM huitong_grouped g {" ".join(joins)}
+        ORDER BY g.mention_id
         """
     )
     cursor.execute("DROP TABLE huitong_grouped")

@@ -57,8 +57,10 @@ _LEVEL_KEYS = {
 class BlockingRuleSpec:
     """Pairs agreeing on every column of ``on`` (and on ``sql``, if given) are compared.
 
-    With ``max_block_size`` the rule skips groups of more than that many mentions: the pairs
-    they would produce are left to the other rules.
+    With ``max_block_size``, a group of more than that many profiles is not compared pair by
+    pair (a landlord written 1,000 ways, an office phone): each of its profiles is compared
+    with the group's first instead (a star, ``<name>_star``), so the work stays linear and a
+    group that is one entity still comes together.
     """
 
     name: str
@@ -71,12 +73,27 @@ class BlockingRuleSpec:
         """Column holding the rule's block key where the block is small enough, else NULL."""
         return f"blk_{self.name}" if self.max_block_size is not None else None
 
+    @property
+    def star_key(self) -> str | None:
+        """Column holding, in a group too big to compare pair by pair, its first profile's id
+        (NULL in small groups and on the first profile itself)."""
+        return f"blk_star_{self.name}" if self.max_block_size is not None else None
+
     def splink_sql(self) -> str:
         """The rule as Splink blocking SQL over the prepared input (``l.`` / ``r.``)."""
         if self.capped_key is not None:
             parts = [f"l.{self.capped_key} = r.{self.capped_key}"]
         else:
             parts = [f"l.{column} = r.{column}" for column in self.on]
+        return self._with_sql(parts)
+
+    def star_sql(self) -> str | None:
+        """The star of a too-big group: its first profile (the smaller id) with each other."""
+        if self.star_key is None:
+            return None
+        return self._with_sql([f"l.{UNIQUE_ID} = r.{self.star_key}"])
+
+    def _with_sql(self, parts: list[str]) -> str:
         if self.sql:
             parts.append(f"({self.sql})")
         return " AND ".join(parts)
@@ -178,6 +195,17 @@ class ModelSpec:
     review_band: tuple[float, float]
     path: Path
 
+    def prediction_rules(self) -> list[tuple[str, str]]:
+        """(name, Splink SQL) of every blocking rule predictions use, in order: the rules, then
+        the stars of the capped ones. Splink numbers them (``match_key``) in this order."""
+        rules = [(rule.name, rule.splink_sql()) for rule in self.blocking_rules]
+        rules += [
+            (f"{rule.name}_star", sql)
+            for rule in self.blocking_rules
+            if (sql := rule.star_sql()) is not None
+        ]
+        return rules
+
     @property
     def comparison_names(self) -> list[str]:
         return [c["output_column_name"] for c in self.comparisons]
@@ -207,7 +235,7 @@ class ModelSpec:
             unique_id_column_name=UNIQUE_ID,
             comparisons=[_splink_comparison(c) for c in self.comparisons],
             blocking_rules_to_generate_predictions=[
-                {"blocking_rule": rule.splink_sql()} for rule in self.blocking_rules
+                {"blocking_rule": sql} for _, sql in self.prediction_rules()
             ],
             probability_two_random_records_match=(
                 probability_two_random_records_match or self.probability_two_random_records_match

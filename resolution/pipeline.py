@@ -19,6 +19,7 @@ from huitong.vocabulary import ENTITY_TYPES
 from loaders import staging
 from loaders.config import SourcesConfig
 from loaders.ingest import IngestReport, ingest
+from resolution.changes import record_changes
 from resolution.cluster import cluster_entity
 from resolution.decisions import constraints_for, keep_ids, store_decisions
 from resolution.engines import ENGINES
@@ -28,6 +29,7 @@ from resolution.golden import assign_golden_ids, retired_redirects
 from resolution.model_spec import load_model_spec
 from resolution.placement import place
 from resolution.predict import train_and_predict
+from resolution.quality import score_sources
 from resolution.review import build_review_candidates
 from resolution.survivorship import build_golden_records, deployment_rules
 
@@ -58,6 +60,8 @@ class ResolveReport:
     ingest: IngestReport
     entities: list[EntityReport]
     seconds: float
+    changes: dict[str, int] = field(default_factory=dict)
+    """Change entries the run recorded for the data-return feed, per kind."""
 
     def to_json(self) -> dict:
         return {
@@ -66,6 +70,7 @@ class ResolveReport:
             "mentions": sum(e.mentions for e in self.entities),
             "ingest": self.ingest.to_json(),
             "entities": [asdict(e) for e in self.entities],
+            "changes": self.changes,
         }
 
 
@@ -123,10 +128,12 @@ def resolve(
         reports.sort(key=lambda r: ENTITY_TYPES.index(r.entity))
         retired_redirects(connection)
         place(connection)
+        changes = record_changes(connection, run_id, now).counts
+        score_sources(connection)
         report(progress, "resolve", steps, steps)
     finally:
         connection.close()
-    result = ResolveReport(run_id, ingest_report, reports, time.perf_counter() - began)
+    result = ResolveReport(run_id, ingest_report, reports, time.perf_counter() - began, changes)
     write_json_atomic(Path(workdir) / REPORT_FILE, result.to_json())
     return result
 

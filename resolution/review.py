@@ -7,14 +7,19 @@ run: ``review_candidates_<entity>(candidate_id, mention_id_l, mention_id_r, matc
 match_weight, comparisons, cluster_key_l, cluster_key_r, weak_link, priority)``, ordered by
 priority, highest first.
 
-A candidate is a scored pair inside the review band ``[low, high)`` or a weak link, unless a
-steward already decided it: directly, or by a decision covering both records
-(``steward_coverage``: a split settles every pair across it, a merge every pair between the
-two entities). ``candidate_id`` is a hash of the two mention ids, so it survives
-re-runs; ``comparisons`` is a JSON object of every ``mw_*`` column (the per-comparison match
-weights). ``priority`` is the number of mentions a decision would move (both clusters when the
-pair lies between two clusters, the cluster itself when it lies inside one) times the
-uncertainty ``1 - |2p - 1|`` (at least 0.05, so a weak link at high probability still counts).
+A candidate is a pair whose answer would change something: a weak link (a bridge inside an
+entity: "not a match" splits it) or a scored pair inside the review band ``[low, high)`` that
+lies between two entities ("a match" joins them). A band pair inside one entity that other
+evidence already holds together is not asked, and of the band pairs between the same two
+entities only the most uncertain is: one answer settles them all (a merge covers every pair
+between the two). Nor is a pair a steward already decided: directly, or by a decision
+covering both records (``steward_coverage``: a split settles every pair across it, a merge
+every pair between the two entities). ``candidate_id`` is a hash of the two mention ids, so it
+survives re-runs; ``comparisons`` is a JSON object of every ``mw_*`` column (the
+per-comparison match weights). ``priority``, the expected value of asking, is the number of
+mentions a decision would move (both clusters when the pair lies between two clusters, the
+cluster itself when it lies inside one) times the uncertainty ``1 - |2p - 1|`` (at least 0.05,
+so a weak link at high probability still counts).
 """
 
 from __future__ import annotations
@@ -97,26 +102,34 @@ def build_review_candidates(
         ),
         sizes AS (
             SELECT cluster_key, count(*) AS size FROM clusters_{entity} GROUP BY cluster_key
+        ),
+        open AS (
+            SELECT substr(sha256(c.a || chr(31) || c.b), 1, 16) AS candidate_id,
+                   c.a AS mention_id_l, c.b AS mention_id_r, c.match_probability,
+                   c.match_weight, c.comparisons, kl.cluster_key AS cluster_key_l,
+                   kr.cluster_key AS cluster_key_r, c.weak_link,
+                   round(
+                       CASE WHEN kl.cluster_key = kr.cluster_key THEN sl.size
+                            ELSE coalesce(sl.size, 1) + coalesce(sr.size, 1) END
+                       * greatest(1 - abs(2 * c.match_probability - 1), {MIN_UNCERTAINTY}),
+                       6) AS priority
+            FROM chosen c
+            LEFT JOIN clusters_{entity} kl ON kl.mention_id = c.a
+            LEFT JOIN clusters_{entity} kr ON kr.mention_id = c.b
+            LEFT JOIN sizes sl ON sl.cluster_key = kl.cluster_key
+            LEFT JOIN sizes sr ON sr.cluster_key = kr.cluster_key
+            WHERE (c.weak_link OR kl.cluster_key IS DISTINCT FROM kr.cluster_key)
+              AND NOT EXISTS (SELECT 1 FROM decided d WHERE d.a = c.a AND d.b = c.b)
+              AND NOT EXISTS (
+                  SELECT 1 FROM covered x JOIN covered y USING (decision_id)
+                  WHERE x.mention_id = c.a AND y.mention_id = c.b
+                    AND (x.grp <> y.grp OR (x.together AND y.together)))
         )
-        SELECT substr(sha256(c.a || chr(31) || c.b), 1, 16) AS candidate_id,
-               c.a AS mention_id_l, c.b AS mention_id_r, c.match_probability, c.match_weight,
-               c.comparisons, kl.cluster_key AS cluster_key_l, kr.cluster_key AS cluster_key_r,
-               c.weak_link,
-               round(
-                   CASE WHEN kl.cluster_key = kr.cluster_key THEN sl.size
-                        ELSE coalesce(sl.size, 1) + coalesce(sr.size, 1) END
-                   * greatest(1 - abs(2 * c.match_probability - 1), {MIN_UNCERTAINTY}),
-                   6) AS priority
-        FROM chosen c
-        LEFT JOIN clusters_{entity} kl ON kl.mention_id = c.a
-        LEFT JOIN clusters_{entity} kr ON kr.mention_id = c.b
-        LEFT JOIN sizes sl ON sl.cluster_key = kl.cluster_key
-        LEFT JOIN sizes sr ON sr.cluster_key = kr.cluster_key
-        WHERE NOT EXISTS (SELECT 1 FROM decided d WHERE d.a = c.a AND d.b = c.b)
-          AND NOT EXISTS (
-              SELECT 1 FROM covered x JOIN covered y USING (decision_id)
-              WHERE x.mention_id = c.a AND y.mention_id = c.b
-                AND (x.grp <> y.grp OR (x.together AND y.together)))
+        SELECT * FROM open
+        QUALIFY weak_link OR row_number() OVER (
+            PARTITION BY least(cluster_key_l, cluster_key_r),
+                         greatest(cluster_key_l, cluster_key_r)
+            ORDER BY priority DESC, candidate_id) = 1
         ORDER BY priority DESC, candidate_id
         """,
         [entity, low, high],

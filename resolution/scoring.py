@@ -42,7 +42,9 @@ def pairs_columns(spec: ModelSpec) -> list[tuple[str, str]]:
 
 
 def rule_case(spec: ModelSpec, match_key: str) -> str:
-    whens = " ".join(f"WHEN '{i}' THEN '{rule.name}'" for i, rule in enumerate(spec.blocking_rules))
+    whens = " ".join(
+        f"WHEN '{i}' THEN '{name}'" for i, (name, _) in enumerate(spec.prediction_rules())
+    )
     return f"CASE CAST({match_key} AS VARCHAR) {whens} END"
 
 

@@ -407,3 +407,30 @@ def test_review_candidates_cover_the_band_and_weak_links_by_priority(connection)
         "SELECT candidate_id FROM review_candidates_person WHERE mention_id_l = 's/3/p'"
     ).fetchall()
     assert again == [(first_id,)]
+
+
+def test_review_asks_only_what_an_answer_would_change(connection):
+    """A band pair inside an entity that other pairs hold together changes nothing; of the band
+    pairs between the same two entities one answer settles all, so one is asked."""
+    ids = [f"s/{i}/p" for i in range(1, 7)]
+    stage_mentions(connection, "person", [person(i) for i in ids])
+    stage_pairs(
+        connection,
+        "person",
+        [
+            ("s/1/p", "s/2/p", 0.99),
+            ("s/2/p", "s/3/p", 0.99),
+            ("s/1/p", "s/3/p", 0.6),  # inside, held by the two strong links: not asked
+            ("s/4/p", "s/5/p", 0.99),
+            ("s/3/p", "s/4/p", 0.5),  # between the two entities: the most uncertain of three
+            ("s/1/p", "s/5/p", 0.3),
+            ("s/2/p", "s/4/p", 0.7),
+            ("s/6/p", "s/5/p", 0.4),  # between the second entity and a singleton
+        ],
+    )
+    cluster_entity(connection, "person", 0.9, weak_link_below=0.95)
+    build_review_candidates(connection, "person", (0.1, 0.95))
+    rows = connection.execute(
+        "SELECT mention_id_l, mention_id_r, weak_link FROM review_candidates_person"
+    ).fetchall()
+    assert rows == [("s/3/p", "s/4/p", False), ("s/5/p", "s/6/p", False)]

@@ -13,9 +13,10 @@ import pyarrow as pa
 import pytest
 
 from loaders import staging
+from resolution.blocking_recall import blocking_recall
+from resolution.cluster import cluster_entity
 from resolution.errors import ModelSpecError
 from resolution.model_spec import ENTITIES, load_model_spec, parse_model_spec, weights_are_sane
-from resolution.blocking_recall import blocking_recall
 from resolution.predict import pairs_columns, train_and_predict
 from resolution.training import regularise
 
@@ -764,3 +765,40 @@ def test_the_entities_a_row_names_resolve_name_only_mentions(population, tmp_pat
     assert probability(scored, "violations/1/vendor", "violations/2/vendor") > probability(
         scored, "violations/1/vendor", "violations/3/vendor"
     )
+
+
+def test_a_group_too_big_to_compare_pair_by_pair_still_comes_together(
+    population, tmp_path: Path
+) -> None:
+    """A landlord written 350 ways (each row another phone) shares one ID and name: more
+    profiles than any rule compares pair by pair (at most 300). They are compared with the
+    group's first one (a star), linearly, and all end in one cluster."""
+    mentions, _ = population
+    connection = staging.connect(tmp_path / "work")
+    stage(connection, "person", mentions)
+    landlord = {
+        **name_fields("王志明"),
+        **id_fields(resident_id("440106", dt.date(1960, 7, 7), 191)),
+    }
+    stage(
+        connection,
+        "person",
+        [
+            {"mention_id": f"rental/{n}/landlord", **landlord, "phone": f"1370013{n:04d}"}
+            for n in range(350)
+        ],
+    )
+    spec = load_model_spec("person")
+    assert max(rule.max_block_size or 0 for rule in spec.blocking_rules) < 350
+    train_and_predict(connection, "person", tmp_path / "work", seed=3)
+    stars = connection.execute(
+        "SELECT count(*) FROM pairs_person WHERE blocking_rule = 'id_number_star'"
+    ).fetchall()[0][0]
+    cluster_entity(connection, "person", spec.cluster_threshold)
+    clusters = connection.execute(
+        "SELECT count(DISTINCT cluster_key) FROM clusters_person "
+        "WHERE mention_id LIKE 'rental/%/landlord'"
+    ).fetchall()[0][0]
+    connection.close()
+    assert stars == 349  # each profile with the first, not 350 x 349 / 2
+    assert clusters == 1

@@ -111,8 +111,8 @@ def test_every_model_condition_translates(spark):
                     continue
                 translated = to_spark(sql, {"address_words", "mates_person", "mates_other"})
                 assert "lambda" not in translated and "list_" not in translated.lower(), translated
-        for rule in spec.blocking_rules:
-            assert to_spark(rule.splink_sql(), set())
+        for _, sql in spec.prediction_rules():
+            assert to_spark(sql, set())
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,175 @@
+"""The change feed's writer on the real Neo4j: keyed (written once), numbered without gaps in
+commit order by concurrent writers, committed with the write it describes, pruned by age; and
+publish writing a run's entries once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from graph_schema.changes import feed_state, prune_changes, write_changes
+from graph_schema.errors import GraphError
+from graph_schema.migrations import migrate
+from graph_schema.publish import publish
+from huitong.citygen import generate_city
+from loaders.config import load_config
+from resolution.pipeline import resolve
+
+
+def entry(key: str, kind: str = "UPDATED", district: str | None = "白云区", **more) -> dict:
+    return {"key": key, "kind": kind, "entity": "person", "entity_id": f"P-{key}",
+            "run_id": "r1", "at": datetime(2026, 3, 1, tzinfo=UTC), "district": district,
+            "fields": [{"name": "phone", "before": "1", "after": "2", "source": "hukou"}],
+            "source_records": ["hukou/1/resident"], **more}  # fmt: skip
+
+
+def seqs(driver) -> list[tuple[int, str]]:
+    records, _, _ = driver.execute_query("MATCH (c:Change) RETURN c.seq AS seq, c.key AS key")
+    return sorted((r["seq"], r["key"]) for r in records)
+
+
+def test_entries_are_written_once_and_numbered_in_order(driver):
+    migrate(driver)
+    with driver.session() as session:
+        assert session.execute_write(write_changes, [entry("a"), entry("b")]) == 2
+        assert session.execute_write(write_changes, [entry("b"), entry("c")]) == 1
+        assert session.execute_write(write_changes, []) == 0
+    assert seqs(driver) == [(1, "a"), (2, "b"), (3, "c")]
+    records, _, _ = driver.execute_query("MATCH (c:Change {key: 'c'}) RETURN c {.*} AS c")
+    change = records[0]["c"]
+    assert change["kind"] == "UPDATED" and change["district"] == "白云区"
+    assert '"after": "2"' in change["fields"] and change["source_records"] == ["hukou/1/resident"]
+    assert feed_state(driver).head == 3
+    with pytest.raises(ValueError, match="kind"), driver.session() as session:
+        session.execute_write(write_changes, [entry("d", kind="RENAMED")])
+
+
+def test_concurrent_writers_number_without_gaps_and_a_rollback_numbers_nothing(driver):
+    migrate(driver)
+
+    def writer(prefix: str) -> None:
+        for batch in range(5):
+            entries = [entry(f"{prefix}-{batch}-{i}") for i in range(40)]
+            with driver.session() as session:
+                session.execute_write(write_changes, entries)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        for future in [pool.submit(writer, p) for p in "xyz"]:
+            future.result()
+    numbered = seqs(driver)
+    assert [s for s, _ in numbered] == list(range(1, 601))
+    # each transaction's entries are consecutive: the counter was held until it committed
+    runs = [key.rsplit("-", 1)[0] for _, key in numbered]
+    assert sum(1 for a, b in itertools.pairwise(runs) if a != b) == 14
+
+    def failing(tx) -> None:
+        write_changes(tx, [entry("lost")])
+        raise RuntimeError("the write it describes failed")
+
+    with pytest.raises(RuntimeError), driver.session() as session:
+        session.execute_write(failing)
+    with driver.session() as session:
+        session.execute_write(write_changes, [entry("next")])
+    assert seqs(driver)[-1] == (601, "next")
+
+
+def test_pruning_deletes_old_entries_and_remembers_how_far(driver):
+    migrate(driver)
+    with driver.session() as session:
+        session.execute_write(write_changes, [entry(str(i)) for i in range(10)])
+    assert prune_changes(driver, retention_days=30) == 0
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert prune_changes(driver, retention_days=30, now=later) == 10
+    assert seqs(driver) == []
+    state = feed_state(driver)
+    assert (state.head, state.pruned_through) == (10, 10)
+
+
+# -- publish ----------------------------------------------------------------------------------
+def move_people(city: Path, count: int) -> dict[str, tuple[str, str]]:
+    """Rewrite ``hukou.csv`` so its first ``count`` residents of the most common district are
+    registered at addresses of another district; returns record id → (old, new) address."""
+    text = (city / "hukou.csv").read_text(encoding="utf-8")
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    rid, address = header.index("人员编号"), header.index("户籍地址")
+    rows_ok = [r for r in rows if len(r) == len(header)]
+    districts = [d for r in rows_ok if (d := _district(r[address]))]
+    home = max(sorted(set(districts)), key=districts.count)
+    targets = [r[address] for r in rows_ok if _district(r[address]) not in (None, home)]
+    moved: dict[str, tuple[str, str]] = {}
+    for row in rows_ok:
+        if len(moved) == count:
+            break
+        if _district(row[address]) == home:
+            new = targets[len(moved) % len(targets)]
+            moved[row[rid]] = (row[address], new)
+            row[address] = new
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    (city / "hukou.csv").write_text(out.getvalue(), encoding="utf-8")
+    return moved
+
+
+def _district(address: str) -> str | None:
+    start = address.find("市") + 1
+    end = address.find("区", start)
+    return address[start : end + 1] if end > start else None
+
+
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory):
+    city = tmp_path_factory.mktemp("feed-city")
+    generate_city(persons=300, seed=5, out=city)
+    workdir = tmp_path_factory.mktemp("feed-work")
+    resolve(load_config(city / "sources.toml"), workdir, progress=False)
+    return city, workdir
+
+
+def workspace_entries(workdir: Path) -> int:
+    connection = duckdb.connect(str(workdir / "workspace.duckdb"), read_only=True)
+    try:
+        return connection.execute("SELECT count(*) FROM change_entries").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_publish_writes_each_entry_once_with_what_it_describes(driver, resolved, tmp_path):
+    city, workdir = resolved
+    entries = workspace_entries(workdir)
+    with pytest.raises(GraphError, match="simulated"):
+        publish(workdir, driver, batch_size=50, fail_after_batches=3)
+    # what was written so far carries its entries, and only those
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Change {kind: 'CREATED', entity: 'person'}) "
+        "OPTIONAL MATCH (p:Person {id: c.entity_id}) RETURN count(c) AS c, count(p) AS p"
+    )
+    assert 0 < records[0]["c"] == records[0]["p"] < entries
+    before_crash = feed_state(driver).head
+    first = publish(workdir, driver, batch_size=50)
+    assert feed_state(driver).head == entries  # the crash and the retry wrote each entry once
+    assert first.changes_written + before_crash == entries
+    assert publish(workdir, driver).changes_written == 0  # a re-publish of the same run
+
+    # a new run: people move, the feed numbers on from the head
+    moved_city = tmp_path / "city"
+    shutil.copytree(city, moved_city)
+    moved_work = tmp_path / "work"
+    shutil.copytree(workdir, moved_work)
+    move_people(moved_city, 5)
+    resolve(load_config(moved_city / "sources.toml"), moved_work, progress=False)
+    again = publish(moved_work, driver)
+    assert again.changes_written == workspace_entries(moved_work) - entries > 0
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Change) WHERE c.seq > $head RETURN c.kind AS kind, count(*) AS n",
+        head=entries,
+    )
+    kinds = {r["kind"]: r["n"] for r in records}
+    assert kinds["MOVED_OUT"] >= 5 and kinds["MOVED_IN"] >= 5 and kinds["UPDATED"] >= 5
