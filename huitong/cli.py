@@ -157,9 +157,7 @@ def resolve_command(
     sources = load_config(config)
     decisions = fetch_steward_decisions()
     with progress_bars() as progress:
-        report = resolve(
-            sources, workdir, decisions=decisions, progress=progress, engine=engine
-        )
+        report = resolve(sources, workdir, decisions=decisions, progress=progress, engine=engine)
     print_ingest_report(report.ingest)
     from rich.table import Table
 
