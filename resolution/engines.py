@@ -29,7 +29,8 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -272,16 +273,24 @@ def exchange_directory(workdir: Path) -> Path:
     return Path(configured) if configured else Path(workdir) / "spark"
 
 
+@contextmanager
 def open_engine(
     name: str,
     cursor: duckdb.DuckDBPyConnection,
     spec: ModelSpec,
     seed: int,
     workdir: Path,
-) -> Engine:
-    """The engine called ``name`` (one of :data:`ENGINES`) for one entity type's run."""
+) -> Iterator[Engine]:
+    """The engine called ``name`` (one of :data:`ENGINES`) for one entity type's run, closed
+    (its exchanged files removed) when the run ends."""
+    engine: Engine
     if name == "duckdb":
-        return DuckDBEngine(cursor)
-    if name == "spark":
-        return SparkEngine(cursor, spec, seed, exchange_directory(workdir))
-    raise ResolutionError(f"unknown engine {name!r}: one of {', '.join(ENGINES)}")
+        engine = DuckDBEngine(cursor)
+    elif name == "spark":
+        engine = SparkEngine(cursor, spec, seed, exchange_directory(workdir))
+    else:
+        raise ResolutionError(f"unknown engine {name!r}: one of {', '.join(ENGINES)}")
+    try:
+        yield engine
+    finally:
+        engine.close()

@@ -142,80 +142,76 @@ def train_and_predict(
     started = time.perf_counter()
     limit_threads(connection)
     model_file = Path(workdir) / MODEL_FILE.format(entity=entity)
-    with scratch(connection) as (cursor, workspace), quiet_splink():
+    with (
+        scratch(connection) as (cursor, workspace),
+        quiet_splink(),
+        open_engine(engine, cursor, spec, seed, workdir) as runner,
+    ):
         mentions, profiles = prepare_input(cursor, spec, workspace, settle=settle)
         seconds["prepare"] = lap(started)
 
         timer = time.perf_counter()
-        runner = open_engine(engine, cursor, spec, seed, workdir)
-        try:
-            runner.publish(PROFILES)
-            db_api = runner.db_api
-            frame = db_api.register(PROFILES, dataset_display_name=f"{entity}_profiles")
-            prior = spec.prior_probability_two_random_records_match(profiles)
-            trained, labels_used = False, 0
-            if settle:
-                model = json.loads(model_file.read_text(encoding="utf-8"))
-                notes.append("settled: scored again with the first pass's clusters and model")
-            else:
-                linker = Linker(
-                    frame,
-                    runner.settings(
-                        spec.settings_creator(probability_two_random_records_match=prior)
-                    ),
-                    log_level=None,
-                )
-                trained = profiles >= spec.training.min_mentions
-                if trained:
-                    train(linker, cursor, spec, seed, prior, notes, seconds, runner)
-                    labels_used = train_from_labels(
-                        linker, cursor, spec, labels, notes, seconds, runner
-                    )
-                else:
-                    notes.append(
-                        f"{profiles} distinct mention(s) < {spec.training.min_mentions}:"
-                        " priors used"
-                    )
-                model = regularise(
-                    runner.neutral(linker.misc.save_model_to_json()), spec, prior, trained, notes
-                )
-            seconds["train"] = lap(timer)
-
-            timer = time.perf_counter()
-            linker = Linker(frame, runner.model(model), log_level=None)
-            register_term_frequencies(linker, runner, cursor, spec)
-            blocked = linker.inference.compute_blocked_pairs_for_predict()
-            comparisons = runner.count(blocked.physical_name)
-            seconds["block"] = lap(timer)
-            timer = time.perf_counter()
-            refit = trained and spec.training.refit_lambda
-            predictions = linker.inference.predict(
-                threshold_match_probability=None if refit else spec.predict_threshold,
-                warning_mode="never",
+        runner.publish(PROFILES)
+        db_api = runner.db_api
+        frame = db_api.register(PROFILES, dataset_display_name=f"{entity}_profiles")
+        prior = spec.prior_probability_two_random_records_match(profiles)
+        trained, labels_used = False, 0
+        if settle:
+            model = json.loads(model_file.read_text(encoding="utf-8"))
+            notes.append("settled: scored again with the first pass's clusters and model")
+        else:
+            linker = Linker(
+                frame,
+                runner.settings(spec.settings_creator(probability_two_random_records_match=prior)),
+                log_level=None,
             )
-            wanted = [name for name, _ in pairs_columns(spec)] + ["match_key"]
-            predicted = runner.fetch(predictions.physical_name, wanted)
-            shift = 0.0
-            if refit:
-                shift, lam = refit_lambda(
-                    cursor,
-                    predicted,
-                    profiles,
-                    model["probability_two_random_records_match"],
+            trained = profiles >= spec.training.min_mentions
+            if trained:
+                train(linker, cursor, spec, seed, prior, notes, seconds, runner)
+                labels_used = train_from_labels(
+                    linker, cursor, spec, labels, notes, seconds, runner
                 )
-                notes.append(f"λ {model['probability_two_random_records_match']:.3g} → {lam:.3g}")
-                model["probability_two_random_records_match"] = round_probability(lam)
-            identical = self_scores(linker, db_api, spec, None if refit else spec.predict_threshold)
-            if identical is not None:
-                identical = runner.fetch(identical, wanted)
-            seconds["predict"] = lap(timer)
-            timer = time.perf_counter()
-            table = PAIRS_TABLE.format(entity=entity)
-            pairs = write_pairs(cursor, spec, predicted, identical, workspace, table, shift)
-            write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
-            seconds["write"] = lap(timer)
-        finally:
-            runner.close()
+            else:
+                notes.append(
+                    f"{profiles} distinct mention(s) < {spec.training.min_mentions}: priors used"
+                )
+            trained_model = runner.neutral(linker.misc.save_model_to_json())
+            model = regularise(trained_model, spec, prior, trained, notes)
+        seconds["train"] = lap(timer)
+
+        timer = time.perf_counter()
+        linker = Linker(frame, runner.model(model), log_level=None)
+        register_term_frequencies(linker, runner, cursor, spec)
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        comparisons = runner.count(blocked.physical_name)
+        seconds["block"] = lap(timer)
+        timer = time.perf_counter()
+        refit = trained and spec.training.refit_lambda
+        predictions = linker.inference.predict(
+            threshold_match_probability=None if refit else spec.predict_threshold,
+            warning_mode="never",
+        )
+        wanted = [name for name, _ in pairs_columns(spec)] + ["match_key"]
+        predicted = runner.fetch(predictions.physical_name, wanted)  # readable in the cursor
+        shift = 0.0
+        if refit:
+            shift, lam = refit_lambda(
+                cursor,
+                predicted,
+                profiles,
+                model["probability_two_random_records_match"],
+            )
+            notes.append(f"λ {model['probability_two_random_records_match']:.3g} → {lam:.3g}")
+            model["probability_two_random_records_match"] = round_probability(lam)
+        identical = self_scores(linker, db_api, spec, None if refit else spec.predict_threshold)
+        if identical is not None:
+            identical = runner.fetch(identical, wanted)
+        seconds["predict"] = lap(timer)
+        timer = time.perf_counter()
+        table = PAIRS_TABLE.format(entity=entity)
+        pairs = write_pairs(cursor, spec, predicted, identical, workspace, table, shift)
+        write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
+        seconds["write"] = lap(timer)
 
     model_file.parent.mkdir(parents=True, exist_ok=True)
     model_file.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
