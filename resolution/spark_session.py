@@ -6,7 +6,9 @@ Configured from the environment (pyspark is the optional ``[spark]`` extra, impo
   ``yarn``, ``k8s://…`` for a cluster, this process being the driver);
 - ``HUITONG_SPARK_REMOTE``: a Spark Connect URL (``sc://host:15002``) instead of a master;
 - ``HUITONG_SPARK_DRIVER_MEMORY`` (default ``2g``) and ``HUITONG_SPARK_PARTITIONS`` (shuffle
-  partitions; default twice the local cores in local mode, the cluster's setting otherwise).
+  partitions; default twice the local cores in local mode, the cluster's setting otherwise);
+- ``HUITONG_SPARK_JAVA_OPTIONS``: the driver JVM's options (the tests, whose Spark runs for a
+  minute, pass ``-XX:TieredStopAtLevel=1``: the JIT's second tier costs more than it saves).
 
 The session runs Spark SQL the way the models' DuckDB SQL expects (see
 :mod:`resolution.spark_sql`): ANSI mode off (an index past a list's end is NULL, not an
@@ -43,6 +45,9 @@ def spark_session() -> Any:
         builder = builder.master(master).config(
             "spark.driver.memory", os.environ.get("HUITONG_SPARK_DRIVER_MEMORY", "2g")
         )
+        java_options = os.environ.get("HUITONG_SPARK_JAVA_OPTIONS")
+        if java_options:
+            builder = builder.config("spark.driver.extraJavaOptions", java_options)
         builder = builder.config("spark.jars", similarity_jar_location())
     partitions = os.environ.get("HUITONG_SPARK_PARTITIONS")
     if partitions is None and not remote and master.startswith("local"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 
@@ -28,15 +29,25 @@ from resolution.model_spec import load_model_spec
 from resolution.pipeline import resolve
 from resolution.spark_sql import to_spark
 
-PERSONS = 250
+PERSONS = 150
 SEED = 41
 
 
 @pytest.fixture(scope="module")
 def spark():
+    """A local Spark for this module, stopped after it (its JVM holds a gigabyte or two)."""
     from resolution.spark_session import spark_session
 
-    session = spark_session()
+    saved = os.environ.get("HUITONG_SPARK_JAVA_OPTIONS")
+    # a minute of Spark: the JIT's second tier would cost more CPU than it saves
+    os.environ["HUITONG_SPARK_JAVA_OPTIONS"] = "-XX:TieredStopAtLevel=1"
+    try:
+        session = spark_session()
+    finally:
+        if saved is None:
+            os.environ.pop("HUITONG_SPARK_JAVA_OPTIONS")
+        else:
+            os.environ["HUITONG_SPARK_JAVA_OPTIONS"] = saved
     yield session
     session.stop()
 
