@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -26,11 +27,11 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
-from api.audit import AuditLog
+from api.audit import AuditFile, AuditLog
 from api.auth import Caller, bearer_token, load_secret, verify_token
 from api.config import ApiSettings
 from api.context import AuditEntry, Context
-from api.errors import GraphUnavailable, InvalidToken
+from api.errors import GraphUnavailable, InvalidToken, shortened
 from api.explore import routes as explore_routes
 from api.exports import export_routes
 from api.graph import BOOKMARK_HEADER, Graph, ScopedGraph, parse_bookmarks
@@ -38,6 +39,7 @@ from api.graphiql import page_html as graphiql_page
 from api.graphiql import routes as graphiql_routes
 from api.metrics import Metrics
 from api.name_keys import name_keys
+from api.ratelimit import RateLimiter
 from api.schema import build_schema
 from graph_schema.connection import Neo4jTarget, resolve_target
 from huitong.settings import get_settings
@@ -98,9 +100,22 @@ class HuitongGraphQL(GraphQL):
         context.authenticate(caller, ScopedGraph(context.socket_graph, caller.jurisdiction))
         return UNSET
 
+    async def process_result(self, request, result):
+        """The response body, no error message quoting more than an excerpt of the input."""
+        body = await super().process_result(request, result)
+        for error in body.get("errors") or ():
+            error["message"] = shortened(error["message"])
+        return body
+
+
+class BodyTooLarge(Exception):
+    """A request body grew past the limit while it was being read."""
+
 
 class GraphQLGate:
-    """ASGI middleware for ``/graphql``: authenticate, then audit and measure the request."""
+    """ASGI middleware for ``/graphql``: authenticate, hold the caller to the rate limit and
+    the body to its size limit (HTTP 429 / 413, the body never read whole), then audit and
+    measure the request."""
 
     def __init__(
         self,
@@ -111,6 +126,8 @@ class GraphQLGate:
         audit: AuditLog,
         metrics: Metrics,
         operations: frozenset[str],
+        max_body_bytes: int,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.app = app
         self.secret = secret
@@ -118,6 +135,8 @@ class GraphQLGate:
         self.audit = audit
         self.metrics = metrics
         self.operations = operations
+        self.max_body_bytes = max_body_bytes
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != GRAPHQL_PATH:
@@ -142,6 +161,16 @@ class GraphQLGate:
             )  # fmt: skip
             self.metrics.observe("unauthenticated", "unauthorized", seconds, 0)
             return
+        refusal = self._refusal(scope, caller.subject)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            seconds = time.perf_counter() - began
+            self.audit.request(
+                caller=caller, entry=entry, status=refusal.status_code, seconds=seconds,
+                client=client, reason=_REFUSED[refusal.status_code],
+            )  # fmt: skip
+            self.metrics.observe("none", _REFUSED[refusal.status_code], seconds, 0)
+            return
         state = scope.setdefault("state", {})
         state["caller"] = caller
         state["audit"] = entry
@@ -152,8 +181,22 @@ class GraphQLGate:
                 status["code"] = message["status"]
             await send(message)
 
+        read = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal read
+            message = await receive()
+            read += len(message.get("body", b""))
+            if read > self.max_body_bytes:
+                raise BodyTooLarge
+            return message
+
         try:
-            await self.app(scope, receive, send_with_status)
+            await self.app(scope, bounded_receive, send_with_status)
+        except BodyTooLarge:
+            if status["code"] != 500:
+                raise  # the answer had begun: nothing sensible left to send
+            await _too_large(self.max_body_bytes)(scope, receive, send_with_status)
         finally:
             seconds = time.perf_counter() - began
             self.audit.request(
@@ -163,6 +206,44 @@ class GraphQLGate:
             operation = "+".join(known) or "none"
             outcome = "ok" if status["code"] < 400 and not entry.errors else "error"
             self.metrics.observe(operation, outcome, seconds, entry.records_returned)
+
+    def _refusal(self, scope: Scope, subject: str) -> Response | None:
+        """429 when ``subject`` is over the rate limit, 413 when the declared body is too large;
+        None to go on (a body without a declared length is counted as it is read)."""
+        if self.rate_limiter is not None:
+            wait = self.rate_limiter.acquire(subject)
+            if wait > 0:
+                return _error_response(
+                    429,
+                    "RATE_LIMITED",
+                    f"too many requests for this token; retry in {wait:.1f}s",
+                    {"Retry-After": RateLimiter.retry_after(wait)},
+                )
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            return _too_large(self.max_body_bytes)
+        return None
+
+
+_REFUSED = {413: "body_too_large", 429: "rate_limited"}
+
+
+def _too_large(limit: int) -> Response:
+    return _error_response(
+        413, "PAYLOAD_TOO_LARGE", f"the request body is over the limit of {limit:,} bytes"
+    )
+
+
+def _error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 def _unauthorized(reason: str) -> Response:
@@ -181,14 +262,22 @@ def create_app(
     *,
     target: Neo4jTarget | None = None,
     audit_stream: IO[str] | None = None,
+    error_stream: IO[str] | None = None,
 ) -> Starlette:
     """The API as an ASGI app. ``target`` defaults to ``resolve_target()`` (NEO4J_* or the
-    local server); audit lines go to ``audit_stream`` (stdout by default)."""
+    local server); audit lines go to ``audit_stream`` (stdout by default), error lines to
+    ``error_stream`` (stderr by default)."""
     settings = settings or ApiSettings()
     secret = load_secret(settings.jwt_secret, get_settings().home_dir)
-    schema = build_schema(settings)
+    schema = build_schema(settings, error_stream=error_stream)
     metrics = Metrics()
-    audit = AuditLog(audit_stream)
+    audit_path = settings.audit_path(get_settings().home_dir)
+    audit = AuditLog(
+        audit_stream,
+        AuditFile(audit_path, max_bytes=settings.audit_max_bytes, fsync=settings.audit_fsync)
+        if audit_path
+        else None,
+    )
     graphql = HuitongGraphQL(
         schema,
         settings,
@@ -207,6 +296,7 @@ def create_app(
             yield {"graph": graph}
         finally:
             await graph.close()
+            audit.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -243,7 +333,14 @@ def create_app(
         audit=audit,
         metrics=metrics,
         operations=operations,
+        max_body_bytes=settings.max_body_bytes,
+        rate_limiter=(
+            RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+            if settings.rate_limit_per_minute > 0
+            else None
+        ),
     )
     app.state.settings = settings
     app.state.schema = schema
+    app.state.audit = audit
     return app

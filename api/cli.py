@@ -1,4 +1,5 @@
-"""``huitong serve`` and ``huitong token create``: run the API, mint development tokens.
+"""``huitong serve``, ``huitong token create`` and ``huitong audit verify``: run the API, mint
+development tokens, check the audit trail.
 
 Registered into the main CLI with ``app.add_typer(api_cli)`` (no name: the commands join the
 top level). ``token create`` prints the token on its last line, so scripts can take
@@ -24,6 +25,8 @@ from api.metrics import MULTIPROCESS_ENV
 api_cli = typer.Typer(add_completion=False, no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
 api_cli.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="The API's audit trail.", no_args_is_help=True)
+api_cli.add_typer(audit_app, name="audit")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -56,13 +59,17 @@ def serve(
     travel with the caller (``Huitong-Bookmark``), the development JWT secret is one file, and
     ``/metrics`` adds up every worker's counts (Prometheus multiprocess mode).
     """
+    import logging
+
     import uvicorn
 
     from api.app import create_app
-    from api.auth import load_secret
     from api.config import ApiSettings
     from huitong.settings import get_settings
 
+    # The driver's own lines (retries, dropped connections) would repeat, per attempt, what each
+    # request's error line says once (SERVICE_UNAVAILABLE).
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     settings = ApiSettings()
     if workdir is not None:
         _check_published(workdir)
@@ -162,3 +169,41 @@ def create_token(
     scope = "/".join(p for p in (district, street, community) if p) or "city-wide"
     typer.echo(f"role {role}, department {department or '-'}, {scope}, valid {ttl}", err=True)
     sys.stdout.write(token + "\n")
+
+
+@audit_app.command("verify")
+def verify_audit(
+    path: Annotated[
+        Path | None,
+        typer.Option(
+            "--path", help="The current audit file (default: HUITONG_AUDIT_FILE in HUITONG_HOME)."
+        ),
+    ] = None,
+) -> None:
+    """Check the audit trail's hash chain, rotated files included; exit 1 at the first broken
+    line (removed, edited, cut short), naming it."""
+    from api.audit import verify
+    from api.config import ApiSettings
+    from huitong.settings import get_settings
+
+    path = path or ApiSettings().audit_path(get_settings().home_dir)
+    if path is None:
+        raise _fail("no audit file is configured (HUITONG_AUDIT_FILE is empty); give --path")
+    result = verify(path)
+    if not result.files:
+        raise _fail(f"no audit file at {path}")
+    names = ", ".join(file.name for file in result.files)
+    if result.broken:
+        typer.secho(
+            f"broken at {result.broken} ({result.lines:,} lines before it are intact)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1)
+    first = result.first_seq or 0
+    typer.echo(
+        f"intact: {result.lines:,} lines (seq {first:,} to {first + result.lines - 1:,}) in "
+        f"{names}; head {result.head}"
+    )
+    if first > 1:
+        typer.echo(f"note: the chain starts at seq {first:,}; earlier lines are not here")

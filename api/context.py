@@ -22,7 +22,8 @@ class AuditEntry:
     records_returned: int = 0
     errors: int = 0
     queries: int = 0
-    arguments: dict[str, Any] = field(default_factory=dict)  # of audited fields
+    arguments: dict[str, Any] = field(default_factory=dict)  # of the root fields
+    decisions: list[str] = field(default_factory=list)  # steward decisions stored
 
 
 @dataclass

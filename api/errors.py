@@ -1,17 +1,35 @@
 """The API's errors, all in one place: one root, a machine-readable ``code`` each, shown to
 clients as they are (:func:`reported`).
 
-Anything else raised while answering a query is masked ("Unexpected error.") and logged.
+Anything else raised while answering a query is masked ("Unexpected error.") and logged with
+its traceback; expected errors (ours, validation, Neo4j unavailable) are logged as one line
+without one (:class:`ErrorLog`). No message quotes more than an excerpt of the input
+(:func:`excerpt`, :func:`shortened`).
 """
 
 from __future__ import annotations
 
+import re
+import sys
+from typing import IO, Any
+
+import structlog
+from graphql import GraphQLError
+
 from graph_schema.errors import GraphUnavailable
+
+EXCERPT_CHARS = 40
+"""Characters of a client's input an error message may quote."""
+MESSAGE_CHARS = 400
+"""Longest error message shown or logged."""
+SHORT_MESSAGE_CHARS = 200
+"""A message this short is shown as it is."""
 
 __all__ = [
     "ApiError",
     "BadRequest",
     "CursorExpired",
+    "ErrorLog",
     "Forbidden",
     "GraphUnavailable",
     "InvalidBookmark",
@@ -19,7 +37,9 @@ __all__ = [
     "NodeNotFound",
     "OutsideJurisdiction",
     "QueryTooExpensive",
+    "excerpt",
     "reported",
+    "shortened",
 ]
 
 
@@ -85,3 +105,70 @@ class InvalidToken(Exception):
 def reported(error: BaseException | None) -> bool:
     """Whether an error is shown to the client as it is (ours, or Neo4j being unavailable)."""
     return isinstance(error, ApiError | GraphUnavailable)
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """``value`` as an error may quote it: at most ``limit`` characters, and its length when
+    cut (``陈伟… (1,048,576 characters)``)."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+_QUOTED_RUN = r"((?:[^{q}\\]|\\.){{{n},}})"
+_LONG_QUOTED = re.compile(
+    '"' + _QUOTED_RUN.format(q='"', n=EXCERPT_CHARS + 1) + '"'
+    "|'" + _QUOTED_RUN.format(q="'", n=EXCERPT_CHARS + 1) + "'"
+)
+"""A value in double or single quotes longer than an excerpt."""
+
+
+def shortened(message: str) -> str:
+    """A message with every long quoted value cut to an excerpt, at most MESSAGE_CHARS long.
+
+    graphql-core quotes the offending value whole (``Expected value of type 'Date', found
+    "…"``); this keeps an error from echoing a client's megabyte back to it, or into the log.
+    """
+    if len(message) <= SHORT_MESSAGE_CHARS:
+        return message
+    message = _LONG_QUOTED.sub(
+        lambda m: f'"{excerpt(m.group(1) if m.group(1) is not None else m.group(2))}"', message
+    )
+    return message if len(message) <= MESSAGE_CHARS else message[: MESSAGE_CHARS - 1] + "…"
+
+
+def expected(error: GraphQLError) -> bool:
+    """Whether an error is the client's (validation, bad input, not found, forbidden, limits)
+    or Neo4j being away, rather than a fault of ours."""
+    return error.original_error is None or reported(error.original_error)
+
+
+class ErrorLog:
+    """GraphQL errors as JSON lines on a stream (stderr by default): an expected error is one
+    line (code, message, path); an unexpected one carries its traceback in ``exception``."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._logger = structlog.wrap_logger(
+            structlog.WriteLogger(stream or sys.stderr),
+            processors=[
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.dict_tracebacks,
+                structlog.processors.JSONRenderer(ensure_ascii=False, sort_keys=True),
+            ],
+        )
+
+    def errors(self, errors: list[GraphQLError]) -> None:
+        for error in errors:
+            fields: dict[str, Any] = {
+                "message": shortened(error.message),
+                "path": error.path,
+                "code": (error.extensions or {}).get("code"),
+            }
+            if expected(error):
+                self._logger.info("graphql_client_error", **fields)
+            else:
+                original = error.original_error
+                fields["code"] = "INTERNAL"
+                fields["exc_info"] = (type(original), original, original.__traceback__)
+                self._logger.error("graphql_unexpected_error", **fields)

@@ -16,23 +16,50 @@ and a request that wrote answers with the bookmarks after its write in the same 
 caller that sends them back has its reads wait until the server that answers has that write,
 whichever API worker and whichever reader serve it. Without the header, a request reads what
 the server it is routed to has.
+
+**Outages.** A query that cannot reach Neo4j is retried for :data:`RETRY_SECONDS` (a pooled
+connection gone stale after a Neo4j restart is replaced at once), then answered
+``SERVICE_UNAVAILABLE``, and the graph is marked down. While it is down, queries are answered
+``SERVICE_UNAVAILABLE`` at once without being sent, except one probe at a time (at most every
+:data:`PROBE_EVERY_SECONDS`, given :data:`PROBE_SECONDS` to answer): a Neo4j that is starting
+and accepts connections but not yet queries cannot hold requests up either. The first probe
+that answers marks the graph up again: huitong recovers by itself, without a restart. A server
+that accepts queries but never answers is given up after the query's timeout plus
+:data:`GRACE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Bookmarks, Query, RoutingControl
 from neo4j.api import AsyncBookmarkManager
-from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from api.auth import Jurisdiction
 from api.errors import GraphUnavailable, InvalidBookmark, QueryTooExpensive
 from graph_schema import api_queries as q
 from graph_schema.connection import Neo4jTarget
 
-_AREA_CACHE_SIZE = 4096
+AREA_CACHE_SIZE = 1_024
+"""Areas remembered at most; the least recently used is forgotten first (callers name them)."""
+CONNECT_SECONDS = 1.0
+RETRY_SECONDS = 0.3
+RETRY_DELAY_SECONDS = 0.05
+GRACE_SECONDS = 2.0
+PROBE_SECONDS = 1.0
+PROBE_EVERY_SECONDS = 0.25
+PROBE = "RETURN 1 AS up"
 Area = dict[str, Any]
 
 BOOKMARK_HEADER = "Huitong-Bookmark"
@@ -52,6 +79,22 @@ def bookmark_manager(bookmarks: tuple[str, ...] = ()) -> AsyncBookmarkManager:
     )
 
 
+_UNREACHABLE = (ServiceUnavailable, SessionExpired, AuthError, TransientError, OSError)
+"""What a query meets when Neo4j is stopped, starting, restarting or refusing us (OSError
+includes TimeoutError: no answer before the deadline)."""
+
+
+def _why(error: BaseException) -> str:
+    return "no answer in time" if isinstance(error, TimeoutError) else type(error).__name__
+
+
+def _is_down(error: BaseException) -> bool:
+    """Whether an error says Neo4j is away (rather than, say, a deadlock retried too long)."""
+    if isinstance(error, TransientError):
+        return "Unavailable" in (error.code or "")
+    return True
+
+
 class Graph:
     """The app's connection to Neo4j."""
 
@@ -59,7 +102,11 @@ class Graph:
         self.driver = driver
         self.database = database
         self.timeout = timeout
-        self._areas: dict[tuple[str | None, ...], Area] = {}
+        self._areas: OrderedDict[tuple[str | None, ...], tuple[str | None, Area]] = OrderedDict()
+        self.down_since: float | None = None
+        """When Neo4j was last found unreachable (monotonic); None while it answers."""
+        self._probed_at = 0.0
+        self._probing = False
 
     @classmethod
     def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
@@ -68,8 +115,9 @@ class Graph:
         driver = AsyncGraphDatabase.driver(
             target.uri,
             auth=(target.user, target.password),
-            connection_timeout=3.0,
-            max_transaction_retry_time=2.0,  # a caller waits; better fail fast than hang
+            connection_timeout=CONNECT_SECONDS,
+            max_transaction_retry_time=RETRY_SECONDS,  # a caller waits: fail fast, not hang
+            initial_retry_delay=RETRY_DELAY_SECONDS,
             notifications_min_severity="OFF",
         )
         return cls(driver, target.database, timeout)
@@ -121,16 +169,16 @@ class Graph:
         bookmarks: AsyncBookmarkManager | None = None,
     ) -> list[dict[str, Any]]:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
+        if self.down_since is not None:
+            await self._probe(failure)
         try:
-            records, _, _ = await self.driver.execute_query(
-                Query(query, timeout=limit),
-                parameters_=params,
-                routing_=routing,
-                database_=self.database,
-                bookmark_manager_=bookmarks,
+            records = await self._execute(
+                query, params, routing, limit, limit + GRACE_SECONDS, bookmarks
             )
-        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
-            raise GraphUnavailable(f"{failure} ({type(error).__name__}); retry later") from error
+        except _UNREACHABLE as error:
+            if _is_down(error):
+                self._went_down()
+            raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
         except ClientError as error:
             if "Bookmark" in (error.code or ""):
                 raise InvalidBookmark(
@@ -156,6 +204,8 @@ class Graph:
     ) -> AsyncIterator[dict[str, Any]]:
         """Run one read query and yield its rows as Neo4j sends them (a register export: the
         rows are never all held here); ``bookmarks`` as in :meth:`read`."""
+        if self.down_since is not None:
+            await self._probe("the graph database is unavailable")
         try:
             async with self.driver.session(
                 database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=bookmarks
@@ -168,6 +218,47 @@ class Graph:
                 f"the graph database is unavailable ({type(error).__name__}); retry later"
             ) from error
 
+    async def _execute(
+        self,
+        query: str,
+        params: dict[str, Any],
+        routing: RoutingControl,
+        timeout: float,
+        deadline: float,
+        bookmarks: AsyncBookmarkManager | None = None,
+    ) -> list:
+        async with asyncio.timeout(deadline):
+            records, _, _ = await self.driver.execute_query(
+                Query(query, timeout=timeout),
+                parameters_=params,
+                routing_=routing,
+                database_=self.database,
+                bookmark_manager_=bookmarks,
+            )
+        return records
+
+    def _went_down(self) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+        self._probed_at = time.monotonic()
+
+    async def _probe(self, failure: str) -> None:
+        """While Neo4j is marked down: GraphUnavailable at once, unless it is time for a probe
+        and the probe answers (then the graph is up again and the query goes on)."""
+        now = time.monotonic()
+        if self._probing or now - self._probed_at < PROBE_EVERY_SECONDS:
+            down = now - (self.down_since or now)
+            raise GraphUnavailable(f"{failure} (down for {down:.1f}s); retry later")
+        self._probing = True
+        try:
+            await self._execute(PROBE, {}, RoutingControl.READ, PROBE_SECONDS, PROBE_SECONDS)
+        except _UNREACHABLE as error:
+            self._went_down()
+            raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
+        finally:
+            self._probing = False
+        self.down_since = None
+
     async def ready(self) -> dict[str, Any]:
         """``{"publish_run": …}`` when Neo4j answers; GraphUnavailable otherwise."""
         rows = await self.read(q.READINESS, {})
@@ -177,9 +268,16 @@ class Graph:
         self, district: str | None, street: str | None = None, community: str | None = None
     ) -> Area:
         """The ``$area`` / ``$scope`` map of a district, street and/or community (see
-        :func:`graph_schema.api_queries.in_area`), cached per published run: a cached map is
-        used only while the graph still holds the run it was read from, so every API worker
-        answers alike after a publish. At most :data:`_AREA_CACHE_SIZE` maps are kept."""
+        :func:`graph_schema.api_queries.in_area`). A street's or community's map is read from
+        the graph and cached per published run: a cached map is used only while the graph still
+        holds the run it was read from, so every API worker answers alike after a publish. At
+        most :data:`AREA_CACHE_SIZE` maps are kept; the least recently used goes first."""
+        key = (district, street, community)
+        run = (await self.ready())["publish_run"] if (street or community) else None
+        cached = self._areas.get(key)
+        if cached is not None and cached[0] == run:
+            self._areas.move_to_end(key)
+            return cached[1]
         area: Area = {
             "district": district,
             "street": street,
@@ -188,21 +286,16 @@ class Graph:
             "street_roads": [],
             "community_roads": [],
         }
-        if not (street or community):
-            return area
-        run = (await self.ready())["publish_run"]
-        key = (run, district, street, community)
-        cached = self._areas.get(key)
-        if cached is not None:
-            return cached
-        rows = await self.read(
-            q.AREA_KEYS, {"district": district, "street": street, "community": community}
-        )
-        if rows:
-            area.update(rows[0])
-        if len(self._areas) >= _AREA_CACHE_SIZE:
-            self._areas.pop(next(iter(self._areas)))
-        self._areas[key] = area
+        if street or community:
+            rows = await self.read(
+                q.AREA_KEYS, {"district": district, "street": street, "community": community}
+            )
+            if rows:
+                area.update(rows[0])
+        self._areas[key] = (run, area)
+        self._areas.move_to_end(key)
+        while len(self._areas) > AREA_CACHE_SIZE:
+            self._areas.popitem(last=False)
         return area
 
 

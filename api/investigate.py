@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from api.context import Context
-from api.errors import BadRequest, NodeNotFound
+from api.errors import BadRequest, NodeNotFound, excerpt
 from api.pagination import decode_cursor, encode_cursor
 from api.services import as_date
 from graph_schema import investigate_queries as q
@@ -46,11 +46,12 @@ async def find_node(ctx: Context, node_id: str) -> Row:
     """A node by public ID, visible to the caller; NodeNotFound otherwise."""
     rows = await _read(ctx, q.FIND_NODE, id=node_id)
     if not rows:
-        raise NodeNotFound(f"no person, enterprise, rental unit, address or event has ID {node_id}")
-    if not rows[0]["visible"]:
         raise NodeNotFound(
-            f"{node_id} lies outside your jurisdiction ({ctx.caller.jurisdiction.describe()})"
+            f"no person, enterprise, rental unit, address or event has ID {excerpt(node_id)}"
         )
+    if not rows[0]["visible"]:
+        where = ctx.caller.jurisdiction.describe()
+        raise NodeNotFound(f"{excerpt(node_id)} lies outside your jurisdiction ({where})")
     return rows[0]["node"]
 
 

@@ -11,7 +11,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from api.errors import BadRequest
+from api.errors import BadRequest, excerpt
 
 T = TypeVar("T")
 _PREFIX = "o:"
@@ -47,9 +47,9 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadRequest(f"invalid cursor {cursor!r}") from None
+        raise BadRequest(f"invalid cursor {excerpt(cursor)!r}") from None
     if not text.startswith(_PREFIX) or not text[len(_PREFIX) :].isdigit():
-        raise BadRequest(f"invalid cursor {cursor!r}")
+        raise BadRequest(f"invalid cursor {excerpt(cursor)!r}")
     return int(text[len(_PREFIX) :])
 
 

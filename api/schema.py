@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import IO, Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -13,17 +13,22 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from api import services
 from api.audit import AuditExtension
 from api.config import ApiSettings
 from api.context import Context
-from api.errors import reported
-from api.limits import cost_limit_rule
+from api.errors import ErrorLog, reported
+from api.limits import (
+    SmallDocumentParserCache,
+    SmallDocumentValidationCache,
+    VariableLimits,
+    cost_limit_rule,
+    input_size_rule,
+)
 from api.types import investigate as investigation
 from api.types.address import AddressLookup, AddressPointConnection, ParsedAddress
 from api.types.change import ChangeQueries, Subscription
@@ -270,8 +275,23 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not reported(original)
 
 
-def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
-    """The schema with its limits; introspection off when ``HUITONG_INTROSPECTION=0``."""
+class HuitongSchema(strawberry.Schema):
+    """The schema, logging its errors through :class:`api.errors.ErrorLog` (a client's error as
+    one line, an unexpected one with its traceback) instead of strawberry's tracebacks."""
+
+    error_log: ErrorLog
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        self.error_log.errors(errors)
+
+
+def build_schema(
+    settings: ApiSettings | None = None, *, error_stream: IO[str] | None = None
+) -> strawberry.Schema:
+    """The schema with its limits; introspection off when ``HUITONG_INTROSPECTION=0``. Errors
+    are logged to ``error_stream`` (stderr by default)."""
     settings = settings or ApiSettings()
     # Validation rules are built once: the validation cache is keyed by the rule classes, and
     # the limiters would otherwise make new classes for every request.
@@ -279,24 +299,28 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
         cost_limit_rule(settings.max_cost, settings.default_page_size, settings.max_page_size),
+        input_size_rule(settings.max_string_length, settings.max_list_length),
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions = [
-        lambda: ParserCache(maxsize=256),
+        lambda: SmallDocumentParserCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=256),
+        lambda: SmallDocumentValidationCache(maxsize=256),
+        lambda: VariableLimits(settings.max_string_length, settings.max_list_length),
         AuditExtension,
         lambda: MaskErrors(should_mask_error=_should_mask),
     ]
-    return strawberry.Schema(
+    schema = HuitongSchema(
         query=Query,
         mutation=StewardMutation,
         subscription=Subscription,
         types=list(EVENT_TYPES),
         extensions=extensions,
     )
+    schema.error_log = ErrorLog(error_stream)
+    return schema
 
 
 schema = build_schema(ApiSettings(HUITONG_INTROSPECTION=True))

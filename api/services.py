@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from api.context import Context
-from api.errors import BadRequest
+from api.errors import BadRequest, excerpt
 from api.name_keys import name_keys
 from api.pagination import Page, Window
 from graph_schema import api_queries as q
@@ -88,7 +88,7 @@ def read_address(text: str) -> Address:
     address = parse_address(text)
     if address is None or not (address.point_key or address.road):
         raise BadRequest(
-            f"cannot read an address point (road and house number) in {text!r}"
+            f"cannot read an address point (road and house number) in {excerpt(text)!r}"
             + (f": {address.problem}" if address and address.problem else "")
         )
     return address
@@ -98,7 +98,7 @@ def read_point(text: str) -> Address:
     """Like :func:`read_address` but a house number is required."""
     address = read_address(text)
     if not address.point_key:
-        raise BadRequest(f"{text!r} names a road but no house number")
+        raise BadRequest(f"{excerpt(text)!r} names a road but no house number")
     return address
 
 
@@ -388,6 +388,8 @@ async def married_women(
     """Women aged 15–49 on ``as_of`` (default today) of a community who are married (a
     SPOUSE_OF relation or a Marriage event) and not recorded as dead."""
     as_of = as_of or date.today()
+    if as_of.year <= 50:  # the age window would start before year 1
+        raise BadRequest(f"asOf must be in the year 51 or later (got {as_of.isoformat()})")
     born_on_or_before = _years_before(as_of, 15)
     born_after = _years_before(as_of, 50)
     area = await ctx.graph.area(district_name(district), None, community_name(community))
@@ -402,6 +404,7 @@ async def married_women(
 
 
 def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for 29 February)."""
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February

@@ -25,6 +25,7 @@ from graph_schema.decisions import (
     Covered,
     PairConstraint,
     StewardDecision,
+    as_stored,
     decision_params,
 )
 
@@ -223,5 +224,7 @@ async def _record(ctx: Context, *, reason: str, **fields: Any) -> StewardDecisio
     decision = StewardDecision(
         reason=reason.strip(), decided_by=caller.subject, role=caller.role, **fields
     )
-    await ctx.graph.write(RECORD_DECISION, "the decision", **decision_params(decision))
+    rows = await ctx.graph.write(RECORD_DECISION, "the decision", **decision_params(decision))
+    decision = as_stored(decision, rows[0])
+    ctx.audit.decisions.append(decision.id)
     return decision

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
 from neo4j import Driver, RoutingControl
@@ -19,18 +19,33 @@ DECISIONS = ("MATCH", "NOT_A_MATCH")
 KINDS = ("candidate", "split", "merge")
 
 RECORD_DECISION = """
-CREATE (d:StewardDecision {
-  id: $id, kind: $kind, entity: $entity, subject: $subject, reason: $reason,
-  decided_by: $decided_by, role: $role, decided_at: datetime($decided_at),
-  pairs: $pairs, coverage: $coverage, before: $before, after: $after
-})
-WITH d
-UNWIND $covers AS covered
-MATCH (s:SourceRecord {key: covered.record})
-CREATE (d)-[:COVERS {group: covered.group, together: covered.together}]->(s)
+OPTIONAL MATCH (last:StewardDecision {subject: $subject})
+WITH last ORDER BY last.decided_at DESC, last.id DESC LIMIT 1
+WITH last, coalesce(last.decided_by = $decided_by AND last.kind = $kind
+                    AND last.pairs = $pairs, false) AS repeated
+CALL (repeated) {
+  WITH repeated WHERE NOT repeated
+  CREATE (d:StewardDecision {
+    id: $id, kind: $kind, entity: $entity, subject: $subject, reason: $reason,
+    decided_by: $decided_by, role: $role, decided_at: datetime($decided_at),
+    pairs: $pairs, coverage: $coverage, before: $before, after: $after
+  })
+  WITH d
+  UNWIND $covers AS covered
+  MATCH (s:SourceRecord {key: covered.record})
+  CREATE (d)-[:COVERS {group: covered.group, together: covered.together}]->(s)
+}
+RETURN repeated, CASE WHEN repeated THEN last.id ELSE $id END AS id,
+       CASE WHEN repeated THEN toString(last.decided_at) ELSE $decided_at END AS decided_at,
+       CASE WHEN repeated THEN last.reason ELSE $reason END AS reason
 """
 """Store a decision, linked by ``COVERS`` to the source records it looked at (those published):
-the review queue skips candidates the decision settles (see :class:`Covered`)."""
+the review queue skips candidates the decision settles (see :class:`Covered`). All in one
+transaction, so a decision is stored whole or not at all.
+
+A decision repeating the latest one on its subject (same steward, kind and pairs) is not
+stored again: the stored one is returned (``repeated``). So a client that lost the answer to
+a decision (a dropped connection, a server killed mid-request) may simply send it again."""
 
 FETCH_DECISIONS = """
 MATCH (d:StewardDecision)
@@ -83,17 +98,32 @@ class StewardDecision:
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
     decided_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    stored_id: str | None = None
+    """the ID it was stored under, when it repeated a stored decision (see RECORD_DECISION)."""
 
     @property
     def id(self) -> str:
+        if self.stored_id:
+            return self.stored_id
         payload = f"{self.kind}|{self.subject}|{self.decided_by}|{self.decided_at}"
         return "D-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def record_decision(driver: Driver, decision: StewardDecision, database: str = "neo4j") -> str:
-    """Store a decision durably; returns its id."""
-    driver.execute_query(RECORD_DECISION, decision_params(decision), database_=database)
-    return decision.id
+    """Store a decision durably; returns its id (that of the stored one when it repeats it)."""
+    records, _, _ = driver.execute_query(
+        RECORD_DECISION, decision_params(decision), database_=database
+    )
+    return records[0]["id"]
+
+
+def as_stored(decision: StewardDecision, row: dict) -> StewardDecision:
+    """The decision as ``RECORD_DECISION`` answered it: itself, or the one it repeats."""
+    if not row.get("repeated"):
+        return decision
+    return replace(
+        decision, stored_id=row["id"], decided_at=row["decided_at"], reason=row["reason"]
+    )
 
 
 def decision_params(decision: StewardDecision) -> dict:

@@ -38,3 +38,15 @@ def _quote(identifier: str) -> str:
 
 
 COUNT_NODES = "MATCH (n) RETURN count(n) AS n"
+
+
+# -- fingerprint ----------------------------------------------------------------------------
+FINGERPRINT_NODES = """
+MATCH (n)
+RETURN elementId(n) AS element, labels(n) AS labels, properties(n) AS props
+"""
+
+FINGERPRINT_RELATIONSHIPS = """
+MATCH (a)-[r]->(b)
+RETURN elementId(a) AS a, type(r) AS type, elementId(b) AS b, properties(r) AS props
+"""

@@ -152,6 +152,17 @@ def count_rows(connection, table: str, source: str) -> int:
     ).fetchone()[0]
 
 
+def quarantine_reasons(connection, source: str) -> dict[str, int]:
+    """Quarantined rows of a source per reason (the text before the first colon), as the
+    report counts them when the source is staged."""
+    rows = connection.execute(
+        "SELECT split_part(reason, ':', 1) AS kind, count(*) FROM quarantine WHERE source = ? "
+        "GROUP BY kind ORDER BY kind",
+        [source],
+    ).fetchall()
+    return dict(rows)
+
+
 def remove_dropped_sources(connection, config: SourcesConfig) -> list[str]:
     """Sources staged earlier but no longer in the config are unstaged (their rows removed)."""
     known = {spec.name for spec in config.sources}

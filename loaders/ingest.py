@@ -28,6 +28,7 @@ from loaders.changes import (
     mapping_hash,
     new_batch,
     previous,
+    quarantine_reasons,
     remove_dropped_sources,
 )
 from loaders.changes import write_source as _write_source
@@ -104,6 +105,7 @@ def _unchanged(connection, spec: SourceSpec, source_report: SourceReport, last: 
      source_report.mentions_staged) = last[2:]  # fmt: skip
     source_report.relations_staged = count_rows(connection, "relations", spec.name)
     source_report.events_staged = count_rows(connection, "events", spec.name)
+    source_report.quarantine_reasons = quarantine_reasons(connection, spec.name)
     source_report.rows_unchanged = source_report.rows_staged
     source_report.skipped_unchanged_file = True
 

@@ -22,6 +22,8 @@ import pyarrow.parquet as pq
 from loaders.errors import SourceUnreadable
 
 _PARQUET_BATCH = 20_000
+_MAX_RECORD_BYTES = 1 << 20
+"""A quoted field spanning more than this many bytes of lines is taken as never closed."""
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,8 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
     row_number = 0
     index = 1
     while index < len(physical):
-        # A quoted field may span physical lines: take lines until the quotes balance.
         start = index
-        chunk = physical[index]
-        index += 1
-        while chunk.count(b'"') % 2 == 1 and index < len(physical):
-            chunk += physical[index]
-            index += 1
+        chunk, index, unterminated = _csv_record(physical, index, codec, len(header))
         if not chunk.strip():
             continue
         row_number += 1
@@ -136,6 +133,15 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
                 None,
                 _escape(chunk, codec).rstrip("\r\n"),
                 f"undecodable bytes for encoding {encoding} at line {start + 1}: {error.reason}",
+            )
+            continue
+        if unterminated:
+            yield RawRow(
+                row_number,
+                None,
+                text.rstrip("\r\n"),
+                f"unterminated quote: the quoted field opened on line {start + 1} is not closed "
+                "by a well-formed row",
             )
             continue
         try:
@@ -153,6 +159,55 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
             continue
         values = {column: as_text(value) for column, value in zip(header, fields, strict=True)}
         yield RawRow(row_number, values, text.rstrip("\r\n"))
+
+
+def _open_quote(text: str) -> bool:
+    """Whether a line ends inside a quoted field (a stray quote in an unquoted field is text)."""
+    try:
+        next(csv.reader(io.StringIO(text), strict=True), None)
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return False
+
+
+def _csv_record(
+    physical: list[bytes], index: int, codec: str, width: int
+) -> tuple[bytes, int, bool]:
+    """The record starting at physical line ``index``, the index after it, and whether it is
+    a line whose quoted field is never closed.
+
+    A quoted field may span lines: continuation lines are taken while the quotes stay open, up
+    to :data:`_MAX_RECORD_BYTES`. The lines are one record only if their quotes close and they
+    read as one well-formed row with the header's width; otherwise (an unterminated quote) the
+    first line alone is the record, to be quarantined, and reading resumes on the next line, so
+    one stray quote never swallows the rows after it.
+    """
+    first = physical[index]
+    if first.count(b'"') % 2 == 0:
+        return first, index + 1, False
+    try:
+        if not _open_quote(first.decode(codec)):
+            return first, index + 1, False  # a stray quote in an unquoted field: plain text
+    except UnicodeDecodeError:
+        return first, index + 1, False
+    parts = [first]
+    quotes = first.count(b'"')
+    size = len(first)
+    end = index + 1
+    while quotes % 2 == 1 and end < len(physical) and size <= _MAX_RECORD_BYTES:
+        parts.append(physical[end])
+        quotes += physical[end].count(b'"')
+        size += len(physical[end])
+        end += 1
+    if quotes % 2 == 0:
+        chunk = b"".join(parts)
+        try:
+            fields = next(csv.reader(io.StringIO(chunk.decode(codec)), strict=True))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
+            fields = None
+        if fields is not None and len(fields) == width:
+            return chunk, end, False
+    return first, index + 1, True
 
 
 def _jsonl_rows(path: Path, encoding: str) -> Iterator[RawRow]:

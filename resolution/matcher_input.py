@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from resolution.model_spec import EVENT, ModelSpec
+from resolution.model_spec import CO_PARENT, EVENT, ModelSpec
 from resolution.scratch import qualified, scalar
 
 MENTIONS = "huitong_mentions"
@@ -111,7 +111,7 @@ def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
     if not spec.related:
         return ""
     mentions_table = qualified(workspace, "mentions")
-    relations_table = qualified(workspace, "relations")
+    relations_table = f"({_with_co_parents(qualified(workspace, 'relations'))})"
     selects = []
     across = [r for r in spec.related if r.relation != EVENT]
     ends = {"out": ("from_mention", "to_mention"), "in": ("to_mention", "from_mention")}
@@ -149,6 +149,21 @@ def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:
     return (
         f"SELECT mention_id, {aggregated} FROM ({' UNION ALL '.join(selects)}) GROUP BY mention_id"
     )
+
+
+def _with_co_parents(relations: str) -> str:
+    """The relations table plus, for every two mentions a row names as parents of one child,
+    a ``CO_PARENT`` edge each way: a father and mother on a birth registration are a couple
+    though the row states no ``SPOUSE_OF``."""
+    return f"""
+        SELECT source, record_id, type, from_mention, to_mention FROM {relations}
+        UNION ALL
+        SELECT a.source, a.record_id, '{CO_PARENT}', a.from_mention, b.from_mention
+        FROM {relations} a
+        JOIN {relations} b
+          ON a.to_mention = b.to_mention AND a.from_mention <> b.from_mention
+        WHERE a.type = 'PARENT_OF' AND b.type = 'PARENT_OF'
+    """
 
 
 def _neighbours_sql(
@@ -220,12 +235,8 @@ def _neighbours_sql(
                         ELSE type || '_OF_ME' END
             FROM {relations}
             UNION ALL
-            SELECT a.from_mention, b.from_mention, 'partner'
-            FROM {relations} a
-            JOIN {relations} b
-              ON a.to_mention = b.to_mention AND a.from_mention <> b.from_mention
-             AND a.source = b.source AND a.record_id = b.record_id
-            WHERE a.type = 'PARENT_OF' AND b.type = 'PARENT_OF'),
+            SELECT from_mention, to_mention, 'partner'
+            FROM ({_with_co_parents(relations)}) WHERE type = '{CO_PARENT}'),
         named AS (
             SELECT r.here AS mention_id, a.source, a.record_id,
                    r.role || ':' || i.identity AS mate, i.identity[1] IN ('P', 'N') AS is_person

@@ -32,6 +32,8 @@ from resolution.errors import ModelSpecError
 DIRECTIONS = ("out", "in", "both")
 EVENT = "EVENT"
 """The pseudo-relation of a related value read from the mention's event."""
+CO_PARENT = "CO_PARENT"
+"""The derived relation between two mentions a row names as parents of one child."""
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 UNIQUE_ID = "mention_id"
 
@@ -106,7 +108,8 @@ class RelatedColumnSpec:
     ``value`` is SQL over the ``mentions`` columns of the mention at the other end of a
     ``relation`` edge that leaves (``out``) or enters (``in``) the mention, or either
     (``both``, for a symmetric relation such as ``SPOUSE_OF``); with several such
-    mentions in one row, the smallest value is taken. Mentions without one get NULL. With
+    mentions in one row, the smallest value is taken. Mentions without one get NULL.
+    ``relation = "CO_PARENT"`` reads the other parent of a child the row names; with
     ``relation = "EVENT"`` the value is SQL over the ``events`` columns of the event the
     mention takes part in (where a vendor was cited: ``place_point_key``).
     """
@@ -360,10 +363,10 @@ def _related(raw: Any, problems: list[str]) -> tuple[RelatedColumnSpec, ...]:
         value = item.get("value")
         for key in sorted(set(item) - {"relation", "direction", "value"}):
             problems.append(f"{place}: unknown key {key!r}")
-        if relation not in (*RELATION_TYPES, EVENT):
+        if relation not in (*RELATION_TYPES, CO_PARENT, EVENT):
             problems.append(
-                f"{place}.relation: {relation!r} is not one of {', '.join(RELATION_TYPES)}"
-                f" or {EVENT}"
+                f"{place}.relation: {relation!r} is not one of {', '.join(RELATION_TYPES)},"
+                f" {CO_PARENT} or {EVENT}"
             )
         if direction not in DIRECTIONS:
             problems.append(f"{place}.direction: must be one of {', '.join(DIRECTIONS)}")

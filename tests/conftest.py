@@ -27,6 +27,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_audit_file_by_default() -> Iterator[None]:
+    """Apps made by tests keep no audit file unless a test gives them one (HUITONG_AUDIT_FILE
+    would otherwise default to one under the repository's ``.huitong``)."""
+    saved = os.environ.get("HUITONG_AUDIT_FILE")
+    os.environ["HUITONG_AUDIT_FILE"] = ""
+    yield
+    if saved is None:
+        os.environ.pop("HUITONG_AUDIT_FILE", None)
+    else:
+        os.environ["HUITONG_AUDIT_FILE"] = saved
+
+
 @pytest.fixture(scope="session")
 def neo4j_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTarget]:
     """Connection details of the session's Neo4j; exported as NEO4J_* for CLI calls too."""

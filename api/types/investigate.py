@@ -238,7 +238,7 @@ async def neighborhood(
     ] = None,
     first: NodesPerPage = None,
     after: NextPage = None,
-) -> Neighborhood:
+) -> Neighborhood | None:
     ctx = info.context
     found = await investigate.neighborhood(ctx, id, depth, relation_types, first, after)
     return Neighborhood(
@@ -258,7 +258,7 @@ async def connections(
     max_hops: Annotated[
         int, strawberry.argument(description=f"Longest path looked for (1 to {q.MAX_HOPS}).")
     ] = 4,
-) -> Connections:
+) -> Connections | None:
     ctx = info.context
     rows, truncated = await investigate.connections(ctx, from_id, to_id, max_hops)
     paths = [
@@ -308,7 +308,7 @@ async def shared_identifiers(
 async def timeline(
     info: Info,
     id: Annotated[strawberry.ID, strawberry.argument(description="Golden ID of the entity.")],
-) -> Timeline:
+) -> Timeline | None:
     ctx = info.context
     found = await investigate.timeline(ctx, id)
     return Timeline(
@@ -337,13 +337,15 @@ neighborhood_field = strawberry.field(
     permission_classes=[InvestigatorsOnly],
     description="Investigators: the nodes and edges around a golden record, address point or "
     f"event, up to {q.MAX_DEPTH} hops, capped ({investigate.NEIGHBOURS_PER_NODE} neighbours a "
-    "node) and paged by nodes; `truncated` says when a cap was hit.",
+    "node) and paged by nodes; `truncated` says when a cap was hit. Null, with a NOT_FOUND "
+    "error, when no node you may see has the ID.",
 )
 connections_field = strawberry.field(
     resolver=connections,
     permission_classes=[InvestigatorsOnly],
     description="Investigators: the shortest paths between two nodes, each step naming its "
-    "relationship and the records stating it.",
+    "relationship and the records stating it. Null, with a NOT_FOUND error, when either ID "
+    "names no node you may see.",
 )
 shared_identifiers_field = strawberry.field(
     resolver=shared_identifiers,
@@ -355,5 +357,5 @@ timeline_field = strawberry.field(
     resolver=timeline,
     permission_classes=[InvestigatorsOnly],
     description="Investigators: every event and registration of an entity across "
-    "departments, by date.",
+    "departments, by date. Null, with a NOT_FOUND error, when no node you may see has the ID.",
 )

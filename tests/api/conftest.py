@@ -165,8 +165,19 @@ def audit_stream() -> io.StringIO:
 
 
 @pytest.fixture(scope="package")
-def api(city, neo4j_target, audit_stream):
-    settings = ApiSettings(HUITONG_JWT_SECRET=SECRET, HUITONG_GRAPHIQL=True)
+def audit_file(tmp_path_factory) -> Path:
+    """The package app's audit file (rotated every 64 KiB, so the tests cross rotations)."""
+    return tmp_path_factory.mktemp("audit") / "audit.jsonl"
+
+
+@pytest.fixture(scope="package")
+def api(city, neo4j_target, audit_stream, audit_file):
+    settings = ApiSettings(
+        HUITONG_JWT_SECRET=SECRET,
+        HUITONG_GRAPHIQL=True,
+        HUITONG_AUDIT_FILE=str(audit_file),
+        HUITONG_AUDIT_MAX_BYTES=64 << 10,
+    )
     live = LiveApi(create_app(settings, target=neo4j_target, audit_stream=audit_stream))
     try:
         yield live

@@ -108,6 +108,32 @@ def test_unknown_subjects_and_missing_reasons(api, clean_decisions):
     assert blank["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+def test_a_decision_sent_again_is_stored_once(api, graph_driver, clean_decisions):
+    """A client that lost the answer sends the decision again: the stored one comes back."""
+    candidate = queue(api, first=1)[0]["id"]
+
+    def decide(decision: str) -> dict:
+        data = api.query(DECIDE, STEWARD, id=candidate, decision=decision, reason="同一人")
+        return data["decideCandidate"]
+
+    def stored() -> int:
+        records, _, _ = graph_driver.execute_query(
+            "MATCH (d:StewardDecision {subject: $s}) RETURN count(d) AS n", s=candidate
+        )
+        return records[0]["n"]
+
+    first = decide("MATCH")
+    assert decide("MATCH")["id"] == first["id"] and stored() == 1
+    assert decide("NOT_A_MATCH")["id"] != first["id"] and stored() == 2  # changing one's mind
+    assert decide("MATCH")["id"] != first["id"] and stored() == 3  # and back again
+    covers, _, _ = graph_driver.execute_query(
+        "MATCH (d:StewardDecision {subject: $s})-[c:COVERS]->() RETURN count(c) AS n",
+        s=candidate,
+    )
+    assert covers[0]["n"] == 6  # each stored whole: two records covered each
+    clear_decisions(graph_driver)
+
+
 def test_each_side_shows_its_entity_now(api, graph_driver, clean_decisions):
     for node in queue(api, first=20):
         for side in ("left", "right"):

@@ -1,12 +1,12 @@
 """Publish a resolved generated city to the real Neo4j: counts, idempotence, crash recovery."""
 
-import hashlib
 import shutil
 
 import duckdb
 import pytest
 
 from graph_schema.errors import GraphError
+from graph_schema.fingerprint import graph_fingerprint
 from graph_schema.publish import graph_counts, publish
 from huitong.citygen import generate_city
 from loaders.config import load_config
@@ -46,22 +46,6 @@ def workdir_counts(workdir):
         connection.close()
 
 
-def fingerprint(driver):
-    nodes, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:HuitongMigration AND NOT n:HuitongPublish "
-        "RETURN labels(n) AS labels, coalesce(n.id, n.key, n.name) AS key, "
-        "properties(n) AS props"
-    )
-    relationships, _, _ = driver.execute_query(
-        "MATCH (a)-[r]->(b) RETURN coalesce(a.id, a.key, a.name) AS a, type(r) AS t, "
-        "coalesce(b.id, b.key, b.name) AS b, properties(r) AS props"
-    )
-    lines = sorted(
-        f"{sorted(r['labels'])}|{r['key']}|{sorted(r['props'].items(), key=str)}" for r in nodes
-    ) + sorted(f"{r['a']}|{r['t']}|{r['b']}|{sorted(r['props'].items())}" for r in relationships)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest(), len(nodes), len(relationships)
-
-
 def test_graph_counts_equal_the_workdir_and_republish_changes_nothing(driver, resolved):
     _, workdir = resolved
     report = publish(workdir, driver, progress=False)
@@ -74,25 +58,25 @@ def test_graph_counts_equal_the_workdir_and_republish_changes_nothing(driver, re
         "MATCH (s:SourceRecord) WHERE NOT (s)-[:RESOLVES_TO]->() RETURN count(s) AS n"
     )
     assert orphans[0]["n"] == 0
-    first = fingerprint(driver)
+    first = graph_fingerprint(driver)
     publish(workdir, driver, progress=False)
     assert graph_counts(driver) == counts
-    assert fingerprint(driver) == first
+    assert graph_fingerprint(driver) == first
 
 
 def test_a_killed_publish_recovers_to_the_same_graph(driver, resolved):
     _, workdir = resolved
     publish(workdir, driver, progress=False)
-    clean = fingerprint(driver)
+    clean = graph_fingerprint(driver)
     from graph_schema.migrations import reset
 
     reset(driver)
     with pytest.raises(GraphError, match="simulated failure"):
         publish(workdir, driver, progress=False, batch_size=200, fail_after_batches=5)
-    partial = fingerprint(driver)
+    partial = graph_fingerprint(driver)
     assert partial != clean
     publish(workdir, driver, progress=False)
-    assert fingerprint(driver) == clean
+    assert graph_fingerprint(driver) == clean
 
 
 def test_publish_after_a_new_resolve_applies_the_difference(driver, resolved, tmp_path):

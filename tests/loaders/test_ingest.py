@@ -159,6 +159,25 @@ def test_counts_reconcile_and_bad_rows_are_quarantined_with_reasons(tmp_path):
     connection.close()
 
 
+def test_an_unterminated_quote_costs_one_row_and_counts_still_reconcile(tmp_path):
+    broken = '"R9,越秀区中山五路9号,张三,,,2024-01-09'  # the quote is never closed
+    rental = [*RENTAL[:2], broken, *RENTAL[2:]]
+    report = ingest(load_config(write_city(tmp_path, rental)), tmp_path / "work", progress=False)
+    source = by_name(report, "rental")
+    assert (source.rows_read, source.rows_staged, source.rows_quarantined) == (9, 4, 5)
+    assert source.quarantine_reasons["unterminated quote"] == 1
+    connection = staging.connect(tmp_path / "work", read_only=True)
+    quarantined = connection.execute(
+        "SELECT row_number, raw FROM quarantine WHERE reason LIKE 'unterminated quote%'"
+    ).fetchall()
+    staged = connection.execute(
+        "SELECT record_id FROM records WHERE source = 'rental' ORDER BY record_id"
+    ).fetchall()
+    connection.close()
+    assert quarantined == [(2, broken)]
+    assert [r[0] for r in staged] == ["R1", "R2", "R3", "R4"]
+
+
 def test_mentions_are_standardised_with_lineage(tmp_path):
     ingest(load_config(write_city(tmp_path)), tmp_path / "work", progress=False)
     connection = staging.connect(tmp_path / "work", read_only=True)
@@ -205,6 +224,8 @@ def test_reingesting_unchanged_files_changes_nothing(tmp_path):
     assert second.batch_id is None
     assert all(s.skipped_unchanged_file for s in second.sources)
     assert [s.rows_read for s in second.sources] == [s.rows_read for s in first.sources]
+    reasons = [s.quarantine_reasons for s in first.sources]
+    assert any(reasons) and [s.quarantine_reasons for s in second.sources] == reasons
     assert tables(tmp_path / "work") == before
 
 

@@ -76,3 +76,39 @@ def test_as_text():
     assert as_text("   ") is None
     assert as_text(12.0) == "12"
     assert as_text(float("nan")) is None
+
+
+def test_an_unterminated_quote_quarantines_its_row_only(tmp_path):
+    path = tmp_path / "f.csv"
+    lines = ["id,姓名,地址", "1,陈伟,越秀区中山五路12号", '2,"王芳,天河区天河路100号']
+    lines += [f"{n},李明{n},越秀区北京路{n}号" for n in range(3, 2003)]
+    path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    rows = list(iter_rows(path, "csv", "gbk"))
+    assert len(rows) == 2002
+    assert rows[1].values is None
+    assert rows[1].error.startswith("unterminated quote: the quoted field opened on line 3")
+    assert rows[1].raw == '2,"王芳,天河区天河路100号'
+    assert [r.values["id"] for r in rows[2:]] == [str(n) for n in range(3, 2003)]
+    assert rows[-1].values == {"id": "2002", "姓名": "李明2002", "地址": "越秀区北京路2002号"}
+
+
+def test_quotes_that_balance_across_broken_rows_do_not_join_them(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text(
+        'id,name,note\n1,"a,x\n2,b,y\n3,c",z,extra\n4,d,"two\nlines"\n5,e,"last\n',
+        encoding="utf-8",
+    )
+    rows = list(iter_rows(path, "csv", "utf-8"))
+    assert [r.row_number for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[0].error.startswith("unterminated quote") and rows[0].raw == '1,"a,x'
+    assert rows[1].values == {"id": "2", "name": "b", "note": "y"}
+    assert rows[2].error == "wrong number of fields: 4, header has 3"
+    assert rows[3].values == {"id": "4", "name": "d", "note": "two\nlines"}
+    assert rows[4].error.startswith("unterminated quote") and rows[4].raw == '5,e,"last'
+
+
+def test_a_stray_quote_inside_an_unquoted_field_is_text(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text('id,name\n1,O"Brien\n2,x\n', encoding="utf-8")
+    rows = list(iter_rows(path, "csv", "utf-8"))
+    assert [r.values for r in rows] == [{"id": "1", "name": 'O"Brien'}, {"id": "2", "name": "x"}]
