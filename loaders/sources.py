@@ -1,17 +1,24 @@
 """Staging one source: its rows, standardised, become mentions, relations, events and
-participants, or quarantined rows with their reason; nothing is written here. Runs in worker
-processes (:mod:`loaders.workers`), so its result is Arrow tables, cheap to send back.
+participants, or quarantined rows with their reason; nothing is written to the workspace here.
+Runs in worker processes (:mod:`loaders.workers`).
+
+The staged rows are written as they come, :data:`SPILL_ROWS` at a time, to one Parquet file per
+table in a spill directory (:class:`StagedFiles`), which the ingest then loads into DuckDB: a
+source's memory is bounded by a chunk of rows, not its size. What still grows with the source
+is the set of record ids seen, to quarantine a duplicate (a few dozen bytes per record).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from loaders import staging
 from loaders.config import SourceSpec
@@ -19,15 +26,56 @@ from loaders.readers import RawRow, iter_rows
 from loaders.report import SourceReport
 from loaders.standardising import event_row, standardise_mention
 
+SPILL_ROWS = 20_000
+"""Staged rows of one table held in memory before they are written to its Parquet file."""
 
-@dataclass
-class _Staged:
-    mentions: list[dict] = field(default_factory=list)
-    relations: list[dict] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
-    participants: list[dict] = field(default_factory=list)
-    quarantine: list[dict] = field(default_factory=list)
-    records: list[dict] = field(default_factory=list)
+_STAGED_TABLES = (
+    ("mentions", staging.MENTION_SCHEMA),
+    ("relations", staging.RELATION_SCHEMA),
+    ("events", staging.EVENT_SCHEMA),
+    ("event_participants", staging.PARTICIPANT_SCHEMA),
+    ("quarantine", staging.QUARANTINE_SCHEMA),
+    ("records", staging.RECORD_SCHEMA),
+)
+
+StagedFiles = dict[str, Path]
+"""A staged table's name → its Parquet file (every table has one, empty or not)."""
+
+
+class _Spill:
+    """Staged rows, table by table, written to Parquet :data:`SPILL_ROWS` at a time."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.schemas = dict(_STAGED_TABLES)
+        self.pending: dict[str, list[dict]] = {name: [] for name in self.schemas}
+        self.counts = dict.fromkeys(self.schemas, 0)
+        self._writers: dict[str, pq.ParquetWriter] = {}
+
+    def add(self, table: str, row: dict) -> None:
+        self.pending[table].append(row)
+        self.counts[table] += 1
+        if len(self.pending[table]) >= SPILL_ROWS:
+            self._flush(table)
+
+    def _flush(self, table: str) -> None:
+        writer = self._writers.get(table)
+        if writer is None:
+            path = self.directory / f"{table}.parquet"
+            writer = self._writers[table] = pq.ParquetWriter(path, self.schemas[table])
+        rows, self.pending[table] = self.pending[table], []
+        writer.write_table(pa.Table.from_pylist(rows, schema=self.schemas[table]))
+
+    def close(self) -> StagedFiles:
+        """Write what is pending and close the files; every table gets one."""
+        for table in self.schemas:
+            self._flush(table)
+            self._writers[table].close()
+        return {table: self.directory / f"{table}.parquet" for table in self.schemas}
+
+    def abandon(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
 
 
 def _content_hash(values: dict[str, str | None], columns: list[str]) -> str:
@@ -35,21 +83,25 @@ def _content_hash(values: dict[str, str | None], columns: list[str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def stage_source(spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport) -> _Staged:
-    """Turn a source's rows into staged mentions, relations and events, or quarantined rows."""
-    staged = _Staged()
-    seen_ids: dict[str, int] = {}
+def stage_source(
+    spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport, staged: _Spill
+) -> None:
+    """Turn a source's rows into staged mentions, relations and events, or quarantined rows,
+    added to ``staged``."""
+    seen_ids: dict[str, int] = {}  # grows with the source: see the module's docstring
     columns = spec.columns_used()
 
     def quarantine(row: RawRow, reason: str, record_id: str | None = None) -> None:
-        staged.quarantine.append(
+        staged.add(
+            "quarantine",
             {
                 "source": spec.name,
                 "row_number": row.row_number,
                 "record_id": record_id,
                 "reason": reason,
                 "raw": row.raw,
-            }
+                "batch_id": None,  # set when written
+            },
         )
         key = reason.split(":", 1)[0]
         report.quarantine_reasons[key] = report.quarantine_reasons.get(key, 0) + 1
@@ -98,78 +150,61 @@ def stage_source(spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport)
                 row_number=row.row_number,
                 content_hash=content_hash,
             )
-            staged.mentions.append(mention)
+            staged.add("mentions", mention)
         for relation in spec.relations:
             if relation.from_role in mentions and relation.to_role in mentions:
-                staged.relations.append(
+                staged.add(
+                    "relations",
                     {
                         "source": spec.name,
                         "record_id": record_id,
                         "type": relation.type,
                         "from_mention": mentions[relation.from_role]["mention_id"],
                         "to_mention": mentions[relation.to_role]["mention_id"],
-                    }
+                    },
                 )
         if spec.event:
             event = event_row(spec, record_id, row.values)
-            staged.events.append(event)
+            staged.add("events", event)
             for role, mention in mentions.items():
-                staged.participants.append(
+                staged.add(
+                    "event_participants",
                     {
                         "source": spec.name,
                         "event_id": event["event_id"],
                         "mention_id": mention["mention_id"],
                         "role": role,
-                    }
+                    },
                 )
-        staged.records.append(
+        staged.add(
+            "records",
             {
                 "source": spec.name,
                 "record_id": record_id,
                 "row_number": row.row_number,
                 "content_hash": content_hash,
-            }
+            },
         )
         report.rows_staged += 1
-    report.rows_quarantined = len(staged.quarantine)
-    report.mentions_staged = len(staged.mentions)
-    report.relations_staged = len(staged.relations)
-    report.events_staged = len(staged.events)
-    return staged
+    report.rows_quarantined = staged.counts["quarantine"]
+    report.mentions_staged = staged.counts["mentions"]
+    report.relations_staged = staged.counts["relations"]
+    report.events_staged = staged.counts["events"]
 
 
-def _table(rows: list[dict], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=schema)
-
-
-_STAGED_TABLES = (
-    ("mentions", staging.MENTION_SCHEMA),
-    ("relations", staging.RELATION_SCHEMA),
-    ("events", staging.EVENT_SCHEMA),
-    ("event_participants", staging.PARTICIPANT_SCHEMA),
-    ("quarantine", staging.QUARANTINE_SCHEMA),
-    ("records", staging.RECORD_SCHEMA),
-)
-
-
-def _as_arrow(staged: _Staged) -> dict[str, pa.Table]:
-    """The staged rows as Arrow tables (cheap to send between processes, read by DuckDB)."""
-    lists = {
-        "mentions": staged.mentions,
-        "relations": staged.relations,
-        "events": staged.events,
-        "event_participants": staged.participants,
-        "quarantine": staged.quarantine,
-        "records": staged.records,
-    }
-    return {name: _table(lists[name], schema) for name, schema in _STAGED_TABLES}
-
-
-def stage_one(spec: SourceSpec) -> tuple[SourceReport, dict[str, pa.Table]]:
-    """Read and standardise one source (in a worker process); nothing is written here."""
+def stage_one(spec: SourceSpec, spill: Path) -> tuple[SourceReport, StagedFiles]:
+    """Read and standardise one source (in a worker process) into Parquet files under
+    ``spill`` (made afresh); nothing is written to the workspace here."""
     started = time.monotonic()
     report = SourceReport(spec.name, spec.department)
-    staged = stage_source(spec, iter_rows(spec.path, spec.format, spec.encoding), report)
-    tables = _as_arrow(staged)
+    shutil.rmtree(spill, ignore_errors=True)
+    spill.mkdir(parents=True)
+    staged = _Spill(spill)
+    try:
+        stage_source(spec, iter_rows(spec.path, spec.format, spec.encoding), report, staged)
+    except BaseException:
+        staged.abandon()
+        raise
+    files = staged.close()
     report.seconds = round(time.monotonic() - started, 3)
-    return report, tables
+    return report, files
