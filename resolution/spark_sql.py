@@ -11,9 +11,12 @@ whose meaning sqlglot does not carry across:
 
 - ``len``/``length`` of a list → ``size`` (the session sets ``spark.sql.legacy.sizeOfNull``
   off, so the size of NULL is NULL as in DuckDB);
-- ``list_intersect`` → ``array_intersect`` (both distinct);
+- ``list_intersect`` → ``array_intersect`` (both distinct; DuckDB's is NULL for a NULL first
+  list but empty for a NULL second one, Spark's NULL for either);
 - ``jaro_winkler_similarity`` → ``jaro_winkler`` and ``damerau_levenshtein`` → the same name,
-  the Scala UDFs Splink ships in its jar (both count characters, as DuckDB does);
+  the Scala UDFs Splink ships in its jar (both count characters, as DuckDB does); an empty
+  string's Jaro-Winkler similarity is 0 as in DuckDB (Splink's UDF gives two empty strings 1),
+  and either with a NULL is NULL (Splink's Damerau-Levenshtein gives 100);
 - ``hamming`` → a count of differing positions over ``sequence``;
 - ``list_concat`` → ``concat`` of the non-NULL sides (DuckDB skips a NULL list);
 - ``a / b`` → IEEE division (Spark gives NULL for a zero divisor).
@@ -64,7 +67,17 @@ def _rewrite(node: exp.Expression, list_columns: frozenset[str]) -> exp.Expressi
     if isinstance(node, exp.Length) and _is_list(node.this, list_columns):
         return exp.Anonymous(this="size", expressions=[node.this])
     if isinstance(node, exp.JarowinklerSimilarity):
-        return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
+        a, b = node.this, node.expression
+        empty = exp.or_(
+            exp.EQ(this=a.copy(), expression=exp.Literal.string("")),
+            exp.EQ(this=b.copy(), expression=exp.Literal.string("")),
+        )
+        return (
+            exp.case()
+            .when(_either_null(a, b), exp.Null())
+            .when(empty, exp.Literal.number("0.0"))
+            .else_(exp.Anonymous(this="jaro_winkler", expressions=[a, b]))
+        )
     if isinstance(node, exp.ArrayConcat):
         sides = [node.this, *node.expressions]
         present = [exp.func("coalesce", side.copy(), exp.Array()) for side in sides]
@@ -89,11 +102,17 @@ def _rewrite(node: exp.Expression, list_columns: frozenset[str]) -> exp.Expressi
         name = str(node.this).upper()
         args = node.expressions
         if name == "LIST_INTERSECT":
-            intersection = exp.Anonymous(this="array_intersect", expressions=args)
+            first, second = args
+            second = exp.func("coalesce", second, exp.Array())
+            intersection = exp.Anonymous(this="array_intersect", expressions=[first, second])
             intersection.meta["huitong_list"] = True
             return intersection
         if name == "DAMERAU_LEVENSHTEIN":
-            return exp.Anonymous(this="damerau_levenshtein", expressions=args)
+            return (
+                exp.case()
+                .when(_either_null(*args), exp.Null())
+                .else_(exp.Anonymous(this="damerau_levenshtein", expressions=args))
+            )
         if name == "HAMMING" and len(args) == 2:
             a, b = (arg.sql(dialect="spark") for arg in args)
             return _spark(
@@ -101,6 +120,10 @@ def _rewrite(node: exp.Expression, list_columns: frozenset[str]) -> exp.Expressi
                 f" + IF(substr({a}, huitong_i, 1) <> substr({b}, huitong_i, 1), 1, 0))"
             )
     return node
+
+
+def _either_null(*args: exp.Expression) -> exp.Expression:
+    return exp.or_(*(exp.Is(this=arg.copy(), expression=exp.Null()) for arg in args))
 
 
 def _is_list(node: exp.Expression, list_columns: frozenset[str]) -> bool:
