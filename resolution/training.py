@@ -70,6 +70,10 @@ def train(
         if pairs < training.em_min_pairs:
             notes.append(f"EM on {rule!r} skipped: {pairs} pairs < {training.em_min_pairs}")
             continue
+        # Splink's EM session drops the comparisons its blocking rule uses from the linker's
+        # own settings and puts them back only when it succeeds: a failed session would leave
+        # the model without them (the next steps, and the saved model, one comparison short).
+        before = linker._settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 engine.sql(rule),
@@ -77,6 +81,7 @@ def train(
                 max_pairs=training.em_max_pairs if pairs > training.em_max_pairs else None,
             )
         except Exception as e:
+            linker._settings_obj.core_model_settings = before
             if not _raised_by_splink(e):
                 raise
             notes.append(f"EM on {rule!r} failed: {e}")
