@@ -180,30 +180,40 @@ def verify_audit(
         ),
     ] = None,
 ) -> None:
-    """Check the audit trail's hash chain, rotated files included; exit 1 at the first broken
-    line (removed, edited, cut short), naming it."""
-    from api.audit import verify
+    """Check the audit trail's hash chain, rotated files included, and the chains of other
+    server processes beside it (``audit.worker2.jsonl``…, under ``serve --workers N``); exit 1
+    at the first broken line (removed, edited, cut short), naming it."""
+    from api.audit import verify, worker_files
     from api.config import ApiSettings
     from huitong.settings import get_settings
 
     path = path or ApiSettings().audit_path(get_settings().home_dir)
     if path is None:
         raise _fail("no audit file is configured (HUITONG_AUDIT_FILE is empty); give --path")
-    result = verify(path)
-    if not result.files:
-        raise _fail(f"no audit file at {path}")
-    names = ", ".join(file.name for file in result.files)
-    if result.broken:
-        typer.secho(
-            f"broken at {result.broken} ({result.lines:,} lines before it are intact)",
-            fg=typer.colors.RED,
-            err=True,
+    broken = False
+    found = False
+    for chain in worker_files(path):
+        result = verify(chain)
+        if not result.files:
+            continue
+        found = True
+        names = ", ".join(file.name for file in result.files)
+        if result.broken:
+            typer.secho(
+                f"broken at {result.broken} ({result.lines:,} lines before it are intact)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            broken = True
+            continue
+        first = result.first_seq or 0
+        typer.echo(
+            f"intact: {result.lines:,} lines (seq {first:,} to {first + result.lines - 1:,}) in "
+            f"{names}; head {result.head}"
         )
+        if first > 1:
+            typer.echo(f"note: the chain starts at seq {first:,}; earlier lines are not here")
+    if not found:
+        raise _fail(f"no audit file at {path}")
+    if broken:
         raise typer.Exit(1)
-    first = result.first_seq or 0
-    typer.echo(
-        f"intact: {result.lines:,} lines (seq {first:,} to {first + result.lines - 1:,}) in "
-        f"{names}; head {result.head}"
-    )
-    if first > 1:
-        typer.echo(f"note: the chain starts at seq {first:,}; earlier lines are not here")

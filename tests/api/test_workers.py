@@ -1,8 +1,9 @@
 """``huitong serve --workers 2``: two processes on one port that answer alike.
 
 A real server (uvicorn's worker processes) on a free local port, called over HTTP. Requests
-spread over the workers; ``/metrics`` must count all of them whichever worker answers it, and a
-token minted from the development secret must be accepted by every worker.
+spread over the workers; ``/metrics`` must count all of them whichever worker answers it, a
+token minted from the development secret must be accepted by every worker, and each worker
+keeps an audit chain of its own that verifies (two writers of one chain would break it).
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from api.audit import worker_files
 from api.auth import issue_token, load_secret
+from huitong.cli import app
 from tests.conftest import free_port
 
 REQUESTS = 24
@@ -29,6 +33,7 @@ def two_workers(neo4j_target, tmp_path):
     env = {
         **os.environ,
         "HUITONG_HOME": str(tmp_path / "home"),  # the development secret is made here
+        "HUITONG_AUDIT_FILE": str(tmp_path / "home" / "audit" / "audit.jsonl"),
         "NEO4J_URI": neo4j_target.uri,
         "NEO4J_USER": neo4j_target.user,
         "NEO4J_PASSWORD": neo4j_target.password,
@@ -45,18 +50,24 @@ def two_workers(neo4j_target, tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        # Both workers up: each has claimed its audit file (made with its app), and one answers.
+        # On a busy machine the second may start tens of seconds after the first.
+        audit = tmp_path / "home" / "audit"
+        deadline = time.monotonic() + 180
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                if (
+                    httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+                    and (audit / "audit.worker2.jsonl").exists()
+                ):
                     break
             except httpx.TransportError:
                 pass
             assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            assert time.monotonic() < deadline, "the workers did not start in 90 s"
+            assert time.monotonic() < deadline, "the workers did not start in 180 s"
             time.sleep(0.3)
         secret = load_secret(None, tmp_path / "home")
-        yield base, issue_token(secret, role="admin", subject="test:workers")
+        yield base, issue_token(secret, role="admin", subject="test:workers"), tmp_path / "home"
     finally:
         server.terminate()
         try:
@@ -67,7 +78,7 @@ def two_workers(neo4j_target, tmp_path):
 
 
 def test_two_workers_answer_alike_and_count_together(two_workers):
-    base, token = two_workers
+    base, token, _ = two_workers
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(REQUESTS):  # a new connection each: spread over both workers
         answer = httpx.post(
@@ -86,3 +97,28 @@ def _requests_counted(metrics: str) -> float:
         if match and 'outcome="ok"' in match.group(1):
             total += float(match.group(2))
     return total
+
+
+def test_each_worker_keeps_an_audit_chain_that_verifies(two_workers):
+    base, token, home = two_workers
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(REQUESTS):
+        answer = httpx.post(
+            f"{base}/graphql", json={"query": "{ __typename }"}, headers=headers, timeout=20
+        )
+        assert answer.status_code == 200, answer.text
+    audit = home / "audit" / "audit.jsonl"
+    chains = worker_files(audit)
+    deadline = time.monotonic() + 10
+    while sum(_lines(chain) for chain in chains) < REQUESTS and time.monotonic() < deadline:
+        time.sleep(0.1)  # each worker's writer thread fsyncs within milliseconds
+        chains = worker_files(audit)
+    assert [chain.name for chain in chains] == ["audit.jsonl", "audit.worker2.jsonl"]
+    assert sum(_lines(chain) for chain in chains) == REQUESTS
+    result = CliRunner().invoke(app, ["audit", "verify", "--path", str(audit)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("intact:") == 2, result.output
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_bytes().splitlines()) if path.exists() else 0
