@@ -1,7 +1,5 @@
 """Staging sources in worker processes: one per core (or ``HUITONG_INGEST_WORKERS``), largest
-files first, results handed back in config order. Small inputs stay in this process. Each
-source's staged rows go to Parquet files under ``spill/<source>/`` (see
-:mod:`loaders.sources`); only their paths and the report come back from a worker."""
+files first, results handed back in config order. Small inputs stay in this process."""
 
 from __future__ import annotations
 
@@ -9,11 +7,12 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+
+import pyarrow as pa
 
 from loaders.config import SourceSpec
 from loaders.report import SourceReport
-from loaders.sources import StagedFiles, stage_one
+from loaders.sources import stage_one
 
 
 def default_workers() -> int:
@@ -23,13 +22,13 @@ def default_workers() -> int:
 
 
 def stage_all(
-    specs: list[SourceSpec], workers: int, parallel_min_bytes: int, spill: Path
-) -> Iterator[tuple[SourceReport, StagedFiles]]:
+    specs: list[SourceSpec], workers: int, parallel_min_bytes: int
+) -> Iterator[tuple[SourceReport, dict[str, pa.Table]]]:
     """Stage sources, in parallel when ``workers > 1``, yielding results in ``specs`` order."""
     total_bytes = sum(spec.path.stat().st_size for spec in specs)
     if workers <= 1 or len(specs) == 1 or total_bytes < parallel_min_bytes:
         for spec in specs:
-            yield stage_one(spec, spill / spec.name)
+            yield stage_one(spec)
         return
     # spawn, not fork: a forked child inherits the parent's DuckDB and Arrow threads mid-state
     # and occasionally crashed (BrokenProcessPool).
@@ -37,6 +36,6 @@ def stage_all(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # Largest files first keeps both workers busy to the end.
         by_size = sorted(specs, key=lambda s: s.path.stat().st_size, reverse=True)
-        futures = {spec.name: pool.submit(stage_one, spec, spill / spec.name) for spec in by_size}
+        futures = {spec.name: pool.submit(stage_one, spec) for spec in by_size}
         for spec in specs:
             yield futures[spec.name].result()
