@@ -34,7 +34,7 @@ from api.context import AuditEntry, Context
 from api.errors import GraphUnavailable, InvalidToken, shortened
 from api.explore import routes as explore_routes
 from api.exports import export_routes
-from api.graph import Graph, ScopedGraph
+from api.graph import BOOKMARK_HEADER, Graph, ScopedGraph, parse_bookmarks
 from api.graphiql import page_html as graphiql_page
 from api.graphiql import routes as graphiql_routes
 from api.metrics import Metrics
@@ -76,7 +76,13 @@ class HuitongGraphQL(GraphQL):
         caller: Caller | None = state.get("caller")
         if caller is None:  # the GraphiQL page (GET); queries only run by POST, with a caller
             return None
-        graph = ScopedGraph(state["graph"], caller.jurisdiction, state.get("query_recorder"))
+        graph = ScopedGraph(
+            state["graph"],
+            caller.jurisdiction,
+            state.get("query_recorder"),
+            bookmarks=parse_bookmarks(request.headers.get(BOOKMARK_HEADER)),
+            response_headers=response.headers,
+        )
         return Context(
             caller=caller,
             graph=graph,

@@ -14,11 +14,18 @@ across restarts (the last line is read back when the log opens).
 batch of lines is flushed and ``fsync``-ed before the next, so a line is on disk milliseconds
 after its request ended, and the event loop never waits for the disk. When the file passes
 ``max_bytes`` it is renamed ``audit.jsonl.1``, ``.2``… (the oldest has the smallest number; none
-is deleted) and a new one begun. One server process writes one file.
+is deleted) and a new one begun.
+
+**One writer per file.** A chain lives in one process's memory, so each process writing audit
+lines claims a file of its own: the configured ``audit.jsonl`` if no other process holds it, else
+``audit.worker2.jsonl``, ``audit.worker3.jsonl``… (:func:`claim`, an exclusive ``flock`` held
+while the file is open). Under ``huitong serve --workers N`` each worker keeps its own chain, and
+a restarted worker takes up a free one where it ended; ``huitong audit verify`` checks them all.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -126,7 +133,9 @@ class AuditFile:
     past ``max_bytes`` into numbered siblings."""
 
     def __init__(self, path: Path, *, max_bytes: int = 64 << 20, fsync: bool = True) -> None:
-        self.path = Path(path)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path, self._claim = claim(Path(path))
+        """the file this process writes: ``path`` or a worker's sibling of it."""
         self.max_bytes = max_bytes
         self.fsync = fsync
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +179,7 @@ class AuditFile:
                     item.set()
             if any(item is _STOP for item in batch):
                 self._handle.close()
+                self._claim.close()  # releases the flock: another process may take the file
                 return
 
     def _write(self, line: bytes) -> None:
@@ -183,6 +193,38 @@ class AuditFile:
             self.path.rename(self.path.with_name(f"{self.path.name}.{max(numbers, default=0) + 1}"))
             self._handle = self.path.open("ab")
         self._handle.write(line)
+
+
+def claim(path: Path) -> tuple[Path, IO[bytes]]:
+    """The first of ``path``, its ``.worker2``, ``.worker3``… siblings that no other writer
+    holds, and the open lock file that holds it for this one (closing it releases the claim)."""
+    for number in range(1, 1_000):
+        candidate = path if number == 1 else worker_file(path, number)
+        lock = candidate.with_name(f".{candidate.name}.lock").open("ab")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return candidate, lock
+    raise RuntimeError(f"every audit file beside {path} is held by another process")
+
+
+def worker_file(path: Path, number: int) -> Path:
+    """The audit file of the ``number``-th writer beside ``path`` (``audit.worker2.jsonl``)."""
+    return path.with_name(f"{path.stem}.worker{number}{path.suffix}")
+
+
+def worker_files(path: Path) -> list[Path]:
+    """``path`` and the workers' files beside it that exist, in worker order."""
+    pattern = re.compile(re.escape(path.stem) + r"\.worker(\d+)" + re.escape(path.suffix) + "$")
+    found = []
+    if path.parent.is_dir():
+        for sibling in path.parent.iterdir():
+            match = pattern.match(sibling.name)
+            if match:
+                found.append((int(match.group(1)), sibling))
+    return [path, *(sibling for _, sibling in sorted(found))]
 
 
 def rotated(path: Path) -> list[tuple[int, Path]]:

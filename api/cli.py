@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from api.auth import ROLES, issue_token, load_secret, parse_ttl
+from api.metrics import MULTIPROCESS_ENV
 
 api_cli = typer.Typer(add_completion=False, no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the GraphQL API.", no_args_is_help=True)
@@ -42,14 +46,27 @@ def serve(
             "warning when the graph does not hold its published run.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Worker processes sharing the port (each with its driver)."
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the GraphQL API (POST /graphql, /healthz, /readyz, /metrics) with uvicorn."""
+    """Serve the GraphQL API (POST /graphql, /healthz, /readyz, /metrics) with uvicorn.
+
+    With ``--workers N`` uvicorn runs N processes on one port. Nothing a worker keeps in
+    memory changes an answer: the area cache is checked against the published run, bookmarks
+    travel with the caller (``Huitong-Bookmark``), the development JWT secret is one file, and
+    ``/metrics`` adds up every worker's counts (Prometheus multiprocess mode).
+    """
     import logging
 
     import uvicorn
 
     from api.app import create_app
     from api.config import ApiSettings
+    from huitong.settings import get_settings
 
     # The driver's own lines (retries, dropped connections) would repeat, per attempt, what each
     # request's error line says once (SERVICE_UNAVAILABLE).
@@ -57,12 +74,36 @@ def serve(
     settings = ApiSettings()
     if workdir is not None:
         _check_published(workdir)
-    app = create_app(settings, workdir=workdir)
+    if workdir is not None and workers > 1:
+        # one journal, one writer: the real-time engine keeps its state in one process
+        raise _fail("real-time submission (--workdir) runs in one process: use --workers 1")
     base = f"http://{host}:{port}"
     typer.echo(f"GraphQL API at {base}/graphql (health {base}/healthz, ready {base}/readyz)")
     if settings.graphiql:
         typer.echo(f"GraphiQL: open {base}/graphql in a browser; set the Authorization header")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        app = create_app(settings, workdir=workdir)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    load_secret(settings.jwt_secret, get_settings().home_dir)  # one secret, made before forking
+    metrics_dir = os.environ.get(MULTIPROCESS_ENV)
+    owned = metrics_dir is None
+    if owned:
+        metrics_dir = tempfile.mkdtemp(prefix="huitong-metrics-")
+        os.environ[MULTIPROCESS_ENV] = metrics_dir
+    typer.echo(f"{workers} workers")
+    try:
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    finally:
+        if owned:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _check_published(workdir: Path) -> None:
@@ -144,30 +185,40 @@ def verify_audit(
         ),
     ] = None,
 ) -> None:
-    """Check the audit trail's hash chain, rotated files included; exit 1 at the first broken
-    line (removed, edited, cut short), naming it."""
-    from api.audit import verify
+    """Check the audit trail's hash chain, rotated files included, and the chains of other
+    server processes beside it (``audit.worker2.jsonl``…, under ``serve --workers N``); exit 1
+    at the first broken line (removed, edited, cut short), naming it."""
+    from api.audit import verify, worker_files
     from api.config import ApiSettings
     from huitong.settings import get_settings
 
     path = path or ApiSettings().audit_path(get_settings().home_dir)
     if path is None:
         raise _fail("no audit file is configured (HUITONG_AUDIT_FILE is empty); give --path")
-    result = verify(path)
-    if not result.files:
-        raise _fail(f"no audit file at {path}")
-    names = ", ".join(file.name for file in result.files)
-    if result.broken:
-        typer.secho(
-            f"broken at {result.broken} ({result.lines:,} lines before it are intact)",
-            fg=typer.colors.RED,
-            err=True,
+    broken = False
+    found = False
+    for chain in worker_files(path):
+        result = verify(chain)
+        if not result.files:
+            continue
+        found = True
+        names = ", ".join(file.name for file in result.files)
+        if result.broken:
+            typer.secho(
+                f"broken at {result.broken} ({result.lines:,} lines before it are intact)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            broken = True
+            continue
+        first = result.first_seq or 0
+        typer.echo(
+            f"intact: {result.lines:,} lines (seq {first:,} to {first + result.lines - 1:,}) in "
+            f"{names}; head {result.head}"
         )
+        if first > 1:
+            typer.echo(f"note: the chain starts at seq {first:,}; earlier lines are not here")
+    if not found:
+        raise _fail(f"no audit file at {path}")
+    if broken:
         raise typer.Exit(1)
-    first = result.first_seq or 0
-    typer.echo(
-        f"intact: {result.lines:,} lines (seq {first:,} to {first + result.lines - 1:,}) in "
-        f"{names}; head {result.head}"
-    )
-    if first > 1:
-        typer.echo(f"note: the chain starts at seq {first:,}; earlier lines are not here")

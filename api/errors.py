@@ -32,6 +32,7 @@ __all__ = [
     "ErrorLog",
     "Forbidden",
     "GraphUnavailable",
+    "InvalidBookmark",
     "InvalidToken",
     "NodeNotFound",
     "OutsideJurisdiction",
@@ -69,6 +70,10 @@ class Forbidden(ApiError):
     """The caller's role may not ask this (see :mod:`api.permissions`)."""
 
     code = "FORBIDDEN"
+
+
+class InvalidBookmark(BadRequest):
+    """The ``Huitong-Bookmark`` header holds a bookmark Neo4j does not accept."""
 
 
 class QueryTooExpensive(ApiError):

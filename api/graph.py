@@ -8,6 +8,15 @@ write the API makes (a steward's decision) goes through :meth:`ScopedGraph.write
 errors become :class:`~api.errors.GraphUnavailable` (and a timed-out read, when the caller set
 a timeout, :class:`~api.errors.QueryTooExpensive`).
 
+On a Neo4j cluster (a ``neo4j://`` routing URI: a cluster, Aura) the driver sends reads to the
+readers and writes to the leader, and a reader may lag behind the leader. So a caller reads its
+own writes through *bookmarks*: each request's queries share one bookmark manager, started from
+the bookmarks the caller sent in the ``Huitong-Bookmark`` header (:data:`BOOKMARK_HEADER`),
+and a request that wrote answers with the bookmarks after its write in the same header. A
+caller that sends them back has its reads wait until the server that answers has that write,
+whichever API worker and whichever reader serve it. Without the header, a request reads what
+the server it is routed to has.
+
 **Outages.** A query that cannot reach Neo4j is retried for :data:`RETRY_SECONDS` (a pooled
 connection gone stale after a Neo4j restart is replaced at once), then answered
 ``SERVICE_UNAVAILABLE``, and the graph is marked down. While it is down, queries are answered
@@ -24,10 +33,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
-from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Bookmarks, Query, RoutingControl
+from neo4j.api import AsyncBookmarkManager
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -37,11 +47,10 @@ from neo4j.exceptions import (
 )
 
 from api.auth import Jurisdiction
-from api.errors import GraphUnavailable, QueryTooExpensive
+from api.errors import GraphUnavailable, InvalidBookmark, QueryTooExpensive
 from graph_schema import api_queries as q
 from graph_schema.connection import Neo4jTarget
 
-_AREA_CACHE_SECONDS = 300.0
 AREA_CACHE_SIZE = 1_024
 """Areas remembered at most; the least recently used is forgotten first (callers name them)."""
 CONNECT_SECONDS = 1.0
@@ -52,6 +61,22 @@ PROBE_SECONDS = 1.0
 PROBE_EVERY_SECONDS = 0.25
 PROBE = "RETURN 1 AS up"
 Area = dict[str, Any]
+
+BOOKMARK_HEADER = "Huitong-Bookmark"
+"""HTTP header carrying Neo4j bookmarks: sent back by a request that wrote, and accepted on
+any request whose reads must see those writes (comma-separated, opaque)."""
+
+
+def parse_bookmarks(header: str | None) -> tuple[str, ...]:
+    """The bookmarks of a :data:`BOOKMARK_HEADER` value (none for a missing or empty one)."""
+    return tuple(value.strip() for value in (header or "").split(",") if value.strip())
+
+
+def bookmark_manager(bookmarks: tuple[str, ...] = ()) -> AsyncBookmarkManager:
+    """A bookmark manager for one request, starting from the caller's bookmarks."""
+    return AsyncGraphDatabase.bookmark_manager(
+        initial_bookmarks=Bookmarks.from_raw_values(bookmarks)
+    )
 
 
 _UNREACHABLE = (ServiceUnavailable, SessionExpired, AuthError, TransientError, OSError)
@@ -94,7 +119,7 @@ class Graph:
         self.driver = driver
         self.database = database
         self.timeout = timeout
-        self._areas: OrderedDict[tuple[str | None, ...], tuple[float, Area]] = OrderedDict()
+        self._areas: OrderedDict[tuple[str | None, ...], tuple[str | None, Area]] = OrderedDict()
         self.down_since: float | None = None
         """When Neo4j was last found unreachable (monotonic); None while it answers."""
         self._probed_at = 0.0
@@ -102,7 +127,8 @@ class Graph:
 
     @classmethod
     def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
-        """A driver for ``target``; it connects lazily, so the app starts while Neo4j is down."""
+        """A driver for ``target``; it connects lazily, so the app starts while Neo4j is down.
+        A ``neo4j://`` (or ``neo4j+s://``) URI routes, ``bolt://`` talks to one server."""
         driver = AsyncGraphDatabase.driver(
             target.uri,
             auth=(target.user, target.password),
@@ -117,19 +143,37 @@ class Graph:
         await self.driver.close()
 
     async def read(
-        self, query: str, params: dict[str, Any], timeout: float | None = None
+        self,
+        query: str,
+        params: dict[str, Any],
+        timeout: float | None = None,
+        bookmarks: AsyncBookmarkManager | None = None,
     ) -> list[dict[str, Any]]:
-        """Run one read query in a read transaction; rows as dicts. With ``timeout`` (at most
-        the app's), a query running longer is aborted: :class:`QueryTooExpensive`."""
+        """Run one read query in a read transaction (on a reader, in a cluster); rows as dicts.
+        With ``timeout`` (at most the app's), a query running longer is aborted:
+        :class:`QueryTooExpensive`. ``bookmarks``: the request's bookmark manager (the read
+        waits for the writes it holds)."""
         return await self._run(
-            query, params, RoutingControl.READ, timeout, "the graph database is unavailable"
+            query,
+            params,
+            RoutingControl.READ,
+            timeout,
+            "the graph database is unavailable",
+            bookmarks,
         )
 
-    async def write(self, query: str, params: dict[str, Any], what: str) -> list[dict[str, Any]]:
-        """Run one write query in a write transaction; rows as dicts. ``what`` names the write
-        in the error when Neo4j does not answer."""
+    async def write(
+        self,
+        query: str,
+        params: dict[str, Any],
+        what: str,
+        bookmarks: AsyncBookmarkManager | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run one write query in a write transaction (on the leader); rows as dicts. ``what``
+        names the write in the error when Neo4j does not answer; ``bookmarks`` gets the
+        write's bookmark."""
         return await self._run(
-            query, params, RoutingControl.WRITE, None, f"{what} could not be stored"
+            query, params, RoutingControl.WRITE, None, f"{what} could not be stored", bookmarks
         )
 
     async def _run(
@@ -139,12 +183,15 @@ class Graph:
         routing: RoutingControl,
         timeout: float | None,
         failure: str,
+        bookmarks: AsyncBookmarkManager | None = None,
     ) -> list[dict[str, Any]]:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
         if self.down_since is not None:
             await self._probe(failure)
         try:
-            records = await self._execute(query, params, routing, limit, limit + GRACE_SECONDS)
+            records = await self._execute(
+                query, params, routing, limit, limit + GRACE_SECONDS, bookmarks
+            )
         except _UNREACHABLE as error:
             if isinstance(error, TimeoutError) and await self._answers():
                 # Neo4j is up but let the query run past its timeout (it ends transactions
@@ -154,6 +201,11 @@ class Graph:
                 self._went_down()
             raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
         except ClientError as error:
+            if "Bookmark" in (error.code or ""):
+                raise InvalidBookmark(
+                    f"the {BOOKMARK_HEADER} header holds no bookmark this database knows"
+                    f" ({error.code})"
+                ) from error
             if not _timed_out(error):
                 raise
             raise _too_slow(failure, limit, timeout) from error
@@ -168,15 +220,19 @@ class Graph:
         return True
 
     async def stream(
-        self, query: str, params: dict[str, Any], timeout: float = 120.0
+        self,
+        query: str,
+        params: dict[str, Any],
+        timeout: float = 120.0,
+        bookmarks: AsyncBookmarkManager | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Run one read query and yield its rows as Neo4j sends them (a register export: the
-        rows are never all held here)."""
+        rows are never all held here); ``bookmarks`` as in :meth:`read`."""
         if self.down_since is not None:
             await self._probe("the graph database is unavailable")
         try:
             async with self.driver.session(
-                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=None
+                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=bookmarks
             ) as session:
                 result = await session.run(Query(query, timeout=timeout), params)
                 async for record in result:
@@ -193,6 +249,7 @@ class Graph:
         routing: RoutingControl,
         timeout: float,
         deadline: float,
+        bookmarks: AsyncBookmarkManager | None = None,
     ) -> list:
         async with asyncio.timeout(deadline):
             records, _, _ = await self.driver.execute_query(
@@ -200,7 +257,7 @@ class Graph:
                 parameters_=params,
                 routing_=routing,
                 database_=self.database,
-                bookmark_manager_=None,
+                bookmark_manager_=bookmarks,
             )
         return records
 
@@ -235,10 +292,14 @@ class Graph:
         self, district: str | None, street: str | None = None, community: str | None = None
     ) -> Area:
         """The ``$area`` / ``$scope`` map of a district, street and/or community (see
-        :func:`graph_schema.api_queries.in_area`), cached for a few minutes."""
+        :func:`graph_schema.api_queries.in_area`). A street's or community's map is read from
+        the graph and cached per published run: a cached map is used only while the graph still
+        holds the run it was read from, so every API worker answers alike after a publish. At
+        most :data:`AREA_CACHE_SIZE` maps are kept; the least recently used goes first."""
         key = (district, street, community)
+        run = (await self.ready())["publish_run"] if (street or community) else None
         cached = self._areas.get(key)
-        if cached and time.monotonic() - cached[0] < _AREA_CACHE_SECONDS:
+        if cached is not None and cached[0] == run:
             self._areas.move_to_end(key)
             return cached[1]
         area: Area = {
@@ -255,7 +316,7 @@ class Graph:
             )
             if rows:
                 area.update(rows[0])
-        self._areas[key] = (time.monotonic(), area)
+        self._areas[key] = (run, area)
         self._areas.move_to_end(key)
         while len(self._areas) > AREA_CACHE_SIZE:
             self._areas.popitem(last=False)
@@ -270,12 +331,17 @@ class ScopedGraph:
         graph: Graph,
         jurisdiction: Jurisdiction,
         recorder: list[tuple[str, dict[str, Any]]] | None = None,
+        *,
+        bookmarks: tuple[str, ...] = (),
+        response_headers: MutableMapping[str, str] | None = None,
     ) -> None:
         self.graph = graph
         self.jurisdiction = jurisdiction
         self.recorder = recorder
         self.queries_run = 0
         self._scope: Area | None = None
+        self._bookmarks = bookmark_manager(bookmarks)
+        self._response_headers = response_headers
 
     async def scope(self) -> Area:
         """The ``$scope`` parameter for this caller (looked up once per request)."""
@@ -292,19 +358,24 @@ class ScopedGraph:
         self.queries_run += 1
         if self.recorder is not None:
             self.recorder.append((query, dict(params)))
-        return await self.graph.read(query, params, timeout)
+        return await self.graph.read(query, params, timeout, self._bookmarks)
 
     async def stream(self, query: str, **params: Any) -> AsyncIterator[dict[str, Any]]:
         """One streamed read with the caller's ``$scope`` (see :meth:`Graph.stream`)."""
         params["scope"] = await self.scope()
         self.queries_run += 1
-        async for row in self.graph.stream(query, params):
+        async for row in self.graph.stream(query, params, bookmarks=self._bookmarks):
             yield row
 
     async def write(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
-        """One write query (a steward's decision, named by ``what``), counted like a read."""
+        """One write query (a steward's decision, named by ``what``), counted like a read; the
+        response carries the bookmarks after it (:data:`BOOKMARK_HEADER`)."""
         self.queries_run += 1
-        return await self.graph.write(query, params, what)
+        rows = await self.graph.write(query, params, what, self._bookmarks)
+        if self._response_headers is not None:
+            held = await self._bookmarks.get_bookmarks()
+            self._response_headers[BOOKMARK_HEADER] = ",".join(sorted(held))
+        return rows
 
     async def area(
         self, district: str | None, street: str | None = None, community: str | None = None

@@ -1,9 +1,19 @@
-"""Prometheus metrics of the API, in a registry of their own (one per app)."""
+"""Prometheus metrics of the API, in a registry of their own (one per app).
+
+Under ``huitong serve --workers N`` every worker process records into files in the directory
+``PROMETHEUS_MULTIPROC_DIR`` names (prometheus_client's multiprocess mode, chosen when the
+process starts), and ``/metrics`` adds up all workers' files, whichever worker answers.
+"""
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -42,4 +52,8 @@ class Metrics:
             self.records.labels(operation).inc(records)
 
     def render(self) -> bytes:
+        if os.environ.get(MULTIPROCESS_ENV):
+            every_worker = CollectorRegistry()
+            MultiProcessCollector(every_worker)
+            return generate_latest(every_worker)
         return generate_latest(self.registry)

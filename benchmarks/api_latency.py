@@ -1,6 +1,7 @@
 """GraphQL API latency and throughput under concurrent load, beside the same Cypher alone.
 
     .venv/bin/python benchmarks/api_latency.py 100000 --concurrency 8 --requests 2000
+    .venv/bin/python benchmarks/api_latency.py 100000 --workers 1 2   # throughput per worker count
 
 Uses the graph Neo4j holds when it already holds the city's resolve run; otherwise generates
 the city (``--seed``), resolves it and publishes it (into ``NEO4J_URI`` or the local server,
@@ -10,6 +11,8 @@ replacing what is there). Then it serves the API with uvicorn on a free local po
 from ``--concurrency`` clients. The baseline runs, for each request, exactly the Cypher
 statements the API ran for it (recorded once), one after another, through the async driver
 with the same concurrency. Prints p50/p95/p99 latency, throughput and the overhead ratio.
+With ``--workers 1 2`` the API is served by ``huitong serve --workers N`` for each count in turn
+under the same load, and the throughput of each count is printed side by side.
 """
 
 from __future__ import annotations
@@ -116,8 +119,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(target, port: int) -> subprocess.Popen:
-    """The API under uvicorn in its own process (the load generator keeps this one's GIL)."""
+def serve(target, port: int, workers: int = 1) -> subprocess.Popen:
+    """The API under ``huitong serve --workers`` in its own process(es) (the load generator
+    keeps this one's GIL)."""
     env = {
         **os.environ,
         "HUITONG_JWT_SECRET": SECRET,
@@ -127,8 +131,8 @@ def serve(target, port: int) -> subprocess.Popen:
         "NEO4J_DATABASE": target.database,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [str(Path(sys.executable).with_name("huitong")), "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
@@ -202,7 +206,7 @@ def summary(latencies: list[float], wall: float) -> dict[str, float]:
     }
 
 
-async def benchmark(args) -> None:
+async def benchmark(args, workers: int = 1) -> dict[str, float]:
     places, people = sample_inputs(args.requests, args.seed)
     if not places:
         raise SystemExit("the graph has no violations: nothing to ask repeatOffenders")
@@ -218,7 +222,7 @@ async def benchmark(args) -> None:
     settings = ApiSettings(HUITONG_JWT_SECRET=SECRET)
     target = resolve_target()
     port = free_port()
-    server = serve(target, port)
+    server = serve(target, port, workers)
     driver = AsyncGraphDatabase.driver(
         target.uri, auth=(target.user, target.password), notifications_min_severity="OFF"
     )
@@ -266,7 +270,7 @@ async def benchmark(args) -> None:
         server.wait(timeout=10)
     print(
         f"\n{args.requests} requests per workload, concurrency {args.concurrency}, "
-        f"graph of {args.persons:,} persons"
+        f"graph of {args.persons:,} persons, {workers} API worker(s)"
     )
     print(f"{'query':<17}{'path':<22}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>9}"
           f"{'stmts':>7}")  # fmt: skip
@@ -281,6 +285,7 @@ async def benchmark(args) -> None:
             f"{rows[index][0]}: GraphQL/driver p95 ratio "
             f"{api_stats['p95'] / max(raw_stats['p95'], 1e-9):.2f}x"
         )
+    return {name: stats["rps"] for name, path, stats, _ in rows if path == "GraphQL over HTTP"}
 
 
 def main() -> None:
@@ -291,9 +296,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--requests", type=int, default=500, help="per workload")
     parser.add_argument("--distinct", type=int, default=100, help="requests recorded for Cypher")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="API worker counts to compare"
+    )
     args = parser.parse_args()
     ensure_published(args.persons, args.seed, args.workdir)
-    asyncio.run(benchmark(args))
+    throughput = {workers: asyncio.run(benchmark(args, workers)) for workers in args.workers}
+    if len(throughput) > 1:
+        print(f"\nGraphQL req/s by API workers ({os.cpu_count()} CPUs, load {os.getloadavg()})")
+        print(f"{'query':<17}" + "".join(f"{f'{w} worker(s)':>14}" for w in throughput))
+        for name in next(iter(throughput.values())):
+            print(f"{name:<17}" + "".join(f"{rps[name]:>14.0f}" for rps in throughput.values()))
 
 
 if __name__ == "__main__":

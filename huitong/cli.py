@@ -138,6 +138,14 @@ def print_ingest_report(report) -> None:
 def resolve_command(
     config: Annotated[Path, typer.Option("--config", help="The sources TOML file.")],
     workdir: Annotated[Path, typer.Option("--workdir", help="Where the workspace is kept.")],
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where Splink trains and predicts: duckdb (embedded) or spark "
+            "(HUITONG_SPARK_MASTER, default local[*]; needs huitong[spark] and Java 17).",
+        ),
+    ] = "duckdb",
 ) -> None:
     """Ingest, then resolve people, enterprises and rental units into golden records.
 
@@ -150,7 +158,7 @@ def resolve_command(
     sources = load_config(config)
     decisions = fetch_steward_decisions()
     with progress_bars() as progress:
-        report = resolve(sources, workdir, decisions=decisions, progress=progress)
+        report = resolve(sources, workdir, decisions=decisions, progress=progress, engine=engine)
     print_ingest_report(report.ingest)
     from rich.table import Table
 

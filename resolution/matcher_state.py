@@ -23,7 +23,6 @@ each entity type, beside ``pairs_<entity>`` (replaced on every run):
 from __future__ import annotations
 
 import duckdb
-from splink import Linker
 
 from resolution.matcher_input import PROFILES, neighbour_degrees_sql
 from resolution.model_spec import ModelSpec
@@ -58,23 +57,28 @@ def block_present_sql(columns: tuple[str, ...], alias: str = "g") -> str:
 
 
 def save_matcher_state(
-    linker: Linker,
     cursor: duckdb.DuckDBPyConnection,
     spec: ModelSpec,
     workspace: tuple[str, str],
 ) -> None:
     """Write the ``matcher_*`` tables of ``spec.entity`` from a prediction's scratch
-    (``huitong_profiles`` and the linker's tf tables) and the workspace."""
+    (``huitong_profiles``) and the workspace. Term frequencies are computed here as Splink
+    computes them (a value's share of the non-null values), in DuckDB whatever engine
+    predicted."""
     entity = spec.entity
-    tf_tables = {
-        column: linker.table_management.compute_tf_table(column).physical_name
-        for column in tf_columns(spec)
-    }
-    for column, physical in tf_tables.items():
+    tf_tables = tf_columns(spec)
+    for column in tf_tables:
+        if column in spec.term_frequencies:  # counted over entities by register_term_frequencies
+            source = f"SELECT {column}, tf_{column} FROM huitong_tf_{column}"
+        else:
+            source = (
+                f"SELECT {column}, CAST(count(*) AS DOUBLE) / "
+                f"(SELECT count({column}) FROM {PROFILES}) AS tf_{column} "
+                f"FROM {PROFILES} WHERE {column} IS NOT NULL GROUP BY {column}"
+            )
         cursor.execute(
             f"CREATE OR REPLACE TABLE "
-            f"{qualified(workspace, MATCHER_TF.format(entity=entity, column=column))} AS "
-            f"SELECT {column}, tf_{column} FROM {physical}"
+            f"{qualified(workspace, MATCHER_TF.format(entity=entity, column=column))} AS {source}"
         )
     names = ["mention_id", "mention_count", *spec.columns]
     tf_selects = "".join(f", t{i}.tf_{column}" for i, column in enumerate(tf_tables))

@@ -22,6 +22,7 @@ from loaders.ingest import IngestReport, ingest
 from resolution.changes import record_changes
 from resolution.cluster import cluster_entity
 from resolution.decisions import constraints_for, keep_ids, store_decisions
+from resolution.engines import ENGINES
 from resolution.errors import ResolutionError
 from resolution.evaluate import load_truth, pairwise_metrics
 from resolution.golden import assign_golden_ids, retired_redirects
@@ -84,6 +85,7 @@ def resolve(
     thresholds: dict[str, float] | None = None,
     decisions: list[dict] | None = None,
     train_from_decisions: bool = True,
+    engine: str = "duckdb",
 ) -> ResolveReport:
     """Ingest ``config`` into ``workdir`` and resolve every entity type; writes a report JSON
     and the snapshot the real-time engine matches against (:mod:`resolution.snapshot`).
@@ -95,8 +97,12 @@ def resolve(
     replace the workspace's copy, otherwise the copy kept from the last run is honoured. Their
     MATCH pairs are also training labels (see :func:`resolution.predict.train_and_predict`)
     unless ``train_from_decisions`` is false. ``progress`` hears the ingest's bytes, then
-    ``("resolve", entity types done, entity types + placement)``.
+    ``("resolve", entity types done, entity types + placement)``. ``engine``: where Splink
+    trains and predicts, ``duckdb`` or ``spark`` (:mod:`resolution.engines`); every other stage
+    works on the workspace in DuckDB, and the result is the same on both.
     """
+    if engine not in ENGINES:
+        raise ResolutionError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     began = time.perf_counter()
     rules = deployment_rules(config.survivorship.file, config.survivorship.source_trust)
     now = now or datetime.now(UTC)
@@ -114,7 +120,15 @@ def resolve(
             threshold = (thresholds or {}).get(entity)
             reports.append(
                 _resolve_entity(
-                    connection, entity, workdir, run_id, now, rules, train_from_decisions, threshold
+                    connection,
+                    entity,
+                    workdir,
+                    run_id,
+                    now,
+                    rules,
+                    train_from_decisions,
+                    threshold,
+                    engine,
                 )
             )
             report(progress, "resolve", done, steps)
@@ -147,6 +161,7 @@ def _resolve_entity(
     rules: dict,
     train_from_decisions: bool,
     threshold: float | None,
+    engine: str = "duckdb",
 ) -> EntityReport:
     """One entity type: predict → cluster (→ predict and cluster again once settled, where
     the model reads neighbours) → review candidates → golden IDs → golden records."""
@@ -160,7 +175,7 @@ def _resolve_entity(
     constraints = constraints_for(connection, entity)
     entity_report.decisions_superseded = len(constraints.superseded)
     labels = constraints.must_link if train_from_decisions else ()
-    predicted = train_and_predict(connection, entity, workdir, labels=labels)
+    predicted = train_and_predict(connection, entity, workdir, labels=labels, engine=engine)
     entity_report.pairs_scored = predicted.pairs
     entity_report.labels_used = predicted.labels_used
     entity_report.seconds["predict"] = _lap(timer)
@@ -181,7 +196,7 @@ def _resolve_entity(
     if spec.neighbours is not None and spec.neighbours.settle:
         timer = time.perf_counter()
         entity_report.pairs_scored = train_and_predict(
-            connection, entity, workdir, settle=True
+            connection, entity, workdir, settle=True, engine=engine
         ).pairs
         entity_report.clusters = cluster()
         entity_report.seconds["settle"] = _lap(timer)

@@ -50,8 +50,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
+from resolution.engines import open_engine
 from resolution.matcher_input import PROFILES, prepare_input
 from resolution.matcher_state import save_matcher_state
 from resolution.model_spec import load_model_spec
@@ -63,7 +64,7 @@ from resolution.scoring import (
     write_pairs,
     write_profiles,
 )
-from resolution.scratch import lap, limit_threads, quiet_splink, scalar, scratch
+from resolution.scratch import lap, limit_threads, quiet_splink, scratch
 from resolution.training import regularise, round_probability, train, train_from_labels
 
 __all__ = [
@@ -117,6 +118,7 @@ def train_and_predict(
     seed: int | None = None,
     labels: Sequence[tuple[str, str]] = (),
     settle: bool = False,
+    engine: str = "duckdb",
 ) -> PredictResult:
     """Train the model of ``entity`` on its mentions and write ``pairs_<entity>``.
 
@@ -130,6 +132,9 @@ def train_and_predict(
     (``clusters_<entity>``) standing for the neighbours its rows name: a child known only by
     name and birth date on a birth registration has become the child of the register, and the
     father named beside it meets the father named there.
+
+    ``engine``: where Splink trains and predicts, ``duckdb`` (the scratch catalog) or
+    ``spark`` (see :mod:`resolution.engines`); the model and the pairs do not depend on it.
     """
     spec = load_model_spec(entity)
     seed = spec.training.seed if seed is None else seed
@@ -138,12 +143,17 @@ def train_and_predict(
     started = time.perf_counter()
     limit_threads(connection)
     model_file = Path(workdir) / MODEL_FILE.format(entity=entity)
-    with scratch(connection) as (cursor, workspace), quiet_splink():
+    with (
+        scratch(connection) as (cursor, workspace),
+        quiet_splink(),
+        open_engine(engine, cursor, spec, seed, workdir) as runner,
+    ):
         mentions, profiles = prepare_input(cursor, spec, workspace, settle=settle)
         seconds["prepare"] = lap(started)
 
         timer = time.perf_counter()
-        db_api = DuckDBAPI(connection=cursor)
+        runner.publish(PROFILES)
+        db_api = runner.db_api
         frame = db_api.register(PROFILES, dataset_display_name=f"{entity}_profiles")
         prior = spec.prior_probability_two_random_records_match(profiles)
         trained, labels_used = False, 0
@@ -153,26 +163,29 @@ def train_and_predict(
         else:
             linker = Linker(
                 frame,
-                spec.settings_creator(probability_two_random_records_match=prior),
+                runner.settings(spec.settings_creator(probability_two_random_records_match=prior)),
                 log_level=None,
             )
             trained = profiles >= spec.training.min_mentions
             if trained:
-                train(linker, cursor, spec, seed, prior, notes, seconds)
-                labels_used = train_from_labels(linker, cursor, spec, labels, notes, seconds)
+                train(linker, cursor, spec, seed, prior, notes, seconds, runner)
+                labels_used = train_from_labels(
+                    linker, cursor, spec, labels, notes, seconds, runner
+                )
             else:
                 notes.append(
                     f"{profiles} distinct mention(s) < {spec.training.min_mentions}: priors used"
                 )
-            model = regularise(linker.misc.save_model_to_json(), spec, prior, trained, notes)
+            trained_model = runner.neutral(linker.misc.save_model_to_json())
+            model = regularise(trained_model, spec, prior, trained, notes)
         seconds["train"] = lap(timer)
 
         timer = time.perf_counter()
-        linker = Linker(frame, model, log_level=None)
-        register_term_frequencies(linker, db_api, cursor, spec)
-        save_matcher_state(linker, cursor, spec, workspace)
+        linker = Linker(frame, runner.model(model), log_level=None)
+        register_term_frequencies(linker, runner, cursor, spec)
+        save_matcher_state(cursor, spec, workspace)
         blocked = linker.inference.compute_blocked_pairs_for_predict()
-        comparisons = int(scalar(cursor, f"SELECT count(*) FROM {blocked.physical_name}"))
+        comparisons = runner.count(blocked.physical_name)
         seconds["block"] = lap(timer)
         timer = time.perf_counter()
         refit = trained and spec.training.refit_lambda
@@ -180,23 +193,25 @@ def train_and_predict(
             threshold_match_probability=None if refit else spec.predict_threshold,
             warning_mode="never",
         )
+        wanted = [name for name, _ in pairs_columns(spec)] + ["match_key"]
+        predicted = runner.fetch(predictions.physical_name, wanted)  # readable in the cursor
         shift = 0.0
         if refit:
             shift, lam = refit_lambda(
                 cursor,
-                predictions.physical_name,
+                predicted,
                 profiles,
                 model["probability_two_random_records_match"],
             )
             notes.append(f"λ {model['probability_two_random_records_match']:.3g} → {lam:.3g}")
             model["probability_two_random_records_match"] = round_probability(lam)
         identical = self_scores(linker, db_api, spec, None if refit else spec.predict_threshold)
+        if identical is not None:
+            identical = runner.fetch(identical, wanted)
         seconds["predict"] = lap(timer)
         timer = time.perf_counter()
         table = PAIRS_TABLE.format(entity=entity)
-        pairs = write_pairs(
-            cursor, spec, predictions.physical_name, identical, workspace, table, shift
-        )
+        pairs = write_pairs(cursor, spec, predicted, identical, workspace, table, shift)
         write_profiles(cursor, workspace, PROFILES_TABLE.format(entity=entity))
         seconds["write"] = lap(timer)
 

@@ -13,8 +13,9 @@ import math
 
 import duckdb
 import numpy as np
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
+from resolution.engines import Engine
 from resolution.matcher_input import MENTIONS, PROFILES
 from resolution.model_spec import ModelSpec
 from resolution.scratch import qualified, scalar
@@ -48,7 +49,7 @@ def rule_case(spec: ModelSpec, match_key: str) -> str:
 
 
 def register_term_frequencies(
-    linker: Linker, db_api: DuckDBAPI, cursor: duckdb.DuckDBPyConnection, spec: ModelSpec
+    linker: Linker, engine: Engine, cursor: duckdb.DuckDBPyConnection, spec: ModelSpec
 ) -> None:
     """Term frequency tables for the model's tf columns, counting distinct entities as the
     model's ``term_frequencies`` says (else distinct profiles)."""
@@ -71,7 +72,10 @@ def register_term_frequencies(
             GROUP BY 1
             """
         )
-        linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
+        engine.publish(table)
+        linker.table_management.register_term_frequency_lookup(
+            engine.db_api.register(table), column
+        )
 
 
 def refit_lambda(
@@ -102,9 +106,7 @@ def refit_lambda(
     return math.log2(current / (1 - current)) - base, current
 
 
-def self_scores(
-    linker: Linker, db_api: DuckDBAPI, spec: ModelSpec, threshold: float | None
-) -> str | None:
+def self_scores(linker: Linker, db_api, spec: ModelSpec, threshold: float | None) -> str | None:
     """Score every profile of two or more mentions against itself; the table's name, or None."""
     left = db_api.register(PROFILES, table_name="huitong_profiles_left")
     right = db_api.register(PROFILES, table_name="huitong_profiles_right")

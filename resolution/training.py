@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 from splink import Linker
 
+from resolution.engines import Engine
 from resolution.matcher_input import MENTIONS, PROFILES
 from resolution.model_spec import UNIQUE_ID, ModelSpec, weights_are_sane
 from resolution.scratch import lap, scalar
@@ -35,13 +36,15 @@ def train(
     prior: float,
     notes: list[str],
     seconds: dict[str, float],
+    engine: Engine,
 ) -> None:
     training = spec.training
     timer = time.perf_counter()
     if training.deterministic_rules:
         try:
             linker.training.estimate_probability_two_random_records_match(
-                list(training.deterministic_rules), recall=training.deterministic_recall
+                [engine.sql(rule) for rule in training.deterministic_rules],
+                recall=training.deterministic_recall,
             )
         except Exception as e:
             if not _raised_by_splink(e):
@@ -67,13 +70,18 @@ def train(
         if pairs < training.em_min_pairs:
             notes.append(f"EM on {rule!r} skipped: {pairs} pairs < {training.em_min_pairs}")
             continue
+        # Splink's EM session drops the comparisons its blocking rule uses from the linker's
+        # own settings and puts them back only when it succeeds: a failed session would leave
+        # the model without them (the next steps, and the saved model, one comparison short).
+        before = linker._settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule,
+                engine.sql(rule),
                 estimate_without_term_frequencies=True,
                 max_pairs=training.em_max_pairs if pairs > training.em_max_pairs else None,
             )
         except Exception as e:
+            linker._settings_obj.core_model_settings = before
             if not _raised_by_splink(e):
                 raise
             notes.append(f"EM on {rule!r} failed: {e}")
@@ -96,6 +104,7 @@ def train_from_labels(
     labels: Sequence[tuple[str, str]],
     notes: list[str],
     seconds: dict[str, float],
+    engine: Engine,
 ) -> int:
     """Estimate m from the steward's MATCH pairs too, when there are enough; returns how many
     were used (distinct profile pairs: identical mentions say nothing about m)."""
@@ -127,6 +136,7 @@ def train_from_labels(
     if used < minimum:
         notes.append(f"{used} steward MATCH label(s) < {minimum}: m not estimated from labels")
         return 0
+    engine.publish(_LABELS)
     linker.training.estimate_m_from_pairwise_labels(_LABELS)
     notes.append(f"m also estimated from {used} steward MATCH label(s)")
     seconds["train_labels"] = lap(timer)

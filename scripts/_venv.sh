@@ -9,10 +9,12 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# HUITONG_EXTRAS: the optional dependencies to install beside huitong (test.sh adds spark)
+extras="${HUITONG_EXTRAS:-dev}"
+stamp=.venv/.installed-$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  .venv/bin/python -m pip install --quiet -e ".[$extras]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"

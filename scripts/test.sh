@@ -3,6 +3,8 @@
 # through import-linter), then every test (they start their own Neo4j and drive Debian's
 # Chromium for the browser tests, which read the pages in Chinese: they need a CJK font,
 # Debian's fonts-noto-cjk, or every character renders as an empty box).
+# The Spark engine's tests run Spark in local mode: install the [spark] extra (pyspark) too.
+HUITONG_EXTRAS="${HUITONG_EXTRAS:-dev,spark}"
 source "$(dirname "$0")/_venv.sh"
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
