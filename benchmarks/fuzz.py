@@ -20,9 +20,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import graphql
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
 from served import ServedApi
 
 from api.auth import issue_token
@@ -50,9 +52,32 @@ class FuzzReport:
         )
 
 
+def _json_rows() -> st.SearchStrategy[graphql.ValueNode]:
+    """Literals of the ``JSON`` scalar (a submitted row): objects of a few column → text
+    fields, or a bare string or number (not a row at all)."""
+    names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True)
+    texts = st.text(max_size=24)
+    row = st.dictionaries(names, texts, max_size=5).map(
+        lambda fields: graphql.ObjectValueNode(
+            fields=tuple(
+                graphql.ObjectFieldNode(
+                    name=graphql.NameNode(value=name), value=graphql.StringValueNode(value=text)
+                )
+                for name, text in fields.items()
+            )
+        )
+    )
+    other = st.one_of(
+        texts.map(lambda text: graphql.StringValueNode(value=text)),
+        st.integers(-10, 10**6).map(lambda n: graphql.IntValueNode(value=str(n))),
+    )
+    return st.one_of(row, other)
+
+
 def fuzz(url: str, tokens: list[str], examples: int, seed: int) -> FuzzReport:
     """Send ``examples`` generated operations per root field per token to ``url``."""
     report = FuzzReport()
+    schemathesis.graphql.scalar("JSON", _json_rows())
     schema = schemathesis.graphql.from_url(
         f"{url}/graphql", headers={"Authorization": f"Bearer {tokens[0]}"}
     )
