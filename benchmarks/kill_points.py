@@ -72,6 +72,11 @@ RUN_RELATIVE = frozenset(
 duration, and what it changed since the run before it (a run again after a kill finds part of
 the work done and reports only the rest; the state itself is compared in full)."""
 
+RUN_NAMED_FILE_KEYS: dict[str, frozenset[str]] = {
+    "realtime/current.json": frozenset({"path"}),  # the run's snapshot file, named by run id
+}
+"""Per JSON file of the workdir, top-level keys whose value is named after the run."""
+
 
 # -- fingerprints ------------------------------------------------------------------------------
 def workdir_fingerprint(workdir: Path) -> dict[str, str]:
@@ -82,7 +87,11 @@ def workdir_fingerprint(workdir: Path) -> dict[str, str]:
         return {}
     parts: dict[str, str] = {}
     for path in sorted(workdir.rglob("*.json")):
-        parts[str(path.relative_to(workdir))] = _digest(_without_run_keys(_load_json(path)))
+        name = path.relative_to(workdir).as_posix()
+        content = _load_json(path)
+        if isinstance(content, dict) and name in RUN_NAMED_FILE_KEYS:
+            content = {k: v for k, v in content.items() if k not in RUN_NAMED_FILE_KEYS[name]}
+        parts[name] = _digest(_without_run_keys(content))
     database = workdir / "workspace.duckdb"
     if database.exists():
         with tempfile.TemporaryDirectory() as scratch:

@@ -15,6 +15,7 @@ whether every decision is stored whole.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import signal
@@ -145,7 +146,9 @@ def drill(
             time.sleep(0.1)
 
     def deciding() -> None:
-        for candidate in candidates:
+        # round and round: a decision sent again is answered with the stored one, so a slow
+        # restart cannot run the list dry before the decisions after the outage are made
+        for candidate in itertools.cycle(candidates):
             if stop.is_set():
                 return
             began = time.monotonic()
@@ -174,6 +177,7 @@ def drill(
         thread.start()
     try:
         time.sleep(1.0)
+        _decided_since(report, 0, timeout=60)  # a decision before the outage (a cold API is slow)
         went_down = time.monotonic()
         pid = neo4j.status().pid
         if mode == "kill":
@@ -189,6 +193,7 @@ def drill(
         back = time.monotonic()
         report.restart_seconds = back - restart
         report.recovery_seconds = api.wait_for("/readyz", timeout=60)
+        _decided_since(report, len(report.decisions), timeout=60)  # and one after it
         time.sleep(1.0)
     finally:
         stop.set()
@@ -200,6 +205,15 @@ def drill(
     mine = set(candidates)
     report.stored = [dict(r) for r in records if r["subject"] in mine]
     return report
+
+
+def _decided_since(report: OutageReport, start: int, timeout: float) -> None:
+    """Wait until a decision sent after the ``start``-th was answered without error."""
+    deadline = time.monotonic() + timeout
+    while not any(d["ok"] for d in report.decisions[start:]):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no decision answered in {timeout:g}s: {report.decisions[-3:]}")
+        time.sleep(0.05)
 
 
 def _alive(pid: int) -> bool:
