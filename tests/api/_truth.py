@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from huitong.standardise import parse_address, parse_date
+
+
+def unrelated_pair(graph_driver, person_ids: list[str]) -> tuple[str, str]:
+    """The first two of ``person_ids`` (golden IDs) with no relationship between them in the
+    graph: two tenants of one room who are parent and child are one hop apart, not two."""
+    return next(
+        (a, b)
+        for a, b in itertools.combinations(dict.fromkeys(person_ids), 2)
+        if not graph_driver.execute_query(
+            "MATCH (:Person {id: $a})--(:Person {id: $b}) RETURN 1 LIMIT 1", a=a, b=b
+        ).records
+    )
 
 
 def true_point(world, address) -> str | None:

@@ -4,12 +4,12 @@ records, find the path through a shared unit, open the view from a link, export 
 
 from __future__ import annotations
 
-import itertools
 import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.api import _truth
 from tests.api._browser import chromium, png_stats, serve, text_of, wait_for, wait_until
 from tests.api.conftest import token
 
@@ -46,13 +46,7 @@ def planted(city, graph_driver) -> dict:
     unit = patterns["overcrowded_units"][0]
     phone = patterns["shared_phones"][0]
     tenants = list(dict.fromkeys(golden[t] for t in unit["tenants"]))
-    first, second = next(
-        (a, b)
-        for a, b in itertools.combinations(tenants, 2)
-        if not graph_driver.execute_query(
-            "MATCH (:Person {id: $a})--(:Person {id: $b}) RETURN 1 LIMIT 1", a=a, b=b
-        ).records
-    )
+    first, second = _truth.unrelated_pair(graph_driver, tenants)
     tenants = [first, second] + [t for t in tenants if t not in (first, second)]
     return {
         "tenants": tenants,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import pytest
@@ -80,15 +79,8 @@ def test_the_overcrowded_unit_is_found_with_its_tenants(api, city, patterns):
 def test_a_path_links_two_people_through_their_shared_unit(api, city, patterns, graph_driver):
     planted = patterns["overcrowded_units"][0]
     unit = city.golden_of_true[planted["unit"]]
-    tenants = list(dict.fromkeys(city.golden_of_true[t] for t in planted["tenants"]))
-    # two tenants not related otherwise (a parent and child sharing the room are one hop apart)
-    first, second = next(
-        (a, b)
-        for a, b in itertools.combinations(tenants, 2)
-        if not graph_driver.execute_query(
-            "MATCH (:Person {id: $a})--(:Person {id: $b}) RETURN 1 LIMIT 1", a=a, b=b
-        ).records
-    )
+    tenants = [city.golden_of_true[t] for t in planted["tenants"]]
+    first, second = _truth.unrelated_pair(graph_driver, tenants)
     data = api.query(CONNECTIONS, INVESTIGATOR, a=first, b=second)["connections"]
     through_unit = [
         p for p in data["paths"] if [n["node"]["id"] for n in p["nodes"]] == [first, unit, second]
