@@ -241,6 +241,10 @@ class Graph:
             raise GraphUnavailable(
                 f"the graph database is unavailable ({type(error).__name__}); retry later"
             ) from error
+        except ClientError as error:
+            if not _timed_out(error):
+                raise
+            raise _too_slow("the graph database is too busy", timeout, None) from error
 
     async def _execute(
         self,

@@ -38,3 +38,15 @@ def test_a_read_over_the_server_limit_is_unavailable_not_unexpected(neo4j_target
 
 def test_a_quick_read_is_answered(neo4j_target):
     assert run(neo4j_target, "RETURN 1 AS one", graph_timeout=0.5, timeout=None) == [{"one": 1}]
+
+
+def test_a_stream_over_its_limit_is_unavailable_not_unexpected(neo4j_target):
+    async def go():
+        graph = Graph.connect(neo4j_target)
+        try:
+            return [row async for row in graph.stream(SLOW, {}, timeout=0.5)]
+        finally:
+            await graph.close()
+
+    with pytest.raises(GraphUnavailable, match=r"too busy \(no answer within 0\.5s\)"):
+        asyncio.run(go())
