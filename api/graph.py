@@ -5,8 +5,9 @@ gets a :class:`ScopedGraph`, which adds the caller's jurisdiction as ``$scope`` 
 (see :func:`graph_schema.api_queries.in_scope`), counts the queries it runs and can record them
 (the benchmark replays them through the driver alone). Reads run in read transactions; the one
 write the API makes (a steward's decision) goes through :meth:`ScopedGraph.write`. Driver
-errors become :class:`~api.errors.GraphUnavailable` (and a timed-out read, when the caller set
-a timeout, :class:`~api.errors.QueryTooExpensive`).
+errors become :class:`~api.errors.GraphUnavailable`; a read Neo4j ends at its timeout becomes
+:class:`~api.errors.QueryTooExpensive` when the caller set that timeout (an investigation), else
+:class:`~api.errors.GraphUnavailable` (the graph too busy now), never an unexpected error.
 
 On a Neo4j cluster (a ``neo4j://`` routing URI: a cluster, Aura) the driver sends reads to the
 readers and writes to the leader, and a reader may lag behind the leader. So a caller reads its
