@@ -66,8 +66,8 @@ def save_matcher_state(
     computes them (a value's share of the non-null values), in DuckDB whatever engine
     predicted."""
     entity = spec.entity
-    tf_tables = tf_columns(spec)
-    for column in tf_tables:
+    tf_cols = tf_columns(spec)
+    for column in tf_cols:
         if column in spec.term_frequencies:  # counted over entities by register_term_frequencies
             source = f"SELECT {column}, tf_{column} FROM huitong_tf_{column}"
         else:
@@ -81,11 +81,11 @@ def save_matcher_state(
             f"{qualified(workspace, MATCHER_TF.format(entity=entity, column=column))} AS {source}"
         )
     names = ["mention_id", "mention_count", *spec.columns]
-    tf_selects = "".join(f", t{i}.tf_{column}" for i, column in enumerate(tf_tables))
+    tf_selects = "".join(f", t{i}.tf_{column}" for i, column in enumerate(tf_cols))
     tf_joins = "".join(
         f" LEFT JOIN {qualified(workspace, MATCHER_TF.format(entity=entity, column=column))}"
         f" t{i} ON t{i}.{column} = p.{column}"
-        for i, column in enumerate(tf_tables)
+        for i, column in enumerate(tf_cols)
     )
     cursor.execute(
         f"""
