@@ -29,15 +29,18 @@ import pyarrow as pa
 
 from huitong.vocabulary import ENTITY_TYPES as ENTITIES
 from resolution.errors import ConflictingDecisions, MissingTable, UnknownEntity
+from resolution.model_spec import AttachSpec, load_model_spec
 
 DEFAULT_WEAK_LINK_BELOW = 0.95
 """Upper end of the default review band: a bridging edge below it is a weak link."""
 
 CONSTRAINTS: dict[str, dict[str, str]] = {
     "person": {
-        # a valid ID that the birth date or gender written beside it contradicts is a relative's
+        # A relative's ID is no constraint: one that the birth date or gender written beside it
+        # contradicts, or one written beside a name its holder is not registered under (the
+        # person model's ``id_contradicted``, a window over all the person mentions).
         "resident_id": (
-            "CASE WHEN id_valid AND NOT coalesce(id_contradicted, false)"
+            f"CASE WHEN id_valid AND NOT ({load_model_spec('person').columns['id_contradicted']})"
             " THEN NULLIF(id_number, '') END"
         ),
     },
@@ -58,6 +61,8 @@ CONSTRAINTS: dict[str, dict[str, str]] = {
     },
 }
 """Per entity type: constraint name → SQL over ``mentions`` giving the mention's value, or NULL.
+The SQL may hold window functions over the entity type's mentions: evaluate it in a SELECT over
+all of them (``FROM mentions WHERE entity = …``), never in a WHERE.
 
 Two clusters may not merge if, for any constraint, both hold a value and together they hold
 more than one (a cluster forced by must-links to hold two values merges with nothing that
@@ -85,6 +90,9 @@ class ClusterResult:
     weak_links: int = 0
     ignored_decisions: int = 0
     """Steward pairs naming a mention that is not (or no longer) staged for this entity type."""
+    attached: int = 0
+    """Clusters of bare mentions joined to the one identified cluster sharing their key
+    (:class:`resolution.model_spec.AttachSpec`)."""
 
 
 def check_entity(entity: str) -> str:
@@ -174,6 +182,11 @@ def _cluster(
         accepted += 1
         graph.add(a, b, p, tree=True, steward=False)
 
+    attached = 0
+    spec = load_model_spec(entity).attach
+    if spec is not None:
+        attached = _attach_bare(connection, entity, forest, graph, spec, threshold)
+
     roots = forest.roots()
     _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
     cluster_index = first[inverse]
@@ -190,7 +203,75 @@ def _cluster(
         refused=dict(sorted(refused.items())),
         weak_links=len(weak[0]),
         ignored_decisions=ignored_must + ignored_cannot,
+        attached=attached,
     )
+
+
+def _attach_bare(
+    connection: duckdb.DuckDBPyConnection,
+    entity: str,
+    forest: Forest,
+    graph: _Graph,
+    spec: AttachSpec,
+    threshold: float,
+) -> int:
+    """Join each cluster of bare mentions to the one identified cluster sharing its key (see
+    :class:`resolution.model_spec.AttachSpec`); returns how many joined."""
+    profiles = f"mention_profiles_{entity}"
+    # Pairs join profiles' representatives: a mention's evidence is its profile's.
+    profile, joins = "c.idx", ""
+    if table_exists(connection, profiles):
+        profile = "coalesce(r.idx, c.idx)"
+        joins = (
+            f"LEFT JOIN {profiles} f USING (mention_id) "
+            "LEFT JOIN _cluster_mentions r ON r.mention_id = f.profile_id"
+        )
+    rows = connection.execute(
+        f"""
+        SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false), {profile}
+        FROM _cluster_mentions c JOIN mentions m USING (mention_id) {joins}
+        ORDER BY c.idx
+        """
+    ).fetchall()
+    members: dict[int, list[tuple[int, str | None, bool, int]]] = defaultdict(list)
+    for idx, key, bare, rep in rows:
+        members[forest.find(idx)].append((idx, key, bool(bare), rep))
+    owners: dict[str, set[int]] = defaultdict(set)
+    orphans: list[tuple[int, str]] = []
+    for root, found in members.items():
+        keys = {key for _, key, _, _ in found}
+        if all(bare for _, _, bare, _ in found):
+            if len(keys) == 1 and None not in keys:
+                orphans.append((root, next(iter(keys))))
+        else:
+            for key in keys - {None}:
+                owners[key].add(root)
+    wanted = [(root, key) for root, key in orphans if len(owners.get(key, ())) == 1]
+    if not wanted:
+        return 0
+    edges: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    left, right, probability = _load_edges(
+        connection, f"pairs_{entity}", spec.min_probability, below=threshold
+    )
+    for a, b, p in zip(left.tolist(), right.tolist(), probability.tolist(), strict=True):
+        edges[a].append((b, p))
+        edges[b].append((a, p))
+    attached = 0
+    for root, key in sorted(wanted):
+        target = next(iter(owners[key]))
+        by_profile = {rep: idx for idx, _, _, rep in members[target]}
+        best: tuple[float, int, int] | None = None
+        for idx, _, _, rep in members[root]:
+            for other, p in edges.get(rep, ()):
+                if other in by_profile and (best is None or p > best[0]):
+                    best = (p, idx, by_profile[other])
+        if best is None or forest.conflict(forest.find(root), forest.find(target)) is not None:
+            continue
+        p, a, b = best
+        forest.union(a, b)
+        graph.add(min(a, b), max(a, b), p, tree=True, steward=False)
+        attached += 1
+    return attached
 
 
 def _load_mentions(
@@ -248,9 +329,14 @@ def _decision_indices(
 
 
 def _load_edges(
-    connection: duckdb.DuckDBPyConnection, pairs_table: str, threshold: float
+    connection: duckdb.DuckDBPyConnection,
+    pairs_table: str,
+    threshold: float,
+    *,
+    below: float = 2.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct pairs at or above ``threshold``, strongest first, ties by mention ids."""
+    """Distinct pairs at or above ``threshold`` (and below ``below``), strongest first, ties by
+    mention ids."""
     result = connection.execute(
         f"""
         WITH p AS (
@@ -260,13 +346,14 @@ def _load_edges(
             FROM {pairs_table}
             WHERE match_probability >= ? AND mention_id_l <> mention_id_r
             GROUP BY 1, 2
+            HAVING max(match_probability) < ?
         )
         SELECT ma.idx AS l, mb.idx AS r, p.p AS p FROM p
         JOIN _cluster_mentions ma ON ma.mention_id = p.a
         JOIN _cluster_mentions mb ON mb.mention_id = p.b
         ORDER BY p.p DESC, ma.idx, mb.idx
         """,
-        [threshold],
+        [threshold, below],
     ).fetchnumpy()
     return (
         np.asarray(result["l"], dtype=np.int64),

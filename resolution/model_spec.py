@@ -172,6 +172,27 @@ class TrainingSpec:
 
 
 @dataclass(frozen=True)
+class AttachSpec:
+    """Clustering's last step: a cluster of *bare* mentions (a name and nothing that could
+    contradict it: a father on a birth registration, a party on a ticket, a landlord on a rental
+    row) joins the one cluster in the city that holds an identified mention with the same
+    ``key``, when no other cluster does and the model scored a pair between them at least
+    ``min_probability``.
+
+    Splink scores mention against mention; it cannot see that a rare name belongs to one
+    person only, so such a pair ends in the review band however rare the name. Where a second
+    identified cluster carries the key (a common name), nothing joins. A join below the
+    clustering threshold is reported as a weak link, for a steward to review.
+    """
+
+    key: str
+    """SQL over ``mentions``: the value that must be unique among identified clusters."""
+    bare: str
+    """SQL over ``mentions``: true for a mention that carries nothing but the key."""
+    min_probability: float
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One entity type's matching model, as read from its JSON file."""
 
@@ -197,6 +218,8 @@ class ModelSpec:
     cluster_threshold: float
     review_band: tuple[float, float]
     path: Path
+    attach: AttachSpec | None = None
+    """Bare clusters joined to the one identified cluster sharing their key (see the class)."""
 
     def prediction_rules(self) -> list[tuple[str, str]]:
         """(name, Splink SQL) of every blocking rule predictions use, in order: the rules, then
@@ -309,6 +332,7 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
     per_entity = raw.get("expected_mentions_per_entity", 2.0)
     if not isinstance(per_entity, (int, float)) or per_entity < 1:
         problems.append("expected_mentions_per_entity: must be a number >= 1")
+    attach = _attach(raw.get("attach"), problems)
     if problems:
         raise ModelSpecError(path, problems)
     return ModelSpec(
@@ -327,7 +351,28 @@ def parse_model_spec(raw: Any, path: Path | str = "<model>") -> ModelSpec:
         cluster_threshold=cluster,
         review_band=band,
         path=Path(path),
+        attach=attach,
     )
+
+
+def _attach(raw: Any, problems: list[str]) -> AttachSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append("attach: must be an object {key, bare, min_probability}")
+        return None
+    for name in sorted(set(raw) - {"key", "bare", "min_probability"}):
+        problems.append(f"attach: unknown key {name!r}")
+    found = len(problems)
+    for name in ("key", "bare"):
+        if not isinstance(raw.get(name), str) or not raw[name].strip():
+            problems.append(f"attach.{name}: the SQL expression must be a non-empty string")
+    minimum = raw.get("min_probability")
+    if not isinstance(minimum, (int, float)) or not 0 < minimum < 1:
+        problems.append("attach.min_probability: must be a number between 0 and 1")
+    if len(problems) > found:
+        return None
+    return AttachSpec(str(raw["key"]), str(raw["bare"]), float(minimum))
 
 
 def _columns(raw: Any, problems: list[str]) -> dict[str, str]:

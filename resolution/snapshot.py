@@ -171,10 +171,12 @@ def _copy(
                 GROUP BY ALL"""
         )
         constraints.extend(
-            f"""SELECT DISTINCT '{entity}' AS entity, g.golden_id, '{name}' AS name,
-                       CAST({sql} AS VARCHAR) AS value
-                FROM mentions m JOIN golden_members g USING (mention_id)
-                WHERE m.entity = '{entity}' AND ({sql}) IS NOT NULL"""
+            f"""SELECT DISTINCT * FROM (
+                    SELECT '{entity}' AS entity, g.golden_id, '{name}' AS name,
+                           CAST({sql} AS VARCHAR) AS value
+                    FROM mentions m JOIN golden_members g USING (mention_id)
+                    WHERE m.entity = '{entity}')
+                WHERE value IS NOT NULL"""
             for name, sql in CONSTRAINTS[entity].items()
         )
         for table in (f"golden_{entity}", f"golden_records_{entity}"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -434,3 +435,138 @@ def test_review_asks_only_what_an_answer_would_change(connection):
         "SELECT mention_id_l, mention_id_r, weak_link FROM review_candidates_person"
     ).fetchall()
     assert rows == [("s/3/p", "s/4/p", False), ("s/5/p", "s/6/p", False)]
+
+
+def named(mention_id: str, name_key: str, id_number: str | None = None, **more) -> dict:
+    """A person mention with a name; with an ID, a valid one."""
+    return {**person(mention_id, id_number), "name_key": name_key, **more}
+
+
+def test_a_bare_name_joins_the_one_identified_person_who_bears_it(connection):
+    """A name written alone (a landlord on a rental row) scores in the review band against the
+    only person in the city with that name; a cluster of such mentions joins that person, and
+    the join is reported as a weak link for a steward."""
+    stage_mentions(
+        connection,
+        "person",
+        [
+            named("hukou/1/resident", "feng jianlin", "A", birth_date=date(1945, 8, 2)),
+            named("rental/2/landlord", "feng jianlin"),
+            named("rental/3/landlord", "feng jianlin"),
+            named("hukou/4/resident", "chen ming", "B", birth_date=date(1990, 1, 1)),
+        ],
+    )
+    stage_pairs(
+        connection,
+        "person",
+        [
+            ("rental/2/landlord", "rental/3/landlord", 0.95),
+            ("rental/2/landlord", "hukou/1/resident", 0.55),
+            ("rental/3/landlord", "hukou/1/resident", 0.6),
+            # a pair to someone else with another name never decides
+            ("rental/2/landlord", "hukou/4/resident", 0.7),
+        ],
+    )
+    result = cluster_entity(connection, "person", 0.9, weak_link_below=0.9)
+    assert clusters(connection, "person") == {
+        "hukou/1/resident": ["hukou/1/resident", "rental/2/landlord", "rental/3/landlord"],
+        "hukou/4/resident": ["hukou/4/resident"],
+    }
+    assert result.attached == 1
+    assert weak_links(connection, "person") == [
+        ("hukou/1/resident", "hukou/1/resident", "rental/3/landlord", 0.6)
+    ]
+
+
+def test_a_bare_name_borne_by_two_identified_people_joins_neither(connection):
+    stage_mentions(
+        connection,
+        "person",
+        [
+            named("hukou/1/resident", "chen ming", "A"),
+            named("hukou/2/resident", "chen ming", "B"),
+            named("cityops/3/offender", "chen ming"),
+        ],
+    )
+    stage_pairs(
+        connection,
+        "person",
+        [("cityops/3/offender", "hukou/1/resident", 0.8)],
+    )
+    result = cluster_entity(connection, "person", 0.9)
+    assert len(clusters(connection, "person")) == 3
+    assert result.attached == 0
+
+
+def test_a_bare_name_needs_a_scored_pair_and_no_steward_against_it(connection):
+    stage_mentions(
+        connection,
+        "person",
+        [
+            named("hukou/1/resident", "li na", "A"),
+            named("births/2/father", "li na"),
+            named("hukou/3/resident", "wang fang", "B"),
+            named("births/4/father", "wang fang"),
+            named("hukou/5/resident", "zhou yi", "C"),
+            named("births/6/father", "zhou yi", phone="13800138000"),
+        ],
+    )
+    stage_pairs(
+        connection,
+        "person",
+        [
+            # below attach.min_probability: the model saw evidence against
+            ("births/2/father", "hukou/1/resident", 0.2),
+            ("births/4/father", "hukou/3/resident", 0.6),
+            # not bare: a phone that could have contradicted and did not decide
+            ("births/6/father", "hukou/5/resident", 0.6),
+        ],
+    )
+    result = cluster_entity(
+        connection,
+        "person",
+        0.9,
+        cannot_link=[("births/4/father", "hukou/3/resident")],
+    )
+    assert len(clusters(connection, "person")) == 6
+    assert result.attached == 0
+
+
+def test_an_id_written_beside_another_name_than_its_holders_is_a_relatives(connection):
+    """A landlord who wrote his daughter's ID on one rental row: she is registered under it
+    with the birth date it implies and another name. Her ID is no constraint on him; an ID
+    beside a name one character off its holder's (a typo) still is."""
+    born = date(1992, 9, 19)
+    holder = {"birth_date": born, "id_birth_date": born, "name_script": "cjk"}
+    stage_mentions(
+        connection,
+        "person",
+        [
+            named("hukou/1/resident", "long jianhua", "A", name="龙建华", **holder),
+            named("hukou/2/resident", "long yanling", "B", name="龙艳玲", **holder),
+            named("rental/3/landlord", "long jianhua", "B", name="龙建华", name_script="cjk"),
+            named("hukou/4/resident", "kong shumin", "C", name="孔淑敏", **holder),
+            named("hukou/5/resident", "kong shumin", "D", name="孔淑敏", **holder),
+            named("rental/6/landlord", "kong shuming", "D", name="孔淑明", name_script="cjk"),
+        ],
+    )
+    connection.execute(
+        "UPDATE mentions SET name_homophone_key = name_key, id_birth_date = ?", [born]
+    )
+    stage_pairs(
+        connection,
+        "person",
+        [
+            ("rental/3/landlord", "hukou/1/resident", 0.97),
+            ("rental/6/landlord", "hukou/4/resident", 0.97),
+            ("rental/6/landlord", "hukou/5/resident", 0.95),
+        ],
+    )
+    result = cluster_entity(connection, "person", 0.9)
+    assert clusters(connection, "person") == {
+        "hukou/1/resident": ["hukou/1/resident", "rental/3/landlord"],
+        "hukou/2/resident": ["hukou/2/resident"],
+        "hukou/4/resident": ["hukou/4/resident"],
+        "hukou/5/resident": ["hukou/5/resident", "rental/6/landlord"],
+    }
+    assert result.refused == {"resident_id": 1}
