@@ -34,6 +34,8 @@ from resolution.model_spec import AttachSpec, load_model_spec
 DEFAULT_WEAK_LINK_BELOW = 0.95
 """Upper end of the default review band: a bridging edge below it is a weak link."""
 
+_AMBIGUOUS = "coalesce(address_problem LIKE '%ambiguous:%', false)"
+
 CONSTRAINTS: dict[str, dict[str, str]] = {
     "person": {
         # A relative's ID is no constraint: one that the birth date or gender written beside it
@@ -51,11 +53,13 @@ CONSTRAINTS: dict[str, dict[str, str]] = {
         ),
         "branch_name": "CASE WHEN ent_is_branch THEN NULLIF(ent_branch_name, '') END",
     },
+    # Digits run together after 之 (33号之12102: 之1 and room 2102, or 之12 and room 102) leave
+    # sub-number, building and room uncertain: the parser says so, and they constrain nothing.
     "rental_unit": {
-        "room": "NULLIF(room, '')",
-        "building": "NULLIF(building, '')",
+        "room": f"CASE WHEN NOT {_AMBIGUOUS} THEN NULLIF(room, '') END",
+        "building": f"CASE WHEN NOT {_AMBIGUOUS} THEN NULLIF(building, '') END",
         "address_point": (
-            "CASE WHEN house_number IS NOT NULL AND road_core IS NOT NULL"
+            f"CASE WHEN house_number IS NOT NULL AND road_core IS NOT NULL AND NOT {_AMBIGUOUS}"
             " THEN road_core || '|' || house_number || '|' || coalesce(sub_number, '') END"
         ),
     },

@@ -252,6 +252,39 @@ def test_rental_units_with_different_rooms_buildings_or_points_stay_apart(connec
     assert result.refused == {"room": 1, "building": 1, "address_point": 1}
 
 
+def test_digits_run_together_that_the_parser_reads_two_ways_constrain_nothing(connection):
+    """海民巷11号之12102 reads as 之1, room 2102 or 之12, room 102: the parser flags it, and its
+    sub-number and room hold it apart from neither 之12 room 102 nor anything else."""
+    ambiguous = "ambiguous: 之1 read, 之12 also possible"
+
+    def unit(mention_id: str, sub: str, room: str, problem: str | None = None) -> dict:
+        return {
+            "mention_id": mention_id,
+            "road_core": "海民",
+            "house_number": "11",
+            "sub_number": sub,
+            "room": room,
+            "address_problem": problem,
+        }
+
+    stage_mentions(
+        connection,
+        "rental_unit",
+        [
+            unit("r/1/u", "12", "102"),
+            unit("r/2/u", "1", "2102", ambiguous),
+            unit("r/3/u", "12", "103"),
+        ],
+    )
+    stage_pairs(connection, "rental_unit", [("r/1/u", "r/2/u", 0.95), ("r/1/u", "r/3/u", 0.95)])
+    result = cluster_entity(connection, "rental_unit", 0.9)
+    assert clusters(connection, "rental_unit") == {
+        "r/1/u": ["r/1/u", "r/2/u"],
+        "r/3/u": ["r/3/u"],
+    }
+    assert result.refused == {"room": 1}
+
+
 def test_must_link_overrides_constraints_and_cannot_link_is_one(connection):
     stage_mentions(
         connection,
