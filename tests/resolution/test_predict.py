@@ -282,6 +282,21 @@ def test_a_broken_model_lists_every_problem() -> None:
     assert "review_band" in problems
 
 
+def test_the_attach_step_is_checked() -> None:
+    raw = json.loads(load_model_spec("person").path.read_text(encoding="utf-8"))
+    assert load_model_spec("person").attach is not None
+    raw["attach"] = {"key": "", "min_probability": 1.5, "bar": "phone IS NULL"}
+    with pytest.raises(ModelSpecError) as caught:
+        parse_model_spec(raw)
+    problems = "\n".join(caught.value.problems)
+    assert "attach: unknown key 'bar'" in problems
+    assert "attach.key" in problems
+    assert "attach.bare" in problems
+    assert "attach.min_probability" in problems
+    del raw["attach"]
+    assert parse_model_spec(raw).attach is None
+
+
 def test_related_values_are_checked() -> None:
     raw = json.loads(load_model_spec("person").path.read_text(encoding="utf-8"))
     raw["related"] = {
