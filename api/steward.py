@@ -61,7 +61,9 @@ class Candidate:
 
 async def review_queue(ctx: Context, entity: str, page: Page) -> Window[Candidate]:
     """Undecided candidates of one entity type, highest priority first."""
-    total = await ctx.graph.read(q.REVIEW_QUEUE_COUNT, entity=entity)
+    citywide = ctx.caller.jurisdiction.citywide
+    count = q.REVIEW_QUEUE_COUNT_CITYWIDE if citywide else q.REVIEW_QUEUE_COUNT
+    total = await ctx.graph.read(count, entity=entity)
     rows = await ctx.graph.read(q.REVIEW_QUEUE, entity=entity, **page.params)
     ids = sorted({row[side] for row in rows for side in ("left_entity_id", "right_entity_id")})
     found = await ctx.graph.read(q.CLUSTERS, ids=ids, limit=CLUSTER_RECORDS) if ids else []

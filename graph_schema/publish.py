@@ -22,6 +22,7 @@ from neo4j import Driver
 
 from graph_schema import publish_queries as q
 from graph_schema.changes import feed_state, prune_changes, record_feed_run, write_changes
+from graph_schema.decisions import SETTLE_CANDIDATES
 from graph_schema.migrations import migrate
 from graph_schema.publish_plan import WRITERS, PublishError, Step, plan
 from huitong.progress import Progress, report
@@ -129,6 +130,7 @@ def publish(
         for relationship_type in q.MANAGED_RELATIONSHIPS:
             session.run(q.delete_stale_relationships(relationship_type), run=run_id).consume()
     result.timings["stale removal"] = time.perf_counter() - stale_began
+    driver.execute_query(SETTLE_CANDIDATES, database_=database)  # candidates decided before
     counts_began = time.perf_counter()
     result.counts = graph_counts(driver, database)
     result.timings["counts"] = time.perf_counter() - counts_began

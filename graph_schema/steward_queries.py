@@ -16,20 +16,15 @@ _GOLDEN = "|".join(GOLDEN_LABELS)
 
 
 def _waiting(order: str = "") -> str:
-    """Candidates of ``$entity`` no decision settles yet (decided directly, or covered by a
-    split or merge: see :class:`graph_schema.decisions.Covered`) whose two records' golden
-    entities both lie in the caller's jurisdiction ``$scope``; ``order`` sorts the candidates
-    before the (pipelined) filters, so a page stops as soon as it is full."""
+    """Candidates of ``$entity`` no decision settles yet (not marked ``settled``: see
+    :data:`graph_schema.decisions.SETTLE_CANDIDATES`) whose two records' golden entities both
+    lie in the caller's jurisdiction ``$scope``; ``order`` sorts the candidates before the
+    (pipelined) filters, so a page stops as soon as it is full."""
     return f"""
-MATCH (c:ReviewCandidate {{entity: $entity}}) WHERE c.priority IS NOT NULL
+MATCH (c:ReviewCandidate {{entity: $entity}}) WHERE c.priority IS NOT NULL AND c.settled IS NULL
 WITH c {order}
-WHERE NOT EXISTS {{ MATCH (:StewardDecision {{subject: c.id}}) }}
 MATCH (c)-[:LEFT]->(l:SourceRecord)
 MATCH (c)-[:RIGHT]->(r:SourceRecord)
-WHERE NOT EXISTS {{
-  MATCH (l)<-[x:COVERS]-(:StewardDecision)-[y:COVERS]->(r)
-  WHERE x.group <> y.group OR (x.together AND y.together)
-}}
 MATCH (l)-[:RESOLVES_TO]->(gl)
 MATCH (r)-[:RESOLVES_TO]->(gr)
 WITH c, l, r, gl, gr
@@ -38,7 +33,14 @@ WHERE {in_scope("gl")} AND {in_scope("gr")}
 
 
 REVIEW_QUEUE_COUNT = _waiting() + "RETURN count(c) AS total"
-"""How many undecided candidates of one entity type (``$entity``) wait."""
+"""How many undecided candidates of one entity type (``$entity``) wait in ``$scope``."""
+
+REVIEW_QUEUE_COUNT_CITYWIDE = """
+MATCH (c:ReviewCandidate {entity: $entity}) WHERE c.priority IS NOT NULL AND c.settled IS NULL
+RETURN count(c) AS total
+"""
+""":data:`REVIEW_QUEUE_COUNT` for a city-wide caller, from the index alone: every candidate's
+two records are published with the golden entity they resolve to, which lies in the city."""
 
 REVIEW_QUEUE = (
     _waiting("ORDER BY c.priority DESC, c.id")
