@@ -61,13 +61,15 @@ class Candidate:
 
 async def review_queue(ctx: Context, entity: str, page: Page) -> Window[Candidate]:
     """Undecided candidates of one entity type, highest priority first."""
-    total = await ctx.graph.read(q.REVIEW_QUEUE_COUNT, entity=entity)
-    rows = await ctx.graph.read(q.REVIEW_QUEUE, entity=entity, **page.params)
-    ids = sorted({row[side] for row in rows for side in ("left_entity_id", "right_entity_id")})
-    found = await ctx.graph.read(q.CLUSTERS, ids=ids, limit=CLUSTER_RECORDS) if ids else []
-    clusters = {row["id"]: row for row in found}
-    items = [Candidate(**row, clusters=clusters) for row in rows]
-    return Window(items, page.offset, total[0]["total"] if total else 0)
+    query = q.review_queue(citywide=ctx.caller.jurisdiction.citywide)
+    found = await ctx.graph.read(
+        query, entity=entity, cluster_records=CLUSTER_RECORDS, **page.params
+    )
+    if not found:
+        return Window([], page.offset, 0)
+    clusters = {row["id"]: row for row in found[0]["clusters"]}
+    items = [Candidate(**row, clusters=clusters) for row in found[0]["rows"]]
+    return Window(items, page.offset, found[0]["total"])
 
 
 async def candidate(ctx: Context, candidate_id: str) -> Candidate | None:

@@ -18,7 +18,30 @@ from neo4j import Driver, RoutingControl
 DECISIONS = ("MATCH", "NOT_A_MATCH")
 KINDS = ("candidate", "split", "merge")
 
-RECORD_DECISION = """
+_SETTLE = """
+CALL (d) {
+  MATCH (c:ReviewCandidate {id: d.subject}) WHERE c.settled IS NULL
+  SET c.settled = true
+}
+CALL (d) {
+  MATCH (d)-[x:COVERS]->(:SourceRecord)<-[:LEFT]-(c:ReviewCandidate)
+        -[:RIGHT]->(:SourceRecord)<-[y:COVERS]-(d)
+  WHERE (x.group <> y.group OR (x.together AND y.together)) AND c.settled IS NULL
+  SET c.settled = true
+}
+"""
+
+SETTLE_CANDIDATES = "MATCH (d:StewardDecision)" + _SETTLE
+"""Mark ``settled`` every review candidate a stored decision settles: decided directly (its ID is
+the decision's subject), or covered by a split or merge (see :class:`Covered`). The review
+queue then skips a settled candidate by its flag, without looking at decisions. Run by
+:func:`graph_schema.publish.publish` (candidates a publish creates may be settled already) and
+by the migration that introduced the flag; :data:`RECORD_DECISION` does the same for its own
+decision in its transaction. Only ever sets the flag: a decision is never undone
+(:data:`CLEAR_DECISIONS`, for development, clears the flags too)."""
+
+RECORD_DECISION = (
+    """
 OPTIONAL MATCH (last:StewardDecision {subject: $subject})
 WITH last ORDER BY last.decided_at DESC, last.id DESC LIMIT 1
 WITH last, coalesce(last.decided_by = $decided_by AND last.kind = $kind
@@ -31,17 +54,22 @@ CALL (repeated) {
     pairs: $pairs, coverage: $coverage, before: $before, after: $after
   })
   WITH d
-  UNWIND $covers AS covered
-  MATCH (s:SourceRecord {key: covered.record})
-  CREATE (d)-[:COVERS {group: covered.group, together: covered.together}]->(s)
-}
+  CALL (d) {
+    UNWIND $covers AS covered
+    MATCH (s:SourceRecord {key: covered.record})
+    CREATE (d)-[:COVERS {group: covered.group, together: covered.together}]->(s)
+  }"""
+    + _SETTLE
+    + """}
 RETURN repeated, CASE WHEN repeated THEN last.id ELSE $id END AS id,
        CASE WHEN repeated THEN toString(last.decided_at) ELSE $decided_at END AS decided_at,
        CASE WHEN repeated THEN last.reason ELSE $reason END AS reason
 """
+)
 """Store a decision, linked by ``COVERS`` to the source records it looked at (those published):
-the review queue skips candidates the decision settles (see :class:`Covered`). All in one
-transaction, so a decision is stored whole or not at all.
+the review queue skips candidates the decision settles (see :class:`Covered`), marked
+``settled`` here (see :data:`SETTLE_CANDIDATES`). All in one transaction, so a decision is
+stored whole or not at all.
 
 A decision repeating the latest one on its subject (same steward, kind and pairs) is not
 stored again: the stored one is returned (``repeated``). So a client that lost the answer to
@@ -166,9 +194,13 @@ def fetch_decisions(driver: Driver, database: str = "neo4j") -> list[dict]:
     return decisions
 
 
-CLEAR_DECISIONS = "MATCH (d:StewardDecision) DETACH DELETE d"
+CLEAR_DECISIONS = """
+CALL () { MATCH (c:ReviewCandidate) WHERE c.settled IS NOT NULL REMOVE c.settled }
+MATCH (d:StewardDecision) DETACH DELETE d
+"""
 
 
 def clear_decisions(driver: Driver, database: str = "neo4j") -> None:
-    """Delete every stored decision (development and benchmarks only)."""
+    """Delete every stored decision and the ``settled`` flags they set (development and
+    benchmarks only)."""
     driver.execute_query(CLEAR_DECISIONS, database_=database)

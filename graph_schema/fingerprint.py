@@ -20,14 +20,16 @@ from graph_schema import queries as q
 
 VOLATILE: dict[str, frozenset[str]] = {
     "HuitongMigration": frozenset({"applied_at"}),
-    "HuitongPublish": frozenset({"published_at"}),
+    # what a publish was made from, so that the same again may skip its writes
+    "HuitongPublish": frozenset({"published_at", "input_hash", "journal"}),
     "StewardDecision": frozenset({"decided_at", "id"}),  # the id hashes decided_at
     # A change-feed entry's place in the feed and its write time record when it was written,
     # which a crash moves (the entries of an interrupted batch are numbered again); the feed's
     # own test checks that its numbers have no gaps.
     "Change": frozenset({"seq", "written"}),
 }
-"""Per label, the properties that record the time of a write (or are derived from it)."""
+"""Per label, the properties that record the time of a write (or are derived from it) and a
+publish's own bookkeeping."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from neo4j import Driver
 
 from graph_schema import queries
+from graph_schema.decisions import SETTLE_CANDIDATES
 from graph_schema.errors import MigrationError
 
 
@@ -151,6 +152,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE CONSTRAINT source_quality_source IF NOT EXISTS "
             "FOR (n:SourceQuality) REQUIRE n.source IS UNIQUE",
         ),
+    ),
+    Migration(
+        11,
+        "review candidates a decision settles are marked settled (the queue reads the flag)",
+        (SETTLE_CANDIDATES,),
     ),
 )
 

@@ -5,11 +5,15 @@ and written in batched ``UNWIND`` transactions, every element stamped with the r
 came from. Elements of an older run are then removed: new golden records appear, changed ones are
 updated, retired ones leave a ``(:RetiredEntity)-[:REDIRECTS_TO]->`` redirect, and source records
 are re-pointed on a merge or split. Publishing the same workdir twice changes nothing; a publish
-killed midway and run again ends in the same graph as an uninterrupted one.
+killed midway and run again ends in the same graph as an uninterrupted one. A publish of exactly
+what the last complete publish was made from (the same workspace, resolve report and publish
+code, no real-time call applied since) skips the writes: the graph already holds them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import threading
 import time
@@ -20,8 +24,10 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from graph_schema import publish_plan
 from graph_schema import publish_queries as q
 from graph_schema.changes import feed_state, prune_changes, record_feed_run, write_changes
+from graph_schema.decisions import SETTLE_CANDIDATES
 from graph_schema.migrations import migrate
 from graph_schema.publish_plan import WRITERS, PublishError, Step, plan
 from huitong.progress import Progress, report
@@ -56,6 +62,25 @@ def run_id_of(workdir: Path) -> str:
         raise PublishError(
             f"{workdir} has not been resolved (no {report.name}): run `huitong resolve` first"
         ) from None
+
+
+def publish_input_hash(workdir: Path) -> str:
+    """SHA-256 of what a publish of ``workdir`` is computed from: the resolve report, the
+    workspace and the code that maps it to Cypher. Equal hashes, equal writes."""
+    digest = hashlib.sha256()
+    for module in (publish_plan, q):
+        digest.update(Path(inspect.getfile(module)).read_bytes())
+    for name in ("resolve_report.json", staging.WORKSPACE_FILE, f"{staging.WORKSPACE_FILE}.wal"):
+        path = Path(workdir) / name
+        if path.exists():
+            with path.open("rb") as file:
+                digest.update(name.encode() + hashlib.file_digest(file, "sha256").digest())
+    return digest.hexdigest()
+
+
+def _journal_state(driver: Driver, database: str) -> str:
+    records, _, _ = driver.execute_query(q.JOURNAL_STATE, database_=database)
+    return json.dumps([[r["key"], r["applied"]] for r in records])
 
 
 def _batches(rows: list[dict], size: int) -> Iterator[tuple[int, list[dict]]]:
@@ -114,26 +139,45 @@ def publish(
     migrate(driver, database)
     began = time.perf_counter()
     published_run = feed_state(driver, database).run
-    connection = staging.connect(Path(workdir), read_only=True)
-    try:
-        steps = plan(connection, changes_after=published_run)
-    finally:
-        connection.close()
     result = PublishReport(run_id)
-    result.timings["plan"] = time.perf_counter() - began
-    _write(steps, driver, database, run_id, batch_size, result, progress, fail_after_batches)
-    stale_began = time.perf_counter()
-    with driver.session(database=database) as session:
-        for label in q.MANAGED_LABELS:
-            session.run(q.delete_stale_nodes(label), run=run_id).consume()
-        for relationship_type in q.MANAGED_RELATIONSHIPS:
-            session.run(q.delete_stale_relationships(relationship_type), run=run_id).consume()
-    result.timings["stale removal"] = time.perf_counter() - stale_began
+    input_hash = publish_input_hash(Path(workdir))
+    journal = _journal_state(driver, database)
+    result.timings["input hash"] = time.perf_counter() - began
+    records, _, _ = driver.execute_query(q.PUBLISHED_INPUT, database_=database)
+    last = records[0]
+    unchanged = (
+        last["run"] == run_id == published_run
+        and last["input_hash"] == input_hash
+        and last["journal"] == journal
+    )
+    if not unchanged:
+        driver.execute_query(q.FORGET_PUBLISHED_INPUT, database_=database)
+        plan_began = time.perf_counter()
+        connection = staging.connect(Path(workdir), read_only=True)
+        try:
+            steps = plan(connection, changes_after=published_run)
+        finally:
+            connection.close()
+        result.timings["plan"] = time.perf_counter() - plan_began
+        _write(steps, driver, database, run_id, batch_size, result, progress, fail_after_batches)
+        stale_began = time.perf_counter()
+        with driver.session(database=database) as session:
+            for label in q.MANAGED_LABELS:
+                session.run(q.delete_stale_nodes(label), run=run_id).consume()
+            for relationship_type in q.MANAGED_RELATIONSHIPS:
+                session.run(q.delete_stale_relationships(relationship_type), run=run_id).consume()
+        result.timings["stale removal"] = time.perf_counter() - stale_began
+    driver.execute_query(SETTLE_CANDIDATES, database_=database)  # candidates decided before
     counts_began = time.perf_counter()
     result.counts = graph_counts(driver, database)
     result.timings["counts"] = time.perf_counter() - counts_began
     driver.execute_query(
-        q.RECORD_PUBLISH, run=run_id, counts=json.dumps(result.counts), database_=database
+        q.RECORD_PUBLISH,
+        run=run_id,
+        counts=json.dumps(result.counts),
+        input_hash=input_hash,
+        journal=journal,
+        database_=database,
     )
     record_feed_run(driver, database, run_id)
     if retention_days is not None:

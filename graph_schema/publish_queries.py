@@ -245,8 +245,30 @@ CALL (r) {{ DELETE r }} IN TRANSACTIONS OF 10000 ROWS
 
 RECORD_PUBLISH = """
 MERGE (p:HuitongPublish {key: 'current'})
-SET p.run = $run, p.published_at = datetime(), p.counts = $counts
+SET p.run = $run, p.published_at = datetime(), p.counts = $counts,
+    p.input_hash = $input_hash, p.journal = $journal
 """
+"""A publish is complete: its run, when, the graph's counts, and what it was published from
+(``input_hash``: the workdir and publish code; ``journal``: the real-time journals' state
+before it began), so that publishing the same again may skip the writes."""
+
+PUBLISHED_INPUT = """
+OPTIONAL MATCH (p:HuitongPublish {key: 'current'})
+RETURN p.run AS run, p.input_hash AS input_hash, p.journal AS journal
+"""
+
+FORGET_PUBLISHED_INPUT = """
+MATCH (p:HuitongPublish {key: 'current'}) WHERE p.input_hash IS NOT NULL
+REMOVE p.input_hash, p.journal
+"""
+"""Before a publish writes anything: the graph no longer holds just what the last input wrote
+(a publish killed after this is never taken for a complete one)."""
+
+JOURNAL_STATE = """
+MATCH (j:RealtimeJournal)
+RETURN j.key AS key, j.applied AS applied ORDER BY key
+"""
+"""How far each real-time journal's calls are applied to the graph."""
 
 
 def count_label(label: str) -> str:

@@ -16,20 +16,15 @@ _GOLDEN = "|".join(GOLDEN_LABELS)
 
 
 def _waiting(order: str = "") -> str:
-    """Candidates of ``$entity`` no decision settles yet (decided directly, or covered by a
-    split or merge: see :class:`graph_schema.decisions.Covered`) whose two records' golden
-    entities both lie in the caller's jurisdiction ``$scope``; ``order`` sorts the candidates
-    before the (pipelined) filters, so a page stops as soon as it is full."""
+    """Candidates of ``$entity`` no decision settles yet (not marked ``settled``: see
+    :data:`graph_schema.decisions.SETTLE_CANDIDATES`) whose two records' golden entities both
+    lie in the caller's jurisdiction ``$scope``; ``order`` sorts the candidates before the
+    (pipelined) filters, so a page stops as soon as it is full."""
     return f"""
-MATCH (c:ReviewCandidate {{entity: $entity}}) WHERE c.priority IS NOT NULL
+MATCH (c:ReviewCandidate {{entity: $entity}}) WHERE c.priority IS NOT NULL AND c.settled IS NULL
 WITH c {order}
-WHERE NOT EXISTS {{ MATCH (:StewardDecision {{subject: c.id}}) }}
 MATCH (c)-[:LEFT]->(l:SourceRecord)
 MATCH (c)-[:RIGHT]->(r:SourceRecord)
-WHERE NOT EXISTS {{
-  MATCH (l)<-[x:COVERS]-(:StewardDecision)-[y:COVERS]->(r)
-  WHERE x.group <> y.group OR (x.together AND y.together)
-}}
 MATCH (l)-[:RESOLVES_TO]->(gl)
 MATCH (r)-[:RESOLVES_TO]->(gr)
 WITH c, l, r, gl, gr
@@ -37,19 +32,52 @@ WHERE {in_scope("gl")} AND {in_scope("gr")}
 """
 
 
-REVIEW_QUEUE_COUNT = _waiting() + "RETURN count(c) AS total"
-"""How many undecided candidates of one entity type (``$entity``) wait."""
+_COUNT = _waiting() + "RETURN count(c) AS total"
 
-REVIEW_QUEUE = (
+_COUNT_CITYWIDE = """
+MATCH (c:ReviewCandidate {entity: $entity}) WHERE c.priority IS NOT NULL AND c.settled IS NULL
+RETURN count(c) AS total
+"""
+# a city-wide caller's count from the index alone: every candidate's two records are published
+# with the golden entity they resolve to, and every golden entity lies in the city
+
+_PAGE = (
     _waiting("ORDER BY c.priority DESC, c.id")
     + """
 WITH c, l, r, gl, gr SKIP $skip LIMIT $limit
-RETURN c {.*} AS candidate, l {.*} AS left, r {.*} AS right,
-       gl.id AS left_entity_id, gr.id AS right_entity_id
-ORDER BY c.priority DESC, c.id
+WITH c, l, r, gl, gr ORDER BY c.priority DESC, c.id
+RETURN collect({candidate: c {.*}, left: l {.*}, right: r {.*},
+                left_entity_id: gl.id, right_entity_id: gr.id}) AS rows
 """
 )
-"""One page (``$skip``/``$limit``) of undecided candidates, highest priority first."""
+
+_PAGE_ENTITIES = f"""
+UNWIND rows AS row
+UNWIND [row.left_entity_id, row.right_entity_id] AS id
+WITH DISTINCT id
+MATCH (g:{_GOLDEN} {{id: id}})
+MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g)
+WITH id, s ORDER BY s.key
+WITH id, collect(s) AS records
+RETURN collect({{id: id, size: size(records),
+                 records: [s IN records[0..$cluster_records] | s {{.*}}]}}) AS clusters
+"""
+
+
+def review_queue(citywide: bool) -> str:
+    """One page (``$skip``/``$limit``) of undecided candidates of ``$entity`` in ``$scope``,
+    highest priority first (``rows``), how many wait in all (``total``), and the golden
+    entities of the page's records with their record count and first ``$cluster_records``
+    records by key (``clusters``): the whole queue page in one statement. ``citywide``: the
+    caller's ``$scope`` is the whole city (the count then needs no look beyond the index)."""
+    count = _COUNT_CITYWIDE if citywide else _COUNT
+    return f"""
+CALL () {{ {count} }}
+CALL () {{ {_PAGE} }}
+CALL (rows) {{ {_PAGE_ENTITIES} }}
+RETURN total, rows, clusters
+"""
+
 
 CANDIDATE = f"""
 MATCH (c:ReviewCandidate {{id: $id}})
@@ -64,15 +92,6 @@ RETURN c {{.*}} AS candidate, l {{.*}} AS left, r {{.*}} AS right,
 """One candidate by ``$id`` with its two records, their golden entities now, and whether both
 lie in the caller's jurisdiction."""
 
-CLUSTERS = f"""
-UNWIND $ids AS id
-MATCH (g:{_GOLDEN} {{id: id}})
-MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g)
-WITH id, s ORDER BY s.key
-WITH id, collect(s {{.*}}) AS records
-RETURN id, size(records) AS size, records[0..$limit] AS records
-"""
-"""The golden entities ``$ids`` with their record count and first ``$limit`` records by key."""
 
 ENTITY_RECORDS = f"""
 OPTIONAL MATCH (direct:{_GOLDEN} {{id: $id}})

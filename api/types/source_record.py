@@ -1,4 +1,5 @@
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -59,46 +60,53 @@ class SourceRecord:
 
     @classmethod
     def from_record(cls, row: dict[str, Any], ctx: Context) -> "SourceRecord":
-        masker = ctx.masker
-        issues = _issues(row.get("field_issues"))
-        return cls(
-            key=strawberry.ID(row["key"]),
-            source=row.get("source") or "",
-            record_id=row.get("record_id") or "",
-            role=row.get("role") or "",
-            entity=row.get("entity") or "",
-            department=row.get("department"),
-            row_number=row.get("row_number"),
-            batch_id=row.get("batch_id"),
-            name=row.get("name"),
-            name_raw=row.get("name_raw"),
-            name_key=row.get("name_key"),
-            id_number=masker.resident_id(row.get("id_number")),
-            id_number_raw=masker.resident_id(row.get("id_number_raw")),
-            id_valid=row.get("id_valid"),
-            birth_date=services.as_date(row.get("birth_date")),
-            gender=row.get("gender"),
-            phone=masker.phone(row.get("phone")),
-            phone_raw=masker.phone(row.get("phone_raw")),
-            uscc=row.get("uscc"),
-            uscc_raw=row.get("uscc_raw"),
-            address=row.get("address"),
-            address_raw=row.get("address_raw"),
-            district=row.get("district"),
-            street=row.get("street"),
-            community=row.get("community"),
-            point_key=row.get("point_key"),
-            unit_key=row.get("unit_key"),
-            attributes_json=row.get("attributes"),
-            masker=masker,
-            field_issues=[masker.text(str(issue)) or "" for issue in issues],
-        )
+        """The record of a graph row. Its fields are read from the row (and masked) when first
+        asked for: a review page holds hundreds of records of which a client shows two
+        fields, and building every field of each took longer than the query."""
+        record = cls.__new__(cls)
+        record._row = row
+        record.masker = ctx.masker
+        return record
+
+    def __getattr__(self, name: str) -> Any:  # only for fields not read yet
+        read = _READ.get(name)
+        if read is None or name == "_row":
+            raise AttributeError(name)
+        value = read(self._row, self.masker)
+        setattr(self, name, value)
+        return value
 
     @strawberry.field(
         description="Other values the row recorded (identifiers masked for department apps)."
     )
     def attributes(self) -> list[Attribute]:
         return Attribute.list_from_json(self.attributes_json, self.masker)
+
+
+_PLAIN = (
+    "department", "row_number", "batch_id", "name", "name_raw", "name_key", "id_valid",
+    "gender", "uscc", "uscc_raw", "address", "address_raw", "district", "street", "community",
+    "point_key", "unit_key",
+)  # fmt: skip
+_READ: dict[str, Callable[[dict[str, Any], Masker], Any]] = {
+    **{name: (lambda row, masker, name=name: row.get(name)) for name in _PLAIN},
+    "key": lambda row, masker: strawberry.ID(row["key"]),
+    "source": lambda row, masker: row.get("source") or "",
+    "record_id": lambda row, masker: row.get("record_id") or "",
+    "role": lambda row, masker: row.get("role") or "",
+    "entity": lambda row, masker: row.get("entity") or "",
+    "id_number": lambda row, masker: masker.resident_id(row.get("id_number")),
+    "id_number_raw": lambda row, masker: masker.resident_id(row.get("id_number_raw")),
+    "birth_date": lambda row, masker: services.as_date(row.get("birth_date")),
+    "phone": lambda row, masker: masker.phone(row.get("phone")),
+    "phone_raw": lambda row, masker: masker.phone(row.get("phone_raw")),
+    "attributes_json": lambda row, masker: row.get("attributes"),
+    "field_issues": lambda row, masker: [
+        masker.text(str(issue)) or "" for issue in _issues(row.get("field_issues"))
+    ],
+}
+"""How :meth:`SourceRecord.from_record` reads each field from a graph row, masked for the
+caller."""
 
 
 def _issues(value: object) -> list[str]:

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from api.auth import issue_token
-from graph_schema.decisions import clear_decisions, fetch_decisions
+from graph_schema.decisions import SETTLE_CANDIDATES, clear_decisions, fetch_decisions
 from graph_schema.publish import publish
 from loaders.config import load_config
 from resolution.pipeline import resolve
@@ -388,3 +388,18 @@ def test_a_split_after_a_merge_undoes_it(api, city, graph_driver, neo4j_target, 
     finally:
         clear_decisions(graph_driver, neo4j_target.database)
         publish(city.workdir, graph_driver, neo4j_target.database, progress=False)
+
+
+def test_candidates_settled_before_are_found_settled_again(api, graph_driver, clean_decisions):
+    """A graph whose candidates lost their ``settled`` flag (published before the flag, or
+    re-created by a publish) gets it back from the stored decisions (publish and migration
+    run :data:`SETTLE_CANDIDATES`)."""
+    candidate = queue(api, first=1)[0]["id"]
+    api.query(DECIDE, STEWARD, id=candidate, decision="NOT_A_MATCH", reason="两个人")
+    assert candidate not in {node["id"] for node in queue(api)}
+    graph_driver.execute_query("MATCH (c:ReviewCandidate) REMOVE c.settled")
+    assert candidate in {node["id"] for node in queue(api)}
+    graph_driver.execute_query(SETTLE_CANDIDATES)
+    assert candidate not in {node["id"] for node in queue(api)}
+    clear_decisions(graph_driver)
+    assert candidate in {node["id"] for node in queue(api)}

@@ -64,6 +64,27 @@ def test_graph_counts_equal_the_workdir_and_republish_changes_nothing(driver, re
     assert graph_fingerprint(driver) == first
 
 
+def test_the_same_input_again_skips_the_writes(driver, resolved):
+    """A publish of what the last complete one was made from writes nothing; a real-time call
+    applied since, or a publish killed midway, makes the next one write everything again."""
+    _, workdir = resolved
+    publish(workdir, driver, progress=False)
+    clean = graph_fingerprint(driver)
+    again = publish(workdir, driver, progress=False)
+    assert again.elements_written == 0 and "plan" not in again.timings
+    assert graph_fingerprint(driver) == clean
+    driver.execute_query("MERGE (j:RealtimeJournal {key: 'test-journal'}) SET j.applied = 1")
+    try:
+        assert publish(workdir, driver, progress=False).elements_written > 0
+        assert publish(workdir, driver, progress=False).elements_written == 0
+    finally:
+        driver.execute_query("MATCH (j:RealtimeJournal {key: 'test-journal'}) DELETE j")
+    with pytest.raises(GraphError, match="simulated failure"):
+        publish(workdir, driver, progress=False, batch_size=200, fail_after_batches=2)
+    assert publish(workdir, driver, progress=False).elements_written > 0
+    assert graph_fingerprint(driver) == clean
+
+
 def test_a_killed_publish_recovers_to_the_same_graph(driver, resolved):
     _, workdir = resolved
     publish(workdir, driver, progress=False)
