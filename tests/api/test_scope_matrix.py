@@ -1,13 +1,14 @@
 """Scope and masking matrix, generated from the schema: every root field of ``Query``, each with
 a selection of every field its type offers (every nested list that can reach another record),
-asked by every role × jurisdiction. In every answer:
+asked by every role × jurisdiction (and a city-wide department app). In every answer:
 
 - no golden record outside the token's jurisdiction, wherever its ID appears (a node, a
   participant, a path, a shared identifier's entities, a change…), checked against the graph by
   the README's rule on the true geography;
 - for ``department_app``, no unmasked resident ID or phone in any string anywhere.
 
-A root field without a case in ``CASES`` fails the test with the name of the field to add.
+A root field without a case in ``CASES`` fails the test with the name of the field to add; the
+test lists every problem it finds (field, arguments, token, where in the answer), not the first.
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ PAGE = 3
 
 # -- the detector of unmasked identifiers --------------------------------------------------------
 UNMASKED = {
-    "resident ID": re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])"),
+    # an ID's shape (region, birth date, sequence), also inside a longer number (a disability
+    # card number is the holder's ID and 2 digits), not the digits of a USCC (91440…)
+    "resident ID": re.compile(
+        r"[1-8][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+        r"[0-9]{3}[0-9Xx]"
+        r"|(?<![0-9A-Za-z])[1-8][0-9]{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}"
+        r"(?![0-9A-Za-z])"
+    ),
     "mobile": re.compile(
         r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}(?![0-9])"
     ),
@@ -108,11 +116,13 @@ filler = st.text(alphabet="证号手机电话：，；地址天河路 ()", max_s
 @st.composite
 def written_identifiers(draw) -> str:
     """A resident ID or phone as departments write them, inside some text."""
-    kind = draw(st.sampled_from(["id18", "id15", "mobile", "landline"]))
+    kind = draw(st.sampled_from(["id18", "id15", "card", "mobile", "landline"]))
     d = lambda n: "".join(draw(digits) for _ in range(n))  # noqa: E731
     if kind == "id18":
         core = f"44{d(4)}19{d(2)}0{draw(st.integers(1, 9))}1{draw(st.integers(0, 9))}{d(3)}"
         value = core + draw(st.sampled_from([d(1), "X", "x"]))
+    elif kind == "card":  # 残疾人证号: the resident ID and two digits
+        value = f"44{d(4)}19{d(2)}0{draw(st.integers(1, 9))}1{draw(st.integers(0, 9))}{d(4)}{d(2)}"
     elif kind == "id15":
         value = f"44{d(4)}{d(2)}0{draw(st.integers(1, 9))}1{draw(st.integers(0, 9))}{d(3)}"
     elif kind == "mobile":
@@ -229,6 +239,12 @@ def samples(graph_driver, places) -> dict[str, Any]:  # noqa: F811
                 "WITH n, count(s) AS m ORDER BY m DESC, n.id RETURN n.id LIMIT 1",
                 d=places[district],
             )
+    found["person_disabled"] = _one(
+        graph_driver,
+        "MATCH (d:SourceRecord)-[:RESOLVES_TO]->(p:Person) WHERE d.key STARTS WITH 'disability/' "
+        "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(p) WITH p, count(s) AS n "
+        "ORDER BY n, p.id RETURN p.id LIMIT 1",
+    )
     found["shared_name"] = _one(
         graph_driver,
         "MATCH (a:Person {district: $d1}), (b:Person {district: $d2}) WHERE a.name = b.name "
@@ -266,7 +282,11 @@ CASES: dict[str, Case] = {
     "changeFeedHead": lambda s, enums: [{}],
     "sourceQuality": lambda s, enums: [{"source": "violations"}, {"source": "hukou"}],
     "me": lambda s, enums: [{}],
-    "person": lambda s, enums: [{"id": s["person_d1"]}, {"id": s["person_d2"]}],
+    "person": lambda s, enums: [
+        {"id": s["person_d1"]},
+        {"id": s["person_d2"]},
+        {"id": s["person_disabled"]},  # identifiers in free text: the disability card number
+    ],
     "enterprise": lambda s, enums: [{"id": s["enterprise_d1"]}, {"id": s["enterprise_d2"]}],
     "rentalUnit": lambda s, enums: [{"id": s["unit_d1"]}, {"id": s["unit_d2"]}],
     "searchPeople": lambda s, enums: [{"name": s["shared_name"]}],
@@ -298,6 +318,14 @@ CASES: dict[str, Case] = {
     ],
     "timeline": lambda s, enums: [{"id": s["person_d1"]}, {"id": s["person_d2"]}],
 }
+
+
+def roles(places) -> list[tuple[str, dict[str, str]]]:  # noqa: F811
+    """The jurisdiction matrix's tokens, and a city-wide department app (it sees every record,
+    so every record's identifiers are checked masked)."""
+    return [*matrix(places), ("department_app", {})]
+
+
 ALLOWED_ERRORS = {"FORBIDDEN", "NOT_FOUND"}  # a role refused a field; an ID it may not see
 
 
@@ -372,10 +400,11 @@ def test_no_answer_leaves_the_jurisdiction_or_shows_an_identifier(
     enums = {t["name"]: [v["name"] for v in t["enumValues"] or []] for t in schema["types"]}
     data = {**samples, "points": places["points"]}
     reached: dict[str, set[str]] = {}
+    problems: list[str] = []  # every problem at once, not the first
     for field in sorted(query_type["fields"], key=lambda f: f["name"]):
         for variables in CASES[field["name"]](data, enums):
             query = selections.root_query(field, variables)
-            for role, claims in matrix(places):
+            for role, claims in roles(places):
                 response = wide_api.post(query, auth=token(role, **claims), variables=variables)
                 where = f"Query.{field['name']}({variables}) as {role} {claims}"
                 assert response.status_code == 200, (where, response.text[:500])
@@ -391,16 +420,18 @@ def test_no_answer_leaves_the_jurisdiction_or_shows_an_identifier(
                     ids.update(set(GOLDEN_ID.findall(text)) - asked)
                 for golden_id in sorted(ids):
                     why = record_places.outside(golden_id, claims)
-                    assert why is None, (
-                        f"{where}: {golden_id} is outside ({why}), "
-                        f"at {where_found(payload, golden_id)[:3]}"
-                    )
+                    if why is not None:
+                        problems.append(
+                            f"{where}: {golden_id} is outside ({why}), "
+                            f"at {where_found(payload, golden_id)[:2]}"
+                        )
                 if role == "department_app":
-                    leaks = unmasked(payload)
-                    assert not leaks, (
-                        f"{where}: unmasked {leaks[:5]}, at {where_found(payload, leaks[0][1])[:3]}"
-                    )
+                    for kind, text in unmasked(payload)[:3]:
+                        problems.append(
+                            f"{where}: unmasked {kind} {text!r} at {where_found(payload, text)[:2]}"
+                        )
                 reached.setdefault(f"{role} {sorted(claims.items())}", set()).update(ids)
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
     admin = reached["admin []"]
     scoped = reached[f"department_app {[('district', places['d1'])]}"]
     assert len(admin) > len(scoped) > 10, (len(admin), len(scoped))
