@@ -2,7 +2,9 @@
 
     .venv/bin/python benchmarks/kill_points.py --persons 300 --kills 10 --seed 20
 
-For each target (``ingest``, ``resolve``, ``publish``, a steward's ``decide`` mutation) the
+For each target (``ingest``, ``resolve``, ``publish`` into an empty graph, ``republish`` of a
+newer run over an older one, ``stale`` — that republish killed as soon as its stale removal
+has begun — and a steward's ``decide`` mutation) the
 harness restores the target's initial state and runs it once uninterrupted: that end state's
 fingerprint is the reference, and the run's duration and the moment it began writing set the
 window the kills fall in. Then, ``--kills`` times: restore the initial state, start the real
@@ -49,6 +51,7 @@ from graph_schema.connection import Neo4jTarget, open_driver
 from graph_schema.decisions import clear_decisions
 from graph_schema.fingerprint import graph_fingerprint
 from graph_schema.migrations import reset
+from graph_schema.publish import run_id_of
 
 SECRET = "kill-points-" + "k" * 40
 
@@ -159,6 +162,8 @@ class Lab:
     persons: int
     seed: int
     city: Path = field(init=False)
+    dropped_records: int = field(init=False, default=0)
+    """source records of :data:`DROPPED_SOURCE` the older run published (set by its prepare)."""
 
     def __post_init__(self) -> None:
         self.city = self.root / "city"
@@ -241,6 +246,8 @@ class CommandTarget:
     began_writing: Callable[[Lab, float], bool]
     """whether the run started at (epoch) time t has written anything yet."""
     env: Callable[[Lab], dict[str, str]] = lambda lab: lab.env()
+    kill_when: Callable[[Lab], bool] | None = None
+    """when set, a kill falls as soon as this holds (a phase of the run), not after a delay."""
 
     def ready(self, lab: Lab) -> None:
         pass
@@ -374,6 +381,53 @@ def _first_candidate(lab: Lab) -> str:
     return records[0]["id"]
 
 
+DROPPED_SOURCE = "violations"
+"""The source the newer run's config leaves out: publishing it over the older run removes that
+source's records, events and the golden records they alone made (stale removal)."""
+
+
+def _older_run_published(lab: Lab) -> None:
+    """The graph as the older run (the whole city) left it: the newer run's initial state."""
+    from graph_schema.publish import publish
+
+    reset(lab.driver, lab.neo4j.database)
+    publish(lab.template("resolved"), lab.driver, lab.neo4j.database, progress=False)
+    lab.dropped_records = _dropped_records(lab)
+
+
+def _dropped_records(lab: Lab) -> int:
+    records, _, _ = lab.driver.execute_query(
+        "MATCH (n:SourceRecord) WHERE n.key STARTS WITH $prefix RETURN count(n) AS n",
+        prefix=f"{DROPPED_SOURCE}/",
+        database_=lab.neo4j.database,
+    )
+    return records[0]["n"]
+
+
+def _nodes_of_run(lab: Lab, run_id: str) -> bool:
+    records, _, _ = lab.driver.execute_query(
+        "MATCH (n:SourceRecord) WHERE n.publish_run = $run RETURN count(n) > 0 AS any",
+        run=run_id,
+        database_=lab.neo4j.database,
+    )
+    return records[0]["any"]
+
+
+def _stale_removal_began(lab: Lab) -> bool:
+    """Some of the dropped source's records are deleted: the publish is removing stale nodes
+    (golden records first, then source records, events, places, then relationships)."""
+    return _dropped_records(lab) < lab.dropped_records
+
+
+def without_source(config_text: str, name: str) -> str:
+    """A sources.toml with the ``[[sources]]`` block named ``name`` removed."""
+    head, *blocks = config_text.split("[[sources]]\n")
+    kept = [b for b in blocks if f'name = "{name}"' not in b.split("\n[[", 1)[0]]
+    if len(kept) != len(blocks) - 1:
+        raise ValueError(f"no source {name!r} in the config")
+    return "[[sources]]\n".join([head, *kept])
+
+
 DECIDE = """mutation($id: ID!) { decideCandidate(id: $id, decision: MATCH, reason: "同一人") {
   __typename ... on StewardDecision { id } } }"""
 
@@ -416,6 +470,23 @@ def targets(lab: Lab) -> list[CommandTarget | RequestTarget]:
             fingerprint=_graph_fingerprint,
             began_writing=lambda lab, t: _graph_nodes(lab) > 0,
         ),
+        CommandTarget(
+            name="republish",
+            prepare=_older_run_published,
+            command=lambda lab: _cli(
+                "publish", "--workdir", lab.template("dropped"), "--batch-size", 200
+            ),
+            fingerprint=_graph_fingerprint,
+            began_writing=lambda lab, t: _nodes_of_run(lab, run_id_of(lab.template("dropped"))),
+        ),
+        CommandTarget(
+            name="stale",
+            prepare=_older_run_published,
+            command=lambda lab: _cli("publish", "--workdir", lab.template("dropped")),
+            fingerprint=_graph_fingerprint,
+            began_writing=lambda lab, t: _nodes_of_run(lab, run_id_of(lab.template("dropped"))),
+            kill_when=_stale_removal_began,
+        ),
         RequestTarget(
             name="decide",
             prepare=_published,
@@ -443,6 +514,25 @@ def build_lab(lab: Lab) -> None:
                 check=True,
                 capture_output=True,
             )
+    # A newer run of the same workspace whose config no longer names one source.
+    dropped = lab.template("dropped")
+    if not (lab.root / "templates" / "dropped.done").exists():
+        trimmed = lab.root / "city-dropped"
+        trimmed.mkdir(exist_ok=True)
+        for path in lab.city.iterdir():
+            if path.name != "sources.toml" and not (trimmed / path.name).exists():
+                (trimmed / path.name).symlink_to(path)
+        text = (lab.city / "sources.toml").read_text(encoding="utf-8")
+        (trimmed / "sources.toml").write_text(without_source(text, DROPPED_SOURCE), "utf-8")
+        shutil.rmtree(dropped, ignore_errors=True)
+        shutil.copytree(lab.template("resolved"), dropped)
+        subprocess.run(
+            [*CLI, "resolve", "--config", str(trimmed / "sources.toml"), "--workdir", str(dropped)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        (lab.root / "templates" / "dropped.done").touch()
 
 
 # -- the harness -------------------------------------------------------------------------------
@@ -512,7 +602,12 @@ def _kill_and_rerun(
     target.prepare(lab)
     target.ready(lab)
     run = target.start(lab)
-    time.sleep(delay)
+    kill_when = getattr(target, "kill_when", None)
+    if kill_when is None:
+        time.sleep(delay)
+    else:
+        while not run.finished() and not kill_when(lab):
+            time.sleep(0.005)
     finished_first = run.finished()
     run.kill()
     left = combined(target.fingerprint(lab))
@@ -548,7 +643,9 @@ def run_harness(
     outcomes = []
     try:
         for target in chosen:
-            if target.name == "decide" and "publish" not in counts:
+            if target.name == "decide" and (
+                "publish" not in counts or "republish" in counts or "stale" in counts
+            ):
                 _publish_reference(lab)
             outcomes.append(kill_target(target, lab, counts[target.name], rng, control))
     finally:

@@ -13,12 +13,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from graph_schema.connection import Neo4jTarget, open_driver
 from graph_schema.server import NEO4J_VERSION, LocalNeo4j
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_RUNTIME = REPO / ".huitong" / "neo4j" / NEO4J_VERSION
+
+
+# Property tests on two busy shared cores: no per-example deadline (a slow example is not a
+# failure), the same examples on every run (a CI failure reproduces), a bounded number of them.
+# HYPOTHESIS_PROFILE=dev gives hypothesis's defaults back (random examples, 200 ms deadline).
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    max_examples=100,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", settings.get_profile("default"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def free_port() -> int:

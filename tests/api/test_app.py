@@ -18,11 +18,20 @@ def test_health_and_readiness(api):
 
 
 def test_metrics_count_requests_per_operation(api):
+    def count(line: str) -> float:
+        for row in api.request("GET", "/metrics").text.splitlines():
+            if row.startswith(line + " "):
+                return float(row.split()[-1])
+        return 0.0
+
+    ok = 'huitong_graphql_requests_total{operation="searchPeople",outcome="ok"}'
+    refused = 'huitong_graphql_requests_total{operation="unauthenticated",outcome="unauthorized"}'
+    before_ok, before_refused = count(ok), count(refused)
     api.query('{ searchPeople(name: "陈伟") { totalCount } }')
-    text = api.request("GET", "/metrics").text
-    assert 'huitong_graphql_requests_total{operation="searchPeople",outcome="ok"}' in text
-    assert "huitong_graphql_request_seconds_bucket" in text
-    assert 'operation="unauthenticated"' in text or "unauthorized" not in text
+    assert api.post("{ me { role } }", auth=None).status_code == 401
+    assert count(ok) == before_ok + 1
+    assert count(refused) == before_refused + 1
+    assert "huitong_graphql_request_seconds_bucket" in api.request("GET", "/metrics").text
 
 
 def test_one_audit_line_per_request(api, audit_stream):

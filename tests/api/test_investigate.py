@@ -193,12 +193,30 @@ def test_jurisdiction_holds(api, city, patterns, graph_driver):
     hood = api.query(NEIGHBORHOOD, inside, id=unit, depth=2, first=500)["neighborhood"]
     golden = [n for n in hood["nodes"] if n["kind"] != "Event"]
     assert golden and all(n["properties"].get("district") == home for n in golden)
-    for item in shared(api, "PHONE", 2, outside).values():
-        ids = [e["id"] for e in item["entities"]]
-        rows, _, _ = graph_driver.execute_query(
-            "MATCH (g) WHERE g.id IN $ids RETURN DISTINCT g.district AS d", ids=ids
-        )
-        assert {r["d"] for r in rows} == {other}
+    # The planted shared phone, seen from each district: only the sharers living there.
+    planted = patterns["shared_phones"][0]
+    rows, _, _ = graph_driver.execute_query(
+        "MATCH (p:Person) WHERE p.id IN $ids RETURN p.id AS id, p.district AS d",
+        ids=sorted(goldens(city, planted["persons"])),
+    )
+    sharers_in: dict[str, set[str]] = {}
+    for row in rows:
+        if row["d"]:
+            sharers_in.setdefault(row["d"], set()).add(row["id"])
+    assert max(len(ids) for ids in sharers_in.values()) >= 2, sharers_in
+    for district in ("越秀区", "天河区", "海珠区", *sharers_in):
+        found = shared(api, "PHONE", 2, token("investigator", district=district))
+        expected = sharers_in.get(district, set())
+        if len(expected) >= 2:
+            assert {e["id"] for e in found[planted["phone"]]["entities"]} == expected
+        else:
+            assert planted["phone"] not in found, district
+        for item in found.values():
+            ids = [e["id"] for e in item["entities"]]
+            rows, _, _ = graph_driver.execute_query(
+                "MATCH (g) WHERE g.id IN $ids RETURN DISTINCT g.district AS d", ids=ids
+            )
+            assert {r["d"] for r in rows} == {district}
 
 
 @pytest.mark.parametrize("role", ["department_app", "steward"])

@@ -16,7 +16,7 @@ query($source: String!) { sourceQuality(source: $source) {
 """
 
 
-def test_a_scorecard_reconciles_with_the_ingest(api, city):
+def test_a_scorecard_reconciles_with_the_ingest(api, city, graph_driver):
     card = api.query(CARD, token("steward"), source="hukou")["sourceQuality"]
     report = json.loads((city.workdir / "ingest_report.json").read_text())
     ingested = next(s for s in report["sources"] if s["name"] == "hukou")
@@ -26,7 +26,12 @@ def test_a_scorecard_reconciles_with_the_ingest(api, city):
     assert fields["id_number"]["filled"] > 0 and fields["id_number"]["invalid"] > 0
     assert 0 < fields["id_number"]["validity"] < 1 and fields["name"]["completeness"] > 0.9
     assert {c["reason"] for c in card["contradictions"]} == {"birth_date", "gender", "name"}
-    assert card["duplicateRecords"] >= 0
+    rows, _, _ = graph_driver.execute_query(
+        "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g) WHERE s.key STARTS WITH 'hukou/' "
+        "WITH g, split(s.key, '/') AS key WITH g, key[2] AS role, count(DISTINCT key[1]) AS n "
+        "RETURN sum(n - 1) AS dup"
+    )
+    assert card["duplicateRecords"] == rows[0]["dup"] > 0
     assert api.query(CARD, token("admin"), source="nope")["sourceQuality"] is None
 
 

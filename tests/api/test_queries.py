@@ -53,18 +53,30 @@ def point_text(key: str) -> str:
     return f"{road}{number}号" + (f"之{sub}" if sub else "")
 
 
+def assert_within_the_truth(got: dict[str, int], city, point_key: str, **criteria) -> None:
+    """``got`` (true person → violation count) holds every offender the truth identifies beyond
+    doubt, with at least those citations, and nobody and no citation the truth does not have."""
+    at_least = _truth.repeat_offenders(city, point_key, identified_only=True, **criteria)
+    at_most = _truth.repeat_offenders(city, point_key, **{**criteria, "minimum": 1})
+    for person, count in at_least.items():
+        assert got.get(person, 0) >= count, (point_key, person, count, got)
+    for person, count in got.items():
+        assert count <= at_most.get(person, 0), (point_key, person, count, at_most)
+
+
 def test_repeat_offenders_at_every_cited_address_match_the_truth(api, city):
     points = cited_points(city)
     assert len(points) >= 3
+    identified = 0
     for point_key in points:
-        expected = _truth.repeat_offenders(city, point_key)
         answer = offenders(api, point_text(point_key))
         got = {
             city.true_of_golden[edge["node"]["id"]]: edge["node"]["violationCount"]
             for edge in answer["edges"]
         }
-        assert got == expected, point_key
-        assert answer["totalCount"] == len(expected)
+        assert_within_the_truth(got, city, point_key)
+        identified += len(_truth.repeat_offenders(city, point_key, identified_only=True))
+        assert answer["totalCount"] == len(got)
         for edge in answer["edges"]:
             person = edge["node"]
             count = person["violationCount"]
@@ -79,35 +91,41 @@ def test_repeat_offenders_at_every_cited_address_match_the_truth(api, city):
             assert len(vendor_records) == count
         counts = [edge["node"]["violationCount"] for edge in answer["edges"]]
         assert counts == sorted(counts, reverse=True)
+    assert identified >= 3  # the lower bound is not empty
 
 
 def test_repeat_offenders_recall_against_raw_truth(city, api):
-    """Citations naming nobody but a common name cannot be linked: most links still are."""
+    """Citations naming nobody but a common name cannot always be linked: nearly all are."""
     truth_links = found_links = 0
     for point_key in cited_points(city):
-        raw = _truth.repeat_offenders(city, point_key, as_resolved=False)
+        raw = _truth.repeat_offenders(city, point_key)
         answer = offenders(api, point_text(point_key))
         got = {city.true_of_golden[edge["node"]["id"]] for edge in answer["edges"]}
         truth_links += len(raw)
         found_links += len(got & set(raw))
-    assert found_links / truth_links >= 0.8
+    print(f"repeatOffenders recall against the truth: {found_links}/{truth_links}")
+    assert found_links / truth_links >= 0.9  # 16/17 on the test city
 
 
 def test_repeat_offenders_since_min_and_written_variants(api, city):
     point_key, _ = cited_points(city).most_common(1)[0]
     since = dt.date(2023, 1, 1)
-    expected = _truth.repeat_offenders(city, point_key, since=since)
     answer = offenders(api, point_text(point_key), since=since)
     got = {
         city.true_of_golden[e["node"]["id"]]: e["node"]["violationCount"] for e in answer["edges"]
     }
-    assert got == expected
+    assert_within_the_truth(got, city, point_key, since=since)
+    assert got
     for edge in answer["edges"]:
         dates = [e["node"]["date"] for e in edge["node"]["violations"]["edges"]]
         assert all(day >= since.isoformat() for day in dates)
 
     everyone = offenders(api, point_text(point_key), minimum=1)
-    assert everyone["totalCount"] == len(_truth.repeat_offenders(city, point_key, minimum=1))
+    got = {
+        city.true_of_golden[e["node"]["id"]]: e["node"]["violationCount"] for e in everyone["edges"]
+    }
+    assert everyone["totalCount"] == len(got) > len(answer["edges"])
+    assert_within_the_truth(got, city, point_key, minimum=1)
     classes = {e["node"]["offenderClass"] for e in everyone["edges"]}
     assert classes <= {"FIRST", "OCCASIONAL", "HABITUAL"}
 
@@ -191,11 +209,16 @@ def test_person_360_view_matches_the_truth(api, city):
 
     married = {t for k, t in city.truth.items() if k.startswith("marriage/")}
 
+    marriage_golden = {
+        city.golden_of_record.get(k) for k, t in city.truth.items() if k.startswith("marriage/")
+    }
+
     def married_parent(p):
         spouse = world.persons[p.spouse] if p.spouse >= 0 else None
         return bool(
             spouse and p.children and p.true_id in married
             and city.golden_of_true.get(spouse.true_id)
+            and city.golden_of_true.get(p.true_id) in marriage_golden
         )  # fmt: skip
 
     person = well_resolved_people(city, married_parent)[0]
@@ -219,9 +242,8 @@ def test_person_360_view_matches_the_truth(api, city):
         descendants.update(world.persons[c].true_id for c in world.persons[child].children)
     children = {city.true_of_golden[e["node"]["id"]] for e in view["children"]["edges"]}
     assert children and children <= descendants
-    assert {e["node"]["type"] for e in view["events"]["edges"]} >= {"Marriage"} or not any(
-        k.startswith("marriage/") for k in records
-    )
+    assert any(k.startswith("marriage/") for k in records)
+    assert "Marriage" in {e["node"]["type"] for e in view["events"]["edges"]}
     dates = [e["node"]["date"] for e in view["events"]["edges"] if e["node"]["date"]]
     assert dates == sorted(dates, reverse=True)
     assert all(e["sources"] for e in view["registeredAt"]["edges"])
@@ -346,10 +368,10 @@ def test_search_people_by_any_writing_of_the_name(api, city):
         for written in (name, traditional, romanised):
             result = search(api, name=written, homophones=False)
             assert golden in [e["node"]["id"] for e in result["edges"]], (name, written)
-        best = search(api, name=name)["edges"][0]
-        assert best["score"] >= 3 or golden in {
-            e["node"]["id"] for e in search(api, name=name)["edges"]
-        }
+        ranked = search(api, name=name)["edges"]  # best first: the exact name ranks top
+        score = next(e["score"] for e in ranked if e["node"]["id"] == golden)
+        assert score == ranked[0]["score"], (name, ranked[:3])
+        assert [e["score"] for e in ranked] == sorted((e["score"] for e in ranked), reverse=True)
 
 
 def test_search_people_homophones_and_identifiers(api, city):
@@ -398,7 +420,13 @@ def test_search_enterprises_by_name_variants_and_uscc(api, city):
 # -- addresses and households ------------------------------------------------------------------
 def test_address_reads_any_writing_to_the_point(api, city):
     world = city.world
-    person = next(p for p in world.persons if p.hukou and p.hukou.sub)
+    registered_true = {  # true persons whose hukou record resolved to their golden record
+        t for k, t in city.truth.items()
+        if k.startswith("hukou/") and city.golden_of_true.get(t) == city.golden_of_record.get(k)
+    }  # fmt: skip
+    person = next(
+        p for p in world.persons if p.hukou and p.hukou.sub and p.true_id in registered_true
+    )
     key = _truth.true_point(world, person.hukou)
     district, street, community = _truth.true_place(world, person.hukou)
     road, number, sub = key.split("|")
@@ -417,10 +445,7 @@ def test_address_reads_any_writing_to_the_point(api, city):
     point = lookup["points"]["edges"][0]["node"]
     assert point["district"] == district
     registered = {city.true_of_golden[e["node"]["id"]] for e in point["registeredPersons"]["edges"]}
-    if city.golden_of_true.get(person.true_id):
-        assert person.true_id in registered or not any(
-            k.startswith("hukou/") and t == person.true_id for k, t in city.truth.items()
-        )
+    assert person.true_id in registered
     road_only = api.query(query, t=f"{district}{road}")["address"]["points"]
     assert key in [e["node"]["key"] for e in road_only["edges"]]
 

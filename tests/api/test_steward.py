@@ -267,8 +267,9 @@ def test_stewards_work_within_their_jurisdiction(api, graph_driver, neo4j_target
 
 
 def _pick(api, graph_driver):
-    """A MATCH candidate (records apart now), a NOT_A_MATCH candidate (records together now),
-    an entity to split and two to merge, all on distinct golden entities."""
+    """A MATCH candidate (records apart now), an entity to split and two to merge, all on
+    distinct golden entities. (The demo city's queue holds no candidate whose records are
+    together now; separating records that are together is the split's NOT_A_MATCH pairs.)"""
     nodes = queue(api)
     used: set[str] = set()
 
@@ -277,12 +278,6 @@ def _pick(api, graph_driver):
 
     to_join = next(n for n in nodes if n["leftEntityId"] != n["rightEntityId"])
     used |= {to_join["leftEntityId"], to_join["rightEntityId"]}
-    to_part = next(
-        (n for n in nodes if n["leftEntityId"] == n["rightEntityId"] and free(n["leftEntityId"])),
-        None,
-    )
-    if to_part:
-        used.add(to_part["leftEntityId"])
     records, _, _ = graph_driver.execute_query(
         "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(p:Person) WITH p, collect(s.key) AS keys "
         "WHERE size(keys) >= 3 RETURN p.id AS id, keys ORDER BY p.id LIMIT 50"
@@ -294,13 +289,13 @@ def _pick(api, graph_driver):
         "WHERE size(keys) = 2 RETURN p.id AS id, keys ORDER BY p.id DESC LIMIT 50"
     )
     keep, merge = [r for r in records if free(r["id"])][:2]
-    return to_join, to_part, split, keep, merge
+    return to_join, split, keep, merge
 
 
 def test_decisions_hold_after_re_resolve_and_re_publish(
     api, city, graph_driver, neo4j_target, tmp_path, clean_decisions
 ):
-    to_join, to_part, split, keep, merge = _pick(api, graph_driver)
+    to_join, split, keep, merge = _pick(api, graph_driver)
 
     joined = api.query(DECIDE, STEWARD, id=to_join["id"], decision="MATCH", reason="same phone")
     decision = joined["decideCandidate"]
@@ -312,11 +307,6 @@ def test_decisions_hold_after_re_resolve_and_re_publish(
     before = json.loads(decision["before"])
     assert before["left"]["entity_id"] == to_join["leftEntityId"]
     assert before["department"] == "政务服务数据管理局"
-    if to_part:
-        parted = api.query(
-            DECIDE, STEWARD, id=to_part["id"], decision="NOT_A_MATCH", reason="twins"
-        )
-        assert parted["decideCandidate"]["pairs"][0]["decision"] == "NOT_A_MATCH"
     split_off, kept = split["keys"][0], split["keys"][1:]
     splitting = api.query(SPLIT, STEWARD, id=split["id"], records=[split_off], reason="moved")
     pairs = splitting["splitEntity"]["pairs"]
@@ -328,9 +318,8 @@ def test_decisions_hold_after_re_resolve_and_re_publish(
 
     waiting = {node["id"] for node in queue(api)}
     assert to_join["id"] not in waiting
-    assert not to_part or to_part["id"] not in waiting
     history = api.query(HISTORY, STEWARD, mine=True)["decisions"]
-    assert history["totalCount"] == (4 if to_part else 3)
+    assert history["totalCount"] == 3
     assert history["edges"][0]["node"]["kind"] == "merge"  # newest first
     assert api.query(HISTORY, token("admin"), mine=True)["decisions"]["totalCount"] == 0
 
@@ -342,8 +331,6 @@ def test_decisions_hold_after_re_resolve_and_re_publish(
 
     golden = golden_of(graph_driver)
     assert golden[to_join["left"]["key"]] == golden[to_join["right"]["key"]]
-    if to_part:
-        assert golden[to_part["left"]["key"]] != golden[to_part["right"]["key"]]
     assert all(golden[split_off] != golden[other] for other in kept)
     assert golden[keep["keys"][0]] == golden[merge["keys"][0]]
     survivor = golden[keep["keys"][0]]

@@ -121,13 +121,24 @@ def test_publish_after_a_new_resolve_applies_the_difference(driver, resolved, tm
             [golden, moved_key],
         ).fetchall()
     ]
+    # ... and merges two other persons: the one merged in is retired, redirected to the other.
+    (keep, keep_mention), (merged, merged_mention) = connection.execute(
+        """SELECT golden_id, min(mention_id) FROM golden_members WHERE entity = 'person'
+           AND golden_id <> ? GROUP BY golden_id HAVING count(*) = 2 ORDER BY golden_id LIMIT 2""",
+        [golden],
+    ).fetchall()
     store_decisions(
         connection,
         [
             {"id": "D-1", "kind": "split", "entity": "person", "reason": "different people",
              "decided_by": "test", "decided_at": "2026-01-01",
              "pairs": [{"decision": "NOT_A_MATCH", "mention_id_l": moved_key,
-                        "mention_id_r": other} for other in others]}
+                        "mention_id_r": other} for other in others]},
+            {"id": "D-2", "kind": "merge", "entity": "person", "reason": "one person",
+             "decided_by": "test", "decided_at": "2026-01-01",
+             "after": {"entity_id": keep, "anchor": keep_mention},
+             "pairs": [{"decision": "MATCH", "mention_id_l": keep_mention,
+                        "mention_id_r": merged_mention}]},
         ],
     )  # fmt: skip
     connection.close()
@@ -147,9 +158,8 @@ def test_publish_after_a_new_resolve_applies_the_difference(driver, resolved, tm
         key=moved_key,
     )
     assert len(moved) == 1 and moved[0]["id"] != golden
-    connection = duckdb.connect(str(copy / "workspace.duckdb"), read_only=True)
-    redirects = connection.execute(
-        "SELECT count(*) FROM golden_redirects WHERE new_id IS NOT NULL"
-    ).fetchone()[0]
-    connection.close()
-    assert counts["RetiredEntity"] == counts["REDIRECTS_TO"] <= redirects
+    retired, _, _ = driver.execute_query(
+        "MATCH (r:RetiredEntity)-[:REDIRECTS_TO]->(p:Person) RETURN r.id AS old, p.id AS new"
+    )
+    assert [(r["old"], r["new"]) for r in retired] == [(merged, keep)]
+    assert counts["RetiredEntity"] == counts["REDIRECTS_TO"] == 1
