@@ -1,6 +1,7 @@
 """Ingest: read every source, standardise, stage mentions, relations, events; quarantine the rest.
 
-For each source the whole file is read and its staged rows are replaced in one DuckDB transaction,
+Each source's file is streamed, its staged rows spilled to Parquet as they come (see
+:mod:`loaders.sources`), then they replace the source's previous rows in one DuckDB transaction,
 so a crash leaves the previous state and a re-run gives the same result. A source whose file and
 mapping are unchanged since the last ingest is skipped (nothing changes); otherwise each record is
 compared by content hash with the previous ingest and recorded as new, changed or removed.
@@ -15,6 +16,7 @@ pool), :mod:`loaders.changes` (what changed, written per source in one transacti
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -40,6 +42,8 @@ from loaders.workers import default_workers, stage_all
 __all__ = ["REPORT_FILE", "IngestReport", "SourceReport", "ingest", "write_json_atomic"]
 
 REPORT_FILE = "ingest_report.json"
+SPILL_DIR = "ingest-spill"
+"""The workdir's directory of staged rows between staging and writing (removed after)."""
 PARALLEL_MIN_BYTES = 8 << 20
 """Below this much input, starting worker processes costs more than it saves."""
 
@@ -66,6 +70,8 @@ def ingest(
     connection = staging.connect(workdir)
     reports: list[SourceReport] = []
     batch_id: int | None = None
+    spill = workdir / SPILL_DIR
+    shutil.rmtree(spill, ignore_errors=True)  # a killed run's
     try:
         pending: list[tuple[SourceSpec, SourceReport, str, str]] = []
         file_hashes: dict[str, str] = {}
@@ -89,6 +95,7 @@ def ingest(
                 [spec for spec, *_ in pending],
                 workers,
                 PARALLEL_MIN_BYTES,
+                spill,
                 submitted=submitted,
                 file_hashes=file_hashes,
             )
@@ -98,6 +105,7 @@ def ingest(
                 _write_source(
                     connection, spec, staged, source_report, batch_id, file_digest, mapping_digest
                 )
+                shutil.rmtree(staged["records"].parent, ignore_errors=True)
                 done += spec.path.stat().st_size
                 report(progress, "ingest", done, total)
         removed = remove_dropped_sources(connection, config)
@@ -107,6 +115,7 @@ def ingest(
             finish_batch(connection, batch_id)
     finally:
         connection.close()
+        shutil.rmtree(spill, ignore_errors=True)
     result = IngestReport(batch_id, reports, time.monotonic() - began, submitted_through)
     write_json_atomic(workdir / REPORT_FILE, result.to_json())
     return result
