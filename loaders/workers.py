@@ -14,6 +14,7 @@ from pathlib import Path
 from loaders.config import SourceSpec
 from loaders.report import SourceReport
 from loaders.sources import StagedFiles, stage_one
+from loaders.standardising import clear_caches
 from loaders.submitted import Submitted
 
 
@@ -44,7 +45,10 @@ def stage_all(
     total_bytes = sum(spec.path.stat().st_size for spec in specs)
     if workers <= 1 or len(specs) == 1 or total_bytes < parallel_min_bytes:
         for spec in specs:
-            yield stage_one(*arguments(spec))
+            staged = stage_one(*arguments(spec))
+            # The caches' memory goes to the DuckDB write that follows in this process.
+            clear_caches()
+            yield staged
         return
     # spawn, not fork: a forked child inherits the parent's DuckDB and Arrow threads mid-state
     # and occasionally crashed (BrokenProcessPool).

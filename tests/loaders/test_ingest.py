@@ -11,6 +11,7 @@ from loaders import ingest as ingest_module
 from loaders import sources as sources_module
 from loaders import staging
 from loaders.config import load_config
+from loaders.errors import LoaderError
 from loaders.ingest import ingest
 
 SOURCES = """
@@ -313,3 +314,16 @@ def test_a_csv_is_read_without_holding_the_file(tmp_path, monkeypatch):
     monkeypatch.setattr(type(path), "read_bytes", refused)
     report = ingest(load_config(path), tmp_path / "work", progress=False, workers=1)
     assert by_name(report, "rental").rows_read > 0
+
+
+def test_a_tight_duckdb_memory_limit_stages_the_same_rows(tmp_path, monkeypatch):
+    """``HUITONG_INGEST_MEMORY`` caps DuckDB while it loads the staged rows (it spills past
+    it): the result is the same; a value that is not a size stops the run naming it."""
+    path = write_city(tmp_path)
+    ingest(load_config(path), tmp_path / "default", progress=False, workers=1)
+    monkeypatch.setenv("HUITONG_INGEST_MEMORY", "64MB")
+    ingest(load_config(path), tmp_path / "tight", progress=False, workers=1)
+    assert tables(tmp_path / "tight") == tables(tmp_path / "default")
+    monkeypatch.setenv("HUITONG_INGEST_MEMORY", "lots")
+    with pytest.raises(LoaderError, match="HUITONG_INGEST_MEMORY"):
+        ingest(load_config(path), tmp_path / "bad", progress=False, workers=1)
