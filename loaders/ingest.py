@@ -49,12 +49,13 @@ SPILL_DIR = "ingest-spill"
 """The workdir's directory of staged rows between staging and writing (removed after)."""
 PARALLEL_MIN_BYTES = 8 << 20
 """Below this much input, starting worker processes costs more than it saves."""
-DEFAULT_MEMORY = "1GB"
+DEFAULT_MEMORY = "2GB"
 """DuckDB's memory while ingest writes (``HUITONG_INGEST_MEMORY``). Loading a source's staged
 rows in one transaction spills to the workspace's temporary directory past it instead of growing
 with the source (without a limit DuckDB held about 180 MB more per 100,000 household rows). What
-must fit is the mentions' primary-key index at commit: 9 million mentions did not commit within
-400 MB, and did within 1 GB."""
+must fit is the primary-key indexes of the rows written (``mentions.mention_id``, ``records``'
+record ids) at commit: a 5M-row household source (9.0M mentions, 5.0M records) did not commit
+within 1 GB and did within 2 GB; 1M rows commit within 1 GB."""
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
