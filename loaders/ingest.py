@@ -22,6 +22,8 @@ import shutil
 import time
 from pathlib import Path
 
+import duckdb
+
 from huitong.files import write_json_atomic
 from huitong.progress import Progress, report
 from loaders import staging
@@ -126,9 +128,20 @@ def ingest(
             for spec, source_report, file_digest, mapping_digest in pending:
                 staged_report, staged = next(staged_sources)
                 _copy_counts(staged_report, source_report)
-                _write_source(
-                    connection, spec, staged, source_report, batch_id, file_digest, mapping_digest
-                )
+                try:
+                    _write_source(
+                        connection, spec, staged, source_report, batch_id, file_digest,
+                        mapping_digest,
+                    )  # fmt: skip
+                except duckdb.Error as error:
+                    message = str(error).lower()
+                    if "out of memory" not in message and "could not allocate" not in message:
+                        raise
+                    raise LoaderError(
+                        f"{spec.name}: writing its {source_report.rows_staged:,} staged rows ran "
+                        f"out of DuckDB's ingest memory ({limit}); nothing of it was written. "
+                        "Raise HUITONG_INGEST_MEMORY (e.g. 4GB) and run again."
+                    ) from error
                 shutil.rmtree(staged["records"].parent, ignore_errors=True)
                 done += spec.path.stat().st_size
                 report(progress, "ingest", done, total)

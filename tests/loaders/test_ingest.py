@@ -318,12 +318,19 @@ def test_a_csv_is_read_without_holding_the_file(tmp_path, monkeypatch):
 
 def test_a_tight_duckdb_memory_limit_stages_the_same_rows(tmp_path, monkeypatch):
     """``HUITONG_INGEST_MEMORY`` caps DuckDB while it loads the staged rows (it spills past
-    it): the result is the same; a value that is not a size stops the run naming it."""
+    it): the result is the same. Too little for a source stops the run naming the setting, and
+    a run with enough then gives the clean result; a value that is not a size is refused."""
     path = write_city(tmp_path)
     ingest(load_config(path), tmp_path / "default", progress=False, workers=1)
     monkeypatch.setenv("HUITONG_INGEST_MEMORY", "64MB")
     ingest(load_config(path), tmp_path / "tight", progress=False, workers=1)
     assert tables(tmp_path / "tight") == tables(tmp_path / "default")
+    monkeypatch.setenv("HUITONG_INGEST_MEMORY", "1MB")
+    with pytest.raises(LoaderError, match=r"rental: .* ran out of .*HUITONG_INGEST_MEMORY"):
+        ingest(load_config(path), tmp_path / "tiny", progress=False, workers=1)
+    monkeypatch.delenv("HUITONG_INGEST_MEMORY")
+    ingest(load_config(path), tmp_path / "tiny", progress=False, workers=1)
+    assert tables(tmp_path / "tiny") == tables(tmp_path / "default")
     monkeypatch.setenv("HUITONG_INGEST_MEMORY", "lots")
     with pytest.raises(LoaderError, match="HUITONG_INGEST_MEMORY"):
         ingest(load_config(path), tmp_path / "bad", progress=False, workers=1)
