@@ -10,11 +10,10 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-import pyarrow as pa
-
 from loaders import staging
 from loaders.config import SourcesConfig, SourceSpec
 from loaders.report import SourceReport
+from loaders.sources import StagedFiles
 from loaders.standardising import STANDARDISER_VERSION
 
 
@@ -45,31 +44,31 @@ def mapping_hash(spec: SourceSpec) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def _with_batch(table: pa.Table, batch_id: int) -> pa.Table:
-    index = table.schema.get_field_index("batch_id")
-    return table.set_column(index, "batch_id", pa.array([batch_id] * len(table), pa.int64()))
+_BATCHED = frozenset({"mentions", "quarantine"})
+"""Staged tables whose rows carry the batch that wrote them."""
 
 
-def write_source(connection, spec: SourceSpec, staged: dict[str, pa.Table],
+def _parquet(path: Path) -> str:
+    return "read_parquet('" + str(path).replace("'", "''") + "')"
+
+
+def write_source(connection, spec: SourceSpec, staged: StagedFiles,
                   report: SourceReport, batch_id: int, file_hash: str,
                   mapping_hash: str) -> None:  # fmt: skip
-    """Replace one source's staged rows atomically and record what changed."""
-    staged = {
-        **staged,
-        "mentions": _with_batch(staged["mentions"], batch_id),
-        "quarantine": _with_batch(staged["quarantine"], batch_id),
-    }
+    """Replace one source's staged rows (the Parquet files of
+    :func:`loaders.sources.stage_one`) atomically and record what changed."""
     connection.execute("BEGIN TRANSACTION")
     try:
         for table in staging.PER_SOURCE_TABLES:
             connection.execute(f"DELETE FROM {table} WHERE source = ?", [spec.name])
         for table in staging.PER_SOURCE_TABLES:
-            arrow = staged[table]  # read by DuckDB's replacement scan
-            if len(arrow):
-                connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM arrow")
-        current = staged["records"]  # noqa: F841 - read by DuckDB's replacement scan
+            columns = "* REPLACE (CAST(? AS BIGINT) AS batch_id)" if table in _BATCHED else "*"
+            connection.execute(
+                f"INSERT INTO {table} BY NAME SELECT {columns} FROM {_parquet(staged[table])}",
+                [batch_id] if table in _BATCHED else [],
+            )
         connection.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE change_set AS
             SELECT coalesce(c.source, r.source) AS source,
                    coalesce(c.record_id, r.record_id) AS record_id,
@@ -78,7 +77,7 @@ def write_source(connection, spec: SourceSpec, staged: dict[str, pa.Table],
                         WHEN r.content_hash <> c.content_hash THEN 'changed'
                         ELSE 'unchanged' END AS change,
                    c.row_number, c.content_hash
-            FROM current c
+            FROM {_parquet(staged["records"])} c
             FULL OUTER JOIN (SELECT * FROM records WHERE source = ?) r
               ON c.record_id = r.record_id
             """,

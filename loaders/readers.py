@@ -12,10 +12,12 @@ import csv
 import datetime as dt
 import io
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 import pyarrow.parquet as pq
 
@@ -100,65 +102,107 @@ def _escape(raw: bytes, encoding: str) -> str:
     return raw.decode(encoding, errors="backslashreplace")
 
 
+class _Lines:
+    """The physical lines of a file, read as they are needed, with a look-ahead window (a quoted
+    field may span lines): a file is never held whole, only the lines of the record at hand.
+
+    Lines end at ``\n``, ``\r\n`` or a lone ``\r``, as :meth:`bytes.splitlines` splits them.
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._ahead: deque[bytes] = deque()
+        self.taken = 0
+        """lines consumed so far (the next line's 0-based index)."""
+
+    def peek(self, offset: int = 0) -> bytes | None:
+        """The line ``offset`` lines after the next one, or None past the end of the file."""
+        while len(self._ahead) <= offset:
+            block = self._handle.readline()
+            if not block:
+                return None
+            self._ahead.extend(block.splitlines(keepends=True))
+        return self._ahead[offset]
+
+    def replace_first(self, line: bytes) -> None:
+        self._ahead[0] = line
+
+    def take(self, count: int) -> None:
+        for _ in range(count):
+            self._ahead.popleft()
+        self.taken += count
+
+
 def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
-    data = path.read_bytes()
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
-    if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif codec == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a BOM is not part of the first column's name
-    physical = data.splitlines(keepends=True)
-    if not physical:
-        raise SourceUnreadable(f"{path}: empty file, no CSV header")
-    try:
-        header_text = physical[0].decode(codec)
-    except UnicodeDecodeError as error:
-        raise SourceUnreadable(
-            f"{path}: the header is not valid {encoding} ({error}); check 'encoding'"
-        ) from None
-    header = [column.strip() for column in next(csv.reader([header_text]))]
-    row_number = 0
-    index = 1
-    while index < len(physical):
-        start = index
-        chunk, index, unterminated = _csv_record(physical, index, codec, len(header))
-        if not chunk.strip():
-            continue
-        row_number += 1
+    with path.open("rb") as handle:
+        lines = _Lines(handle)
+        first = lines.peek()
+        if first is None:
+            raise SourceUnreadable(f"{path}: empty file, no CSV header")
+        if codec == "utf-8" and first.startswith(b"\xef\xbb\xbf"):
+            first = first[3:]  # a BOM is not part of the first column's name
+            lines.replace_first(first)
         try:
-            text = chunk.decode(codec)
+            header_text = first.decode(codec)
         except UnicodeDecodeError as error:
-            yield RawRow(
-                row_number,
-                None,
-                _escape(chunk, codec).rstrip("\r\n"),
-                f"undecodable bytes for encoding {encoding} at line {start + 1}: {error.reason}",
-            )
-            continue
-        if unterminated:
-            yield RawRow(
-                row_number,
-                None,
-                text.rstrip("\r\n"),
-                f"unterminated quote: the quoted field opened on line {start + 1} is not closed "
-                "by a well-formed row",
-            )
-            continue
-        try:
-            fields = next(csv.reader(io.StringIO(text), strict=True))
-        except (csv.Error, StopIteration) as error:
-            yield RawRow(row_number, None, text.rstrip("\r\n"), f"malformed CSV: {error}")
-            continue
-        if len(fields) != len(header):
-            yield RawRow(
-                row_number,
-                None,
-                text.rstrip("\r\n"),
-                f"wrong number of fields: {len(fields)}, header has {len(header)}",
-            )
-            continue
-        values = {column: as_text(value) for column, value in zip(header, fields, strict=True)}
-        yield RawRow(row_number, values, text.rstrip("\r\n"))
+            raise SourceUnreadable(
+                f"{path}: the header is not valid {encoding} ({error}); check 'encoding'"
+            ) from None
+        header = [column.strip() for column in next(csv.reader([header_text]))]
+        lines.take(1)
+        row_number = 0
+        while lines.peek() is not None:
+            start = lines.taken
+            chunk, used, unterminated = _csv_record(lines, codec, len(header))
+            lines.take(used)
+            if not chunk.strip():
+                continue
+            row_number += 1
+            yield _csv_row(chunk, row_number, start, unterminated, header, codec, encoding)
+
+
+def _csv_row(
+    chunk: bytes,
+    row_number: int,
+    start: int,
+    unterminated: bool,
+    header: list[str],
+    codec: str,
+    encoding: str,
+) -> RawRow:
+    """One record's row: its values, or why it cannot be read (``start``: its first line's
+    0-based index in the file, the header being line 0)."""
+    try:
+        text = chunk.decode(codec)
+    except UnicodeDecodeError as error:
+        return RawRow(
+            row_number,
+            None,
+            _escape(chunk, codec).rstrip("\r\n"),
+            f"undecodable bytes for encoding {encoding} at line {start + 1}: {error.reason}",
+        )
+    if unterminated:
+        return RawRow(
+            row_number,
+            None,
+            text.rstrip("\r\n"),
+            f"unterminated quote: the quoted field opened on line {start + 1} is not closed "
+            "by a well-formed row",
+        )
+    try:
+        fields = next(csv.reader(io.StringIO(text), strict=True))
+    except (csv.Error, StopIteration) as error:
+        return RawRow(row_number, None, text.rstrip("\r\n"), f"malformed CSV: {error}")
+    if len(fields) != len(header):
+        return RawRow(
+            row_number,
+            None,
+            text.rstrip("\r\n"),
+            f"wrong number of fields: {len(fields)}, header has {len(header)}",
+        )
+    values = {column: as_text(value) for column, value in zip(header, fields, strict=True)}
+    return RawRow(row_number, values, text.rstrip("\r\n"))
 
 
 def _open_quote(text: str) -> bool:
@@ -170,11 +214,9 @@ def _open_quote(text: str) -> bool:
     return False
 
 
-def _csv_record(
-    physical: list[bytes], index: int, codec: str, width: int
-) -> tuple[bytes, int, bool]:
-    """The record starting at physical line ``index``, the index after it, and whether it is
-    a line whose quoted field is never closed.
+def _csv_record(lines: _Lines, codec: str, width: int) -> tuple[bytes, int, bool]:
+    """The record starting at the next line, how many lines it takes, and whether it is a line
+    whose quoted field is never closed.
 
     A quoted field may span lines: continuation lines are taken while the quotes stay open, up
     to :data:`_MAX_RECORD_BYTES`. The lines are one record only if their quotes close and they
@@ -182,23 +224,25 @@ def _csv_record(
     first line alone is the record, to be quarantined, and reading resumes on the next line, so
     one stray quote never swallows the rows after it.
     """
-    first = physical[index]
+    first = lines.peek()
+    assert first is not None
     if first.count(b'"') % 2 == 0:
-        return first, index + 1, False
+        return first, 1, False
     try:
         if not _open_quote(first.decode(codec)):
-            return first, index + 1, False  # a stray quote in an unquoted field: plain text
+            return first, 1, False  # a stray quote in an unquoted field: plain text
     except UnicodeDecodeError:
-        return first, index + 1, False
+        return first, 1, False
     parts = [first]
     quotes = first.count(b'"')
     size = len(first)
-    end = index + 1
-    while quotes % 2 == 1 and end < len(physical) and size <= _MAX_RECORD_BYTES:
-        parts.append(physical[end])
-        quotes += physical[end].count(b'"')
-        size += len(physical[end])
-        end += 1
+    while quotes % 2 == 1 and size <= _MAX_RECORD_BYTES:
+        line = lines.peek(len(parts))
+        if line is None:
+            break
+        parts.append(line)
+        quotes += line.count(b'"')
+        size += len(line)
     if quotes % 2 == 0:
         chunk = b"".join(parts)
         try:
@@ -206,8 +250,8 @@ def _csv_record(
         except (UnicodeDecodeError, csv.Error, StopIteration):
             fields = None
         if fields is not None and len(fields) == width:
-            return chunk, end, False
-    return first, index + 1, True
+            return chunk, len(parts), False
+    return first, 1, True
 
 
 def _jsonl_rows(path: Path, encoding: str) -> Iterator[RawRow]:

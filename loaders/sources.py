@@ -1,17 +1,25 @@
 """Staging one source: its rows, standardised, become mentions, relations, events and
-participants, or quarantined rows with their reason; nothing is written here. Runs in worker
-processes (:mod:`loaders.workers`), so its result is Arrow tables, cheap to send back.
+participants, or quarantined rows with their reason; nothing is written to the workspace here.
+Runs in worker processes (:mod:`loaders.workers`).
+
+The staged rows are written as they come, :data:`SPILL_ROWS` at a time, to one Parquet file per
+table in a spill directory (:class:`StagedFiles`), which the ingest then loads into DuckDB: a
+source's memory is bounded by a chunk of rows, not its size. What still grows with the source
+is the set of record ids seen, to quarantine a duplicate (a few dozen bytes per record).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from loaders import staging
 from loaders.config import SourceSpec
@@ -20,15 +28,60 @@ from loaders.report import SourceReport
 from loaders.standardising import event_row, standardise_mention
 from loaders.submitted import Submitted, with_submitted
 
+SPILL_ROWS = 20_000
+"""Staged rows of one table held in memory before they are written to its Parquet file."""
 
-@dataclass
-class _Staged:
-    mentions: list[dict] = field(default_factory=list)
-    relations: list[dict] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
-    participants: list[dict] = field(default_factory=list)
-    quarantine: list[dict] = field(default_factory=list)
-    records: list[dict] = field(default_factory=list)
+_STAGED_TABLES = (
+    ("mentions", staging.MENTION_SCHEMA),
+    ("relations", staging.RELATION_SCHEMA),
+    ("events", staging.EVENT_SCHEMA),
+    ("event_participants", staging.PARTICIPANT_SCHEMA),
+    ("quarantine", staging.QUARANTINE_SCHEMA),
+    ("records", staging.RECORD_SCHEMA),
+)
+
+StagedFiles = dict[str, Path]
+"""A staged table's name → its Parquet file (every table has one, empty or not)."""
+
+
+class _Spill:
+    """Staged rows, table by table, written to Parquet :data:`SPILL_ROWS` at a time."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.schemas = dict(_STAGED_TABLES)
+        self.pending: dict[str, list[dict]] = {name: [] for name in self.schemas}
+        self.counts = dict.fromkeys(self.schemas, 0)
+        self._writers: dict[str, pq.ParquetWriter] = {}
+
+    def add(self, table: str, row: dict) -> None:
+        self.pending[table].append(row)
+        self.counts[table] += 1
+        if len(self.pending[table]) >= SPILL_ROWS:
+            self._flush(table)
+
+    def extend(self, table: str, rows: list[dict]) -> None:
+        for row in rows:
+            self.add(table, row)
+
+    def _flush(self, table: str) -> None:
+        writer = self._writers.get(table)
+        if writer is None:
+            path = self.directory / f"{table}.parquet"
+            writer = self._writers[table] = pq.ParquetWriter(path, self.schemas[table])
+        rows, self.pending[table] = self.pending[table], []
+        writer.write_table(pa.Table.from_pylist(rows, schema=self.schemas[table]))
+
+    def close(self) -> StagedFiles:
+        """Write what is pending and close the files; every table gets one."""
+        for table in self.schemas:
+            self._flush(table)
+            self._writers[table].close()
+        return {table: self.directory / f"{table}.parquet" for table in self.schemas}
+
+    def abandon(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
 
 
 def _content_hash(values: dict[str, str | None], columns: list[str]) -> str:
@@ -117,21 +170,25 @@ def stage_row(
     return staged, None
 
 
-def stage_source(spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport) -> _Staged:
-    """Turn a source's rows into staged mentions, relations and events, or quarantined rows."""
-    staged = _Staged()
-    seen_ids: dict[str, int] = {}
+def stage_source(
+    spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport, staged: _Spill
+) -> None:
+    """Turn a source's rows into staged mentions, relations and events, or quarantined rows,
+    added to ``staged``."""
+    seen_ids: dict[str, int] = {}  # grows with the source: see the module's docstring
     columns = spec.columns_used()
 
     def quarantine(row: RawRow, reason: str, record_id: str | None = None) -> None:
-        staged.quarantine.append(
+        staged.add(
+            "quarantine",
             {
                 "source": spec.name,
                 "row_number": row.row_number,
                 "record_id": record_id,
                 "reason": reason,
                 "raw": row.raw,
-            }
+                "batch_id": None,  # set when written
+            },
         )
         key = reason.split(":", 1)[0]
         report.quarantine_reasons[key] = report.quarantine_reasons.get(key, 0) + 1
@@ -158,66 +215,47 @@ def stage_source(spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport)
         if result is None:
             quarantine(row, problem or "unreadable row", record_id)
             continue
-        staged.mentions.extend(result.mentions)
-        staged.relations.extend(result.relations)
+        staged.extend("mentions", result.mentions)
+        staged.extend("relations", result.relations)
         if result.event is not None:
-            staged.events.append(result.event)
-        staged.participants.extend(result.participants)
-        staged.records.append(
+            staged.add("events", result.event)
+        staged.extend("event_participants", result.participants)
+        staged.add(
+            "records",
             {
                 "source": spec.name,
                 "record_id": record_id,
                 "row_number": row.row_number,
                 "content_hash": result.content_hash,
-            }
+            },
         )
         report.rows_staged += 1
-    report.rows_quarantined = len(staged.quarantine)
-    report.mentions_staged = len(staged.mentions)
-    report.relations_staged = len(staged.relations)
-    report.events_staged = len(staged.events)
-    return staged
-
-
-def _table(rows: list[dict], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=schema)
-
-
-_STAGED_TABLES = (
-    ("mentions", staging.MENTION_SCHEMA),
-    ("relations", staging.RELATION_SCHEMA),
-    ("events", staging.EVENT_SCHEMA),
-    ("event_participants", staging.PARTICIPANT_SCHEMA),
-    ("quarantine", staging.QUARANTINE_SCHEMA),
-    ("records", staging.RECORD_SCHEMA),
-)
-
-
-def _as_arrow(staged: _Staged) -> dict[str, pa.Table]:
-    """The staged rows as Arrow tables (cheap to send between processes, read by DuckDB)."""
-    lists = {
-        "mentions": staged.mentions,
-        "relations": staged.relations,
-        "events": staged.events,
-        "event_participants": staged.participants,
-        "quarantine": staged.quarantine,
-        "records": staged.records,
-    }
-    return {name: _table(lists[name], schema) for name, schema in _STAGED_TABLES}
+    report.rows_quarantined = staged.counts["quarantine"]
+    report.mentions_staged = staged.counts["mentions"]
+    report.relations_staged = staged.counts["relations"]
+    report.events_staged = staged.counts["events"]
 
 
 def stage_one(
-    spec: SourceSpec, submitted: Submitted | None = None, file_hash: str = ""
-) -> tuple[SourceReport, dict[str, pa.Table]]:
-    """Read and standardise one source (in a worker process), its file with the rows submitted
-    in real time in force (:func:`loaders.submitted.with_submitted`; ``file_hash`` is the
-    file's); nothing is written here."""
+    spec: SourceSpec, spill: Path, submitted: Submitted | None = None, file_hash: str = ""
+) -> tuple[SourceReport, StagedFiles]:
+    """Read and standardise one source (in a worker process) into Parquet files under
+    ``spill`` (made afresh), its file with the rows submitted in real time in force
+    (:func:`loaders.submitted.with_submitted`; ``file_hash`` is the file's); nothing is
+    written to the workspace here."""
     started = time.monotonic()
     report = SourceReport(spec.name, spec.department)
+    shutil.rmtree(spill, ignore_errors=True)
+    spill.mkdir(parents=True)
+    staged = _Spill(spill)
     rows = with_submitted(
         iter_rows(spec.path, spec.format, spec.encoding), submitted, file_hash, spec.record_id
     )
-    staged = stage_source(spec, rows, report)
-    tables = _as_arrow(staged)
+    try:
+        stage_source(spec, rows, report, staged)
+    except BaseException:
+        staged.abandon()
+        raise
+    files = staged.close()
     report.seconds = round(time.monotonic() - started, 3)
-    return report, tables
+    return report, files

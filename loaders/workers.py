@@ -1,5 +1,7 @@
 """Staging sources in worker processes: one per core (or ``HUITONG_INGEST_WORKERS``), largest
-files first, results handed back in config order. Small inputs stay in this process."""
+files first, results handed back in config order. Small inputs stay in this process. Each
+source's staged rows go to Parquet files under ``spill/<source>/`` (see
+:mod:`loaders.sources`); only their paths and the report come back from a worker."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-
-import pyarrow as pa
+from pathlib import Path
 
 from loaders.config import SourceSpec
 from loaders.report import SourceReport
-from loaders.sources import stage_one
+from loaders.sources import StagedFiles, stage_one
+from loaders.standardising import clear_caches
 from loaders.submitted import Submitted
 
 
@@ -26,22 +28,27 @@ def stage_all(
     specs: list[SourceSpec],
     workers: int,
     parallel_min_bytes: int,
+    spill: Path,
     submitted: dict[str, Submitted] | None = None,
     file_hashes: dict[str, str] | None = None,
-) -> Iterator[tuple[SourceReport, dict[str, pa.Table]]]:
-    """Stage sources, in parallel when ``workers > 1``, yielding results in ``specs`` order;
-    ``submitted`` (by source name) are the rows submitted in real time, ``file_hashes`` the
-    sources' file hashes (see :func:`loaders.sources.stage_one`)."""
+) -> Iterator[tuple[SourceReport, StagedFiles]]:
+    """Stage sources, in parallel when ``workers > 1``, yielding results in ``specs`` order,
+    each source's staged rows in Parquet under ``spill/<source>/``; ``submitted`` (by source
+    name) are the rows submitted in real time, ``file_hashes`` the sources' file hashes (see
+    :func:`loaders.sources.stage_one`)."""
     submitted = submitted or {}
     file_hashes = file_hashes or {}
 
     def arguments(spec: SourceSpec) -> tuple:
-        return spec, submitted.get(spec.name), file_hashes.get(spec.name, "")
+        return spec, spill / spec.name, submitted.get(spec.name), file_hashes.get(spec.name, "")
 
     total_bytes = sum(spec.path.stat().st_size for spec in specs)
     if workers <= 1 or len(specs) == 1 or total_bytes < parallel_min_bytes:
         for spec in specs:
-            yield stage_one(*arguments(spec))
+            staged = stage_one(*arguments(spec))
+            # The caches' memory goes to the DuckDB write that follows in this process.
+            clear_caches()
+            yield staged
         return
     # spawn, not fork: a forked child inherits the parent's DuckDB and Arrow threads mid-state
     # and occasionally crashed (BrokenProcessPool).

@@ -8,8 +8,10 @@ from typer.testing import CliRunner
 
 from huitong.cli import app
 from loaders import ingest as ingest_module
+from loaders import sources as sources_module
 from loaders import staging
 from loaders.config import load_config
+from loaders.errors import LoaderError
 from loaders.ingest import ingest
 
 SOURCES = """
@@ -288,3 +290,47 @@ def test_parallel_workers_stage_exactly_what_one_process_does(tmp_path, monkeypa
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
     ingest(load_config(path), tmp_path / "two", progress=False, workers=2)
     assert tables(tmp_path / "two") == tables(tmp_path / "one")
+
+
+def test_rows_spilled_in_small_chunks_stage_what_one_chunk_does(tmp_path, monkeypatch):
+    """Staged rows go to Parquet a chunk at a time; many chunks must stage the same rows, and
+    nothing of the spill is left in the workdir."""
+    path = write_city(tmp_path)
+    ingest(load_config(path), tmp_path / "one", progress=False, workers=1)
+    monkeypatch.setattr(sources_module, "SPILL_ROWS", 2)
+    report = ingest(load_config(path), tmp_path / "chunks", progress=False, workers=1)
+    assert tables(tmp_path / "chunks") == tables(tmp_path / "one")
+    assert sum(s.rows_read for s in report.sources) > 2 * 3
+    assert not (tmp_path / "chunks" / ingest_module.SPILL_DIR).exists()
+
+
+def test_a_csv_is_read_without_holding_the_file(tmp_path, monkeypatch):
+    """The CSV reader streams: it never reads a file whole (``Path.read_bytes``)."""
+    path = write_city(tmp_path)
+
+    def refused(self):
+        raise AssertionError(f"{self} read whole")
+
+    monkeypatch.setattr(type(path), "read_bytes", refused)
+    report = ingest(load_config(path), tmp_path / "work", progress=False, workers=1)
+    assert by_name(report, "rental").rows_read > 0
+
+
+def test_a_tight_duckdb_memory_limit_stages_the_same_rows(tmp_path, monkeypatch):
+    """``HUITONG_INGEST_MEMORY`` caps DuckDB while it loads the staged rows (it spills past
+    it): the result is the same. Too little for a source stops the run naming the setting, and
+    a run with enough then gives the clean result; a value that is not a size is refused."""
+    path = write_city(tmp_path)
+    ingest(load_config(path), tmp_path / "default", progress=False, workers=1)
+    monkeypatch.setenv("HUITONG_INGEST_MEMORY", "64MB")
+    ingest(load_config(path), tmp_path / "tight", progress=False, workers=1)
+    assert tables(tmp_path / "tight") == tables(tmp_path / "default")
+    monkeypatch.setenv("HUITONG_INGEST_MEMORY", "1MB")
+    with pytest.raises(LoaderError, match=r"rental: .* ran out of .*HUITONG_INGEST_MEMORY"):
+        ingest(load_config(path), tmp_path / "tiny", progress=False, workers=1)
+    monkeypatch.delenv("HUITONG_INGEST_MEMORY")
+    ingest(load_config(path), tmp_path / "tiny", progress=False, workers=1)
+    assert tables(tmp_path / "tiny") == tables(tmp_path / "default")
+    monkeypatch.setenv("HUITONG_INGEST_MEMORY", "lots")
+    with pytest.raises(LoaderError, match="HUITONG_INGEST_MEMORY"):
+        ingest(load_config(path), tmp_path / "bad", progress=False, workers=1)
