@@ -69,11 +69,13 @@ RUN_RELATIVE = frozenset(
         "seconds", "run_id", "batch_id",  # when and how long
         "rows_new", "rows_changed", "rows_unchanged", "rows_removed",  # since the last run
         "skipped_unchanged_file", "golden_created", "golden_retired",
+        "changes",  # the change-feed entries this run wrote, per kind
     }
 )  # fmt: skip
 """Report keys, at any depth, that describe the run rather than the state it left: its ID and
 duration, and what it changed since the run before it (a run again after a kill finds part of
-the work done and reports only the rest; the state itself is compared in full)."""
+the work done and reports only the rest: a resolve killed after its change entries committed
+writes none when run again; the state itself, the entries included, is compared in full)."""
 
 RUN_NAMED_FILE_KEYS: dict[str, frozenset[str]] = {
     "realtime/current.json": frozenset({"path"}),  # the run's snapshot file, named by run id
