@@ -374,6 +374,17 @@ class Places:
             self.known[golden_id] = dict(rows[0])
         return self.jurisdictions.outside(self.known[golden_id], claims)
 
+    def change_outside(self, seq: int, claims: dict[str, str]) -> str | None:
+        """A change is judged by the place it concerned when it was written (the old district
+        sees a mover's MOVED_OUT, and what happened to him before), as stored in the graph."""
+        rows, _, _ = self.graph_driver.execute_query(
+            "MATCH (c:Change {seq: $seq}) RETURN c.entity_id AS id, c.district AS district, "
+            "c.street AS street, c.community AS community",
+            seq=seq,
+        )
+        assert rows, f"change {seq} is not in the graph"
+        return self.jurisdictions.outside(dict(rows[0]), claims)
+
 
 @pytest.fixture(scope="module")
 def record_places(graph_driver, city) -> Places:
@@ -415,7 +426,15 @@ def test_no_answer_leaves_the_jurisdiction_or_shows_an_identifier(
                 assert codes <= ALLOWED_ERRORS, (where, payload["errors"][:2])
                 # An error, NotFound or OutOfJurisdiction may name the ID it was asked about.
                 asked = set(strings(variables))
-                ids = set(golden_ids(payload.get("data"), asked))
+                checked = payload.get("data")
+                if field["name"] == "changes" and checked and checked.get("changes"):
+                    # the IDs a change names are judged by the change's own place
+                    for edge in checked["changes"]["edges"]:
+                        why = record_places.change_outside(edge["node"]["seq"], claims)
+                        if why is not None:
+                            problems.append(f"{where}: change {edge['node']['seq']} ({why})")
+                    checked = {k: v for k, v in checked.items() if k != "changes"}
+                ids = set(golden_ids(checked, asked))
                 for text in strings(payload.get("errors")):
                     ids.update(set(GOLDEN_ID.findall(text)) - asked)
                 for golden_id in sorted(ids):
