@@ -102,6 +102,18 @@ def _escape(raw: bytes, encoding: str) -> str:
     return raw.decode(encoding, errors="backslashreplace")
 
 
+def _undecodable(
+    row_number: int, raw: bytes, codec: str, encoding: str, line: int, error: UnicodeDecodeError
+) -> RawRow:
+    """A row whose bytes do not decode: quarantined with the line it starts on."""
+    return RawRow(
+        row_number,
+        None,
+        _escape(raw, codec).rstrip("\r\n"),
+        f"undecodable bytes for encoding {encoding} at line {line}: {error.reason}",
+    )
+
+
 class _Lines:
     """The physical lines of a file, read as they are needed, with a look-ahead window (a quoted
     field may span lines): a file is never held whole, only the lines of the record at hand.
@@ -176,12 +188,7 @@ def _csv_row(
     try:
         text = chunk.decode(codec)
     except UnicodeDecodeError as error:
-        return RawRow(
-            row_number,
-            None,
-            _escape(chunk, codec).rstrip("\r\n"),
-            f"undecodable bytes for encoding {encoding} at line {start + 1}: {error.reason}",
-        )
+        return _undecodable(row_number, chunk, codec, encoding, start + 1, error)
     if unterminated:
         return RawRow(
             row_number,
@@ -267,13 +274,7 @@ def _jsonl_rows(path: Path, encoding: str) -> Iterator[RawRow]:
             try:
                 text = line.decode(codec)
             except UnicodeDecodeError as error:
-                yield RawRow(
-                    row_number,
-                    None,
-                    _escape(line, codec).rstrip("\r\n"),
-                    f"undecodable bytes for encoding {encoding} at line {line_number}: "
-                    f"{error.reason}",
-                )
+                yield _undecodable(row_number, line, codec, encoding, line_number, error)
                 continue
             try:
                 item = json.loads(text)
