@@ -558,7 +558,8 @@ def test_blocking_recall_counts_comparisons_and_true_pairs(population, tmp_path:
 def test_relations_lend_evidence_to_mentions_with_little_else(population, tmp_path: Path) -> None:
     """A guardian known by name only is the parent of the same child on a birth record; a tenant
     known by name only lives in the unit he rents; a landlord known by name only lets out the
-    unit its registered landlord lets out; a passport holder's name is written in either order."""
+    unit its registered landlord lets out, or another room of that building; a passport
+    holder's name is written in either order."""
     mentions, _ = population
     connection = staging.connect(tmp_path / "work")
     stage(connection, "person", mentions)
@@ -597,6 +598,8 @@ def test_relations_lend_evidence_to_mentions_with_little_else(population, tmp_pa
             {"mention_id": "rental/2/tenant", **with_id("黄海", dt.date(1999, 3, 3), 181)},
             {"mention_id": "rental/1/landlord", **with_id("王志明", dt.date(1960, 7, 7), 191)},
             {"mention_id": "rental/3/landlord", **name_fields("王志明")},
+            {"mention_id": "rental/5/landlord", **name_fields("王志明")},
+            {"mention_id": "rental/6/landlord", **name_fields("王志明")},
             {
                 "mention_id": "exit/1/traveller",
                 **romanised("Sato Sakura", **passport, birth_date=dt.date(1983, 8, 28)),
@@ -608,7 +611,10 @@ def test_relations_lend_evidence_to_mentions_with_little_else(population, tmp_pa
         connection,
         "rental_unit",
         [{"mention_id": f"rental/{n}/unit", **address_fields("恒福路", 12, "502")} for n in (1, 2)]
-        + [{"mention_id": "rental/3/unit", **address_fields("恒福路", 12, "502")}],
+        + [{"mention_id": "rental/3/unit", **address_fields("恒福路", 12, "502")}]
+        # another room of the building the registered landlord lets from; another building
+        + [{"mention_id": "rental/5/unit", **address_fields("恒福路", 12, "601")}]
+        + [{"mention_id": "rental/6/unit", **address_fields("恒福路", 14, "601")}],
     )
     relate(
         connection,
@@ -621,6 +627,8 @@ def test_relations_lend_evidence_to_mentions_with_little_else(population, tmp_pa
             ("rental/2/tenant", "RENTS", "rental/2/unit"),
             ("rental/1/landlord", "OWNS", "rental/1/unit"),
             ("rental/3/landlord", "OWNS", "rental/3/unit"),
+            ("rental/5/landlord", "OWNS", "rental/5/unit"),
+            ("rental/6/landlord", "OWNS", "rental/6/unit"),
         ],
     )
     result = train_and_predict(connection, "person", tmp_path / "work", seed=3)
@@ -648,6 +656,10 @@ def test_relations_lend_evidence_to_mentions_with_little_else(population, tmp_pa
     # the registered landlord of the unit, and the one written by name only
     assert probability(scored, "rental/1/landlord", "rental/3/landlord") > threshold
     assert gammas[("rental/1/landlord", "rental/3/landlord")][1] > 0
+    # … or another room of the same building (a landlord lets his building's rooms) …
+    assert probability(scored, "rental/1/landlord", "rental/5/landlord") > threshold
+    # … but a unit in another building under the same name is a name alone
+    assert probability(scored, "rental/1/landlord", "rental/6/landlord") < threshold
     # a foreign document number, the name in the other order
     assert probability(scored, "exit/1/traveller", "rental/4/tenant") > threshold
 
