@@ -57,7 +57,7 @@ from resolution.golden import golden_token
 from resolution.model_spec import load_model_spec
 from resolution.pipeline import RESOLVE_ORDER
 from resolution.snapshot import current_snapshot, snapshot_path
-from resolution.survivorship import build_golden_records, deployment_rules
+from resolution.survivorship import deployment_rules, golden_records_of
 
 MAX_ROWS = 1000
 """Rows one call may carry."""
@@ -174,6 +174,25 @@ class Engine:
             self.steward[left].append((decision, right))
             self.steward[right].append((decision, left))
         con.execute("CREATE OR REPLACE TABLE ov_mentions AS SELECT * FROM snap.mentions LIMIT 0")
+        # what every call asks of the read-only snapshot, held once: golden records' sizes,
+        # the IDs ever issued, each source's last row and the last batch
+        self.snapshot_sizes: dict[str, int] = {}
+        for entity in ENTITY_TYPES:
+            self.snapshot_sizes.update(
+                con.execute(f"SELECT golden_id, mention_count FROM snap.golden_{entity}").fetchall()
+            )
+        self.snapshot_ids = {
+            r[0] for r in con.execute("SELECT golden_id FROM snap.golden_ids").fetchall()
+        }
+        self.last_rows: dict[str, int] = {
+            source: int(last or 0)
+            for source, last in con.execute(
+                "SELECT source, max(row_number) FROM snap.mentions GROUP BY source"
+            ).fetchall()
+        }
+        self.last_batch = int(
+            con.execute("SELECT max(batch_id) FROM snap.mentions").fetchone()[0] or 0
+        )
         self.members: dict[str, str] = {}
         self.removed: set[str] = set()
         self.redirects: dict[str, str] = {}
@@ -188,11 +207,9 @@ class Engine:
         self.offset = 0
         self.seq = 0
         self.applied: int | None = None
-        self.survivor_db = duckdb.connect(config={"threads": 1})
 
     def close(self) -> None:
         self.con.close()
-        self.survivor_db.close()
 
     def shutdown(self) -> None:
         """Close the engine (and its driver, when it opened one)."""
@@ -228,6 +245,12 @@ class Engine:
         mentions = [_dated(m, _DATE_FIELDS) for m in state.get("mentions", [])]
         for m in mentions:
             by_entity[m["entity"]].append(m["mention_id"])
+            if m.get("row_number") is not None:
+                self.last_rows[m["source"]] = max(
+                    self.last_rows.get(m["source"], 0), m["row_number"]
+                )
+            if m.get("batch_id") is not None:
+                self.last_batch = max(self.last_batch, m["batch_id"])
         replaced = gone + [m["mention_id"] for m in mentions]
         if replaced:
             self.con.execute(
@@ -441,12 +464,8 @@ class Engine:
         return call
 
     def _last_row(self, source: str) -> int:
-        value = self.con.execute(
-            "SELECT max(row_number) FROM (SELECT row_number FROM snap.mentions WHERE source = ? "
-            "UNION ALL SELECT row_number FROM ov_mentions WHERE source = ?)",
-            [source, source],
-        ).fetchone()[0]
-        return int(value or 0)
+        """The highest row number the source's mentions have (snapshot and submitted)."""
+        return self.last_rows.get(source, 0)
 
     def _goldens_of(self, mention_ids: list[str]) -> dict[str, str | None]:
         if not mention_ids:
@@ -479,6 +498,7 @@ class Engine:
     # -- matching ------------------------------------------------------------------------------
     def _match(self, call: _Call) -> None:
         self._write_call_tables(call)
+        self._call_constraints(call)
         for entity in RESOLVE_ORDER:
             mentions = [m for m in call.mentions if m.entity == entity]
             if mentions:
@@ -626,6 +646,22 @@ class Engine:
                     values[m.golden_id][name].add(value)
         return values
 
+    def _call_constraints(self, call: _Call) -> None:
+        """The hard-constraint values of every mention of the call, one statement a type."""
+        for entity in sorted({m.entity for m in call.mentions}):
+            exprs = CONSTRAINTS[entity]
+            casts = ", ".join(f"CAST({sql} AS VARCHAR)" for sql in exprs.values())
+            found = {
+                row[0]: {name: value for name, value in zip(exprs, row[1:], strict=True) if value}
+                for row in self.con.execute(
+                    f"SELECT mention_id, {casts} FROM memory.call.mentions WHERE entity = ?",
+                    [entity],
+                ).fetchall()
+            }
+            for m in call.mentions:
+                if m.entity == entity:
+                    m._constraints = found.get(m.mention_id, {})  # type: ignore[attr-defined]
+
     def _mention_constraints(self, mention: _Mention) -> dict[str, str]:
         cached = getattr(mention, "_constraints", None)
         if cached is not None:
@@ -649,11 +685,8 @@ class Engine:
         return None
 
     def _size(self, golden_id: str, entity: str) -> int:
-        row = self.con.execute(
-            f"SELECT mention_count FROM snap.golden_{entity} WHERE golden_id = ?", [golden_id]
-        ).fetchone()
         return (
-            (row[0] if row else 0)
+            self.snapshot_sizes.get(golden_id, 0)
             + self.counts.get(golden_id, 0)
             + self.pending_counts.get(golden_id, 0)
         )
@@ -742,11 +775,7 @@ class Engine:
         return golden
 
     def _issued_in_snapshot(self, golden_id: str) -> bool:
-        return bool(
-            self.con.execute(
-                "SELECT count(*) FROM snap.golden_ids WHERE golden_id = ?", [golden_id]
-            ).fetchone()[0]
-        )
+        return golden_id in self.snapshot_ids
 
     def _merge(self, call: _Call, entity: str, a: str, b: str) -> str:
         """Merge golden records ``a`` and ``b``; the one with more mentions keeps its ID
@@ -797,20 +826,13 @@ class Engine:
         for entity, _, keep in call.merges:
             touched[entity].add(keep)
         gone_mentions = set(call.removed) | {m.mention_id for m in call.mentions}
-        batch = (
-            self.con.execute(
-                "SELECT max(batch_id) FROM (SELECT batch_id FROM snap.mentions "
-                "UNION ALL SELECT batch_id FROM ov_mentions)"
-            ).fetchone()[0]
-            or 0
-        ) + 1
+        batch = self.last_batch + 1
         for m in call.mentions:
             m.row["batch_id"] = batch
         for entity, goldens in touched.items():
             goldens = {self._resolve(g) for g in goldens if g}
             merged_away = {old for e, old, _ in call.merges if e == entity}
-            for golden in goldens | merged_away:
-                call.before[golden] = self._before(entity, golden)
+            call.before.update(self._before_all(entity, goldens | merged_away))
             members = self._members(entity, goldens, gone_mentions, call)
             after = self._survive(entity, members)
             for golden in goldens:
@@ -823,38 +845,52 @@ class Engine:
                     continue
                 call.after[golden] = after[golden]
 
-    def _before(self, entity: str, golden: str) -> dict | None:
-        if golden in self.golden_state:
-            return self.golden_state[golden]
-        values = self.con.execute(
-            f"SELECT attribute, value, source, record_id, role FROM snap.golden_records_{entity} "
-            "WHERE golden_id = ? ORDER BY attribute",
-            [golden],
-        ).fetchall()
-        if not values and not self._issued_in_snapshot(golden):
-            return None
-        place = self.con.execute(
-            "SELECT point_key, district, street, community FROM snap.golden_places "
-            "WHERE entity = ? AND golden_id = ?",
-            [entity, golden],
-        ).fetchone()
-        members = [
-            r[0]
-            for r in self.con.execute(
-                "SELECT mention_id FROM snap.mentions WHERE golden_id = ? ORDER BY mention_id "
-                f"LIMIT {MAX_SOURCE_RECORDS}",
-                [golden],
-            ).fetchall()
-        ]
-        return {
-            "entity": entity,
-            "golden_id": golden,
-            "values": [list(v) for v in values],
-            "place": dict(zip(("point_key", "district", "street", "community"), place, strict=True))
-            if place
-            else None,
-            "members": members,
+    def _before_all(self, entity: str, goldens: set[str]) -> dict[str, dict | None]:
+        """Each golden record as it stands before the call: as a call left it, else as the
+        snapshot has it (three statements for all of them), else None (not issued yet)."""
+        out: dict[str, dict | None] = {
+            g: self.golden_state[g] for g in goldens if g in self.golden_state
         }
+        wanted = sorted(g for g in goldens if g not in self.golden_state)
+        if not wanted:
+            return out
+        values: dict[str, list] = defaultdict(list)
+        for golden, *value in self.con.execute(
+            f"SELECT golden_id, attribute, value, source, record_id, role "
+            f"FROM snap.golden_records_{entity} WHERE list_contains(?, golden_id) "
+            "ORDER BY golden_id, attribute",
+            [wanted],
+        ).fetchall():
+            values[golden].append(value)
+        places = {
+            golden: dict(zip(("point_key", "district", "street", "community"), place, strict=True))
+            for golden, *place in self.con.execute(
+                "SELECT golden_id, point_key, district, street, community FROM snap.golden_places "
+                "WHERE entity = ? AND list_contains(?, golden_id)",
+                [entity, wanted],
+            ).fetchall()
+        }
+        members: dict[str, list[str]] = defaultdict(list)
+        for golden, mention_id in self.con.execute(
+            "SELECT golden_id, mention_id FROM snap.mentions WHERE list_contains(?, golden_id) "
+            "QUALIFY row_number() OVER (PARTITION BY golden_id ORDER BY mention_id) "
+            f"<= {MAX_SOURCE_RECORDS} "
+            "ORDER BY golden_id, mention_id",
+            [wanted],
+        ).fetchall():
+            members[golden].append(mention_id)
+        for golden in wanted:
+            if not values.get(golden) and not self._issued_in_snapshot(golden):
+                out[golden] = None
+                continue
+            out[golden] = {
+                "entity": entity,
+                "golden_id": golden,
+                "values": values.get(golden, []),
+                "place": places.get(golden),
+                "members": members.get(golden, []),
+            }
+        return out
 
     def _members(self, entity: str, goldens: set[str], gone: set[str], call: _Call) -> list[dict]:
         """Every current mention of the golden records ``goldens`` (full mention rows, with
@@ -889,28 +925,10 @@ class Engine:
         return rows
 
     def _survive(self, entity: str, members: list[dict]) -> dict[str, dict]:
-        """Survivorship by the deployment's rules (the batch's own code, on these members)."""
-        db = self.survivor_db
-        schema = pa.schema([*MENTION_SCHEMA, pa.field("golden_id", pa.string())])
-        members_table = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB
-            [{n: r.get(n) for n in schema.names} for r in members], schema=schema
-        )
-        db.execute(
-            "CREATE OR REPLACE TABLE mentions AS SELECT * EXCLUDE (golden_id) FROM members_table"
-        )
-        db.execute(
-            "CREATE OR REPLACE TABLE golden_members AS "
-            "SELECT mention_id, entity, golden_id FROM members_table"
-        )
-        build_golden_records(db, entity, self.rules)
+        """Survivorship by the deployment's rules (the batch's rules and orderings, in Python
+        for these few members: :func:`resolution.survivorship.golden_records_of`)."""
+        records, golden_rows = golden_records_of(members, entity, self.rules)
         out: dict[str, dict] = {}
-        records = db.execute(
-            f"SELECT golden_id, attribute, value, source, record_id, role, rule "
-            f"FROM golden_records_{entity} ORDER BY golden_id, attribute"
-        ).fetchall()
-        result = db.execute(f"SELECT * FROM golden_{entity}")
-        names = [d[0] for d in result.description]
-        golden_rows = {r[0]: dict(zip(names, r, strict=True)) for r in result.fetchall()}
         by_mention = {r["mention_id"]: r for r in members}
         for golden, row in golden_rows.items():
             values = [list(r[1:6]) for r in records if r[0] == golden]
