@@ -190,6 +190,7 @@ class Engine:
                 "SELECT source, max(row_number) FROM snap.mentions GROUP BY source"
             ).fetchall()
         }
+        self.snapshot_points: dict[str, tuple | None] = {}
         self.last_batch = int(
             con.execute("SELECT max(batch_id) FROM snap.mentions").fetchone()[0] or 0
         )
@@ -957,11 +958,13 @@ class Engine:
     def _place(self, point_key: str | None, mentions: dict[str, dict]) -> dict | None:
         if not point_key:
             return None
-        row = self.con.execute(
-            "SELECT point_key, district, street, community FROM snap.address_points "
-            "WHERE point_key = ?",
-            [point_key],
-        ).fetchone()
+        if point_key not in self.snapshot_points:  # the snapshot never changes: ask once
+            self.snapshot_points[point_key] = self.con.execute(
+                "SELECT point_key, district, street, community FROM snap.address_points "
+                "WHERE point_key = ?",
+                [point_key],
+            ).fetchone()
+        row = self.snapshot_points[point_key]
         if row:
             return dict(zip(("point_key", "district", "street", "community"), row, strict=True))
         for m in mentions.values():

@@ -164,9 +164,8 @@ class EntityMatcher:
         con = self.con
         con.execute(f"USE {_SCRATCH}")
         try:
-            for table in ("huitong_mentions", "huitong_grouped", "huitong_profiles"):
-                con.execute(f"DROP TABLE IF EXISTS {table}")
-            prepare_input(con, self.spec, tiny, degrees_elsewhere=self.degrees)
+            con.execute("DROP TABLE IF EXISTS huitong_mentions")
+            prepare_input(con, self.spec, tiny, degrees_elsewhere=self.degrees, profiles=False)
         finally:
             con.execute("USE memory")
         names = [c for c in self.columns if c not in ("mention_id", "mention_count")]
@@ -184,12 +183,11 @@ class EntityMatcher:
         )
         return con.sql(
             f"""
-            SELECT m.mention_id, CAST(1 AS BIGINT) AS mention_count,
+            SELECT p.mention_id, CAST(1 AS BIGINT) AS mention_count,
                    {", ".join(f"p.{c}" for c in names)}{tf_selects}{keys}
-            FROM {_SCRATCH}.huitong_mentions m
-            JOIN {_SCRATCH}.huitong_profiles p ON p.mention_id = m.profile_id
+            FROM {_SCRATCH}.huitong_mentions p
             {tf_joins}
-            ORDER BY m.mention_id
+            ORDER BY p.mention_id
             """
         ).to_arrow_table()
 

@@ -37,8 +37,8 @@ def test_python_survivorship_equals_the_sql_on_a_whole_city(city, entity):
     finally:
         con.close()
     records, golden = golden_records_of(rows, entity)
-    assert len(expected_golden) > 50
+    assert len(expected_golden) >= 20
     rules = {r[-1] for r in expected_records}
-    assert {"only_value", "most_frequent"} <= rules, rules  # chains were decided, not trivial
+    assert {"only_value", "most_frequent"} < rules, rules  # chains decided, not only one value
     assert records == expected_records
     assert golden == expected_golden
