@@ -114,6 +114,8 @@ class _Call:
     after: dict[str, dict | None] = field(default_factory=dict)
     before: dict[str, dict | None] = field(default_factory=dict)
     members_after: dict[str, list[str]] = field(default_factory=dict)
+    overlay_by_golden: dict[str, list[str]] | None = None
+    """submitted mentions by the golden ID the overlay gives them (unresolved)"""
 
 
 class Engine:
@@ -191,6 +193,7 @@ class Engine:
             ).fetchall()
         }
         self.snapshot_points: dict[str, tuple | None] = {}
+        self.snapshot_constraints: dict[str, list[tuple[str, str]]] = {}
         self.last_batch = int(
             con.execute("SELECT max(batch_id) FROM snap.mentions").fetchone()[0] or 0
         )
@@ -628,19 +631,30 @@ class Engine:
         values: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
         sources = {g: {g} | {o for o, n in self.redirects.items() if self._resolve(o) == g}
                    for g in golden_ids}  # fmt: skip
-        everything = sorted(set().union(*sources.values())) if sources else []
-        if everything:
+        everything = set().union(*sources.values()) if sources else set()
+        missing = sorted(everything - self.snapshot_constraints.keys())
+        if missing:  # the snapshot's values of a golden ID never change: ask once
+            for golden in missing:
+                self.snapshot_constraints[golden] = []
             for golden, name, value in self.con.execute(
                 "SELECT golden_id, name, value FROM snap.constraint_values "
                 "WHERE list_contains(?, golden_id)",
-                [everything],
+                [missing],
             ).fetchall():
+                self.snapshot_constraints[golden].append((name, value))
+        for golden in everything:
+            for name, value in self.snapshot_constraints[golden]:
                 values[self._resolve(golden)][name].add(value)
-        for mention_id, golden in self.members.items():
-            golden = self._resolve(golden)
+        if call.overlay_by_golden is None:  # members change only between calls
+            call.overlay_by_golden = defaultdict(list)
+            for mention_id, golden in self.members.items():
+                call.overlay_by_golden[golden].append(mention_id)
+        for stored, mention_ids in call.overlay_by_golden.items():
+            golden = self._resolve(stored)
             if golden in golden_ids:
-                for name, value in self.constraint_values.get(mention_id, {}).items():
-                    values[golden][name].add(value)
+                for mention_id in mention_ids:
+                    for name, value in self.constraint_values.get(mention_id, {}).items():
+                        values[golden][name].add(value)
         for m in call.mentions:
             if m.golden_id in golden_ids:
                 for name, value in self._mention_constraints(m).items():
@@ -814,6 +828,10 @@ class Engine:
     def _consolidate(self, call: _Call, retracted: list[tuple[str, str]] = ()) -> None:
         """Survivorship and placement of every golden record the call touched; the change
         entries and the graph plan are built from the before and after (see :meth:`_entry`)."""
+        self._load_points(
+            [m.row.get("point_key") for m in call.mentions]
+            + [s.event.get("place_point_key") for _, s in call.staged if s.event]
+        )
         touched: dict[str, set[str]] = defaultdict(set)
         for m in call.mentions:
             touched[m.entity].add(m.golden_id)
@@ -931,12 +949,18 @@ class Engine:
         records, golden_rows = golden_records_of(members, entity, self.rules)
         out: dict[str, dict] = {}
         by_mention = {r["mention_id"]: r for r in members}
+        records_of: dict[str, list[tuple]] = defaultdict(list)
+        for r in records:
+            records_of[r[0]].append(r)
+        members_of: dict[str, list[str]] = defaultdict(list)
+        for mention_id, r in by_mention.items():
+            members_of[r["golden_id"]].append(mention_id)
         for golden, row in golden_rows.items():
-            values = [list(r[1:6]) for r in records if r[0] == golden]
+            values = [list(r[1:6]) for r in records_of[golden]]
             provenance = {
                 r[1]: {"value": r[2], "source": r[3], "record_id": r[4], "role": r[5],
                        "rule": r[6]}
-                for r in records if r[0] == golden
+                for r in records_of[golden]
             }  # fmt: skip
             point = row.get("point_key") if entity == "rental_unit" else None
             if entity != "rental_unit":
@@ -951,9 +975,23 @@ class Engine:
                 "props": {k: v for k, v in row.items() if k != "golden_id"},
                 "provenance": provenance,
                 "place": self._place(point, by_mention),
-                "members": sorted(m for m, r in by_mention.items() if r["golden_id"] == golden),
+                "members": sorted(members_of[golden]),
             }
         return out
+
+    def _load_points(self, point_keys: list[str | None]) -> None:
+        """Read the snapshot's address points of ``point_keys`` in one statement (see
+        :meth:`_place`)."""
+        wanted = sorted({k for k in point_keys if k and k not in self.snapshot_points})
+        if not wanted:
+            return
+        self.snapshot_points.update(dict.fromkeys(wanted))
+        for row in self.con.execute(
+            "SELECT point_key, district, street, community FROM snap.address_points "
+            "WHERE list_contains(?, point_key)",
+            [wanted],
+        ).fetchall():
+            self.snapshot_points[row[0]] = row
 
     def _place(self, point_key: str | None, mentions: dict[str, dict]) -> dict | None:
         if not point_key:
