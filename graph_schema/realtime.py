@@ -71,6 +71,8 @@ def _write(tx: ManagedTransaction, journal_id: str, seq: int, plan: dict) -> int
     ]
 
     def go(query: str, **params) -> None:
+        if params.get("rows") == []:
+            return  # UNWIND of nothing: a round trip that writes nothing
         tx.run(query, run=run, **params).consume()
 
     if plan["statements"]:

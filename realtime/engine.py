@@ -57,7 +57,7 @@ from resolution.golden import golden_token
 from resolution.model_spec import load_model_spec
 from resolution.pipeline import RESOLVE_ORDER
 from resolution.snapshot import current_snapshot, snapshot_path
-from resolution.survivorship import build_golden_records, deployment_rules
+from resolution.survivorship import deployment_rules, golden_records_of
 
 MAX_ROWS = 1000
 """Rows one call may carry."""
@@ -114,6 +114,8 @@ class _Call:
     after: dict[str, dict | None] = field(default_factory=dict)
     before: dict[str, dict | None] = field(default_factory=dict)
     members_after: dict[str, list[str]] = field(default_factory=dict)
+    overlay_by_golden: dict[str, list[str]] | None = None
+    """submitted mentions by the golden ID the overlay gives them (unresolved)"""
 
 
 class Engine:
@@ -174,6 +176,27 @@ class Engine:
             self.steward[left].append((decision, right))
             self.steward[right].append((decision, left))
         con.execute("CREATE OR REPLACE TABLE ov_mentions AS SELECT * FROM snap.mentions LIMIT 0")
+        # what every call asks of the read-only snapshot, held once: golden records' sizes,
+        # the IDs ever issued, each source's last row and the last batch
+        self.snapshot_sizes: dict[str, int] = {}
+        for entity in ENTITY_TYPES:
+            self.snapshot_sizes.update(
+                con.execute(f"SELECT golden_id, mention_count FROM snap.golden_{entity}").fetchall()
+            )
+        self.snapshot_ids = {
+            r[0] for r in con.execute("SELECT golden_id FROM snap.golden_ids").fetchall()
+        }
+        self.last_rows: dict[str, int] = {
+            source: int(last or 0)
+            for source, last in con.execute(
+                "SELECT source, max(row_number) FROM snap.mentions GROUP BY source"
+            ).fetchall()
+        }
+        self.snapshot_points: dict[str, tuple | None] = {}
+        self.snapshot_constraints: dict[str, list[tuple[str, str]]] = {}
+        self.last_batch = int(
+            con.execute("SELECT max(batch_id) FROM snap.mentions").fetchone()[0] or 0
+        )
         self.members: dict[str, str] = {}
         self.removed: set[str] = set()
         self.redirects: dict[str, str] = {}
@@ -188,11 +211,9 @@ class Engine:
         self.offset = 0
         self.seq = 0
         self.applied: int | None = None
-        self.survivor_db = duckdb.connect(config={"threads": 1})
 
     def close(self) -> None:
         self.con.close()
-        self.survivor_db.close()
 
     def shutdown(self) -> None:
         """Close the engine (and its driver, when it opened one)."""
@@ -228,6 +249,12 @@ class Engine:
         mentions = [_dated(m, _DATE_FIELDS) for m in state.get("mentions", [])]
         for m in mentions:
             by_entity[m["entity"]].append(m["mention_id"])
+            if m.get("row_number") is not None:
+                self.last_rows[m["source"]] = max(
+                    self.last_rows.get(m["source"], 0), m["row_number"]
+                )
+            if m.get("batch_id") is not None:
+                self.last_batch = max(self.last_batch, m["batch_id"])
         replaced = gone + [m["mention_id"] for m in mentions]
         if replaced:
             self.con.execute(
@@ -441,12 +468,8 @@ class Engine:
         return call
 
     def _last_row(self, source: str) -> int:
-        value = self.con.execute(
-            "SELECT max(row_number) FROM (SELECT row_number FROM snap.mentions WHERE source = ? "
-            "UNION ALL SELECT row_number FROM ov_mentions WHERE source = ?)",
-            [source, source],
-        ).fetchone()[0]
-        return int(value or 0)
+        """The highest row number the source's mentions have (snapshot and submitted)."""
+        return self.last_rows.get(source, 0)
 
     def _goldens_of(self, mention_ids: list[str]) -> dict[str, str | None]:
         if not mention_ids:
@@ -479,6 +502,7 @@ class Engine:
     # -- matching ------------------------------------------------------------------------------
     def _match(self, call: _Call) -> None:
         self._write_call_tables(call)
+        self._call_constraints(call)
         for entity in RESOLVE_ORDER:
             mentions = [m for m in call.mentions if m.entity == entity]
             if mentions:
@@ -607,24 +631,51 @@ class Engine:
         values: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
         sources = {g: {g} | {o for o, n in self.redirects.items() if self._resolve(o) == g}
                    for g in golden_ids}  # fmt: skip
-        everything = sorted(set().union(*sources.values())) if sources else []
-        if everything:
+        everything = set().union(*sources.values()) if sources else set()
+        missing = sorted(everything - self.snapshot_constraints.keys())
+        if missing:  # the snapshot's values of a golden ID never change: ask once
+            for golden in missing:
+                self.snapshot_constraints[golden] = []
             for golden, name, value in self.con.execute(
                 "SELECT golden_id, name, value FROM snap.constraint_values "
                 "WHERE list_contains(?, golden_id)",
-                [everything],
+                [missing],
             ).fetchall():
+                self.snapshot_constraints[golden].append((name, value))
+        for golden in everything:
+            for name, value in self.snapshot_constraints[golden]:
                 values[self._resolve(golden)][name].add(value)
-        for mention_id, golden in self.members.items():
-            golden = self._resolve(golden)
+        if call.overlay_by_golden is None:  # members change only between calls
+            call.overlay_by_golden = defaultdict(list)
+            for mention_id, golden in self.members.items():
+                call.overlay_by_golden[golden].append(mention_id)
+        for stored, mention_ids in call.overlay_by_golden.items():
+            golden = self._resolve(stored)
             if golden in golden_ids:
-                for name, value in self.constraint_values.get(mention_id, {}).items():
-                    values[golden][name].add(value)
+                for mention_id in mention_ids:
+                    for name, value in self.constraint_values.get(mention_id, {}).items():
+                        values[golden][name].add(value)
         for m in call.mentions:
             if m.golden_id in golden_ids:
                 for name, value in self._mention_constraints(m).items():
                     values[m.golden_id][name].add(value)
         return values
+
+    def _call_constraints(self, call: _Call) -> None:
+        """The hard-constraint values of every mention of the call, one statement a type."""
+        for entity in sorted({m.entity for m in call.mentions}):
+            exprs = CONSTRAINTS[entity]
+            casts = ", ".join(f"CAST({sql} AS VARCHAR)" for sql in exprs.values())
+            found = {
+                row[0]: {name: value for name, value in zip(exprs, row[1:], strict=True) if value}
+                for row in self.con.execute(
+                    f"SELECT mention_id, {casts} FROM memory.call.mentions WHERE entity = ?",
+                    [entity],
+                ).fetchall()
+            }
+            for m in call.mentions:
+                if m.entity == entity:
+                    m._constraints = found.get(m.mention_id, {})  # type: ignore[attr-defined]
 
     def _mention_constraints(self, mention: _Mention) -> dict[str, str]:
         cached = getattr(mention, "_constraints", None)
@@ -649,11 +700,8 @@ class Engine:
         return None
 
     def _size(self, golden_id: str, entity: str) -> int:
-        row = self.con.execute(
-            f"SELECT mention_count FROM snap.golden_{entity} WHERE golden_id = ?", [golden_id]
-        ).fetchone()
         return (
-            (row[0] if row else 0)
+            self.snapshot_sizes.get(golden_id, 0)
             + self.counts.get(golden_id, 0)
             + self.pending_counts.get(golden_id, 0)
         )
@@ -742,11 +790,7 @@ class Engine:
         return golden
 
     def _issued_in_snapshot(self, golden_id: str) -> bool:
-        return bool(
-            self.con.execute(
-                "SELECT count(*) FROM snap.golden_ids WHERE golden_id = ?", [golden_id]
-            ).fetchone()[0]
-        )
+        return golden_id in self.snapshot_ids
 
     def _merge(self, call: _Call, entity: str, a: str, b: str) -> str:
         """Merge golden records ``a`` and ``b``; the one with more mentions keeps its ID
@@ -784,6 +828,10 @@ class Engine:
     def _consolidate(self, call: _Call, retracted: list[tuple[str, str]] = ()) -> None:
         """Survivorship and placement of every golden record the call touched; the change
         entries and the graph plan are built from the before and after (see :meth:`_entry`)."""
+        self._load_points(
+            [m.row.get("point_key") for m in call.mentions]
+            + [s.event.get("place_point_key") for _, s in call.staged if s.event]
+        )
         touched: dict[str, set[str]] = defaultdict(set)
         for m in call.mentions:
             touched[m.entity].add(m.golden_id)
@@ -797,20 +845,13 @@ class Engine:
         for entity, _, keep in call.merges:
             touched[entity].add(keep)
         gone_mentions = set(call.removed) | {m.mention_id for m in call.mentions}
-        batch = (
-            self.con.execute(
-                "SELECT max(batch_id) FROM (SELECT batch_id FROM snap.mentions "
-                "UNION ALL SELECT batch_id FROM ov_mentions)"
-            ).fetchone()[0]
-            or 0
-        ) + 1
+        batch = self.last_batch + 1
         for m in call.mentions:
             m.row["batch_id"] = batch
         for entity, goldens in touched.items():
             goldens = {self._resolve(g) for g in goldens if g}
             merged_away = {old for e, old, _ in call.merges if e == entity}
-            for golden in goldens | merged_away:
-                call.before[golden] = self._before(entity, golden)
+            call.before.update(self._before_all(entity, goldens | merged_away))
             members = self._members(entity, goldens, gone_mentions, call)
             after = self._survive(entity, members)
             for golden in goldens:
@@ -823,38 +864,52 @@ class Engine:
                     continue
                 call.after[golden] = after[golden]
 
-    def _before(self, entity: str, golden: str) -> dict | None:
-        if golden in self.golden_state:
-            return self.golden_state[golden]
-        values = self.con.execute(
-            f"SELECT attribute, value, source, record_id, role FROM snap.golden_records_{entity} "
-            "WHERE golden_id = ? ORDER BY attribute",
-            [golden],
-        ).fetchall()
-        if not values and not self._issued_in_snapshot(golden):
-            return None
-        place = self.con.execute(
-            "SELECT point_key, district, street, community FROM snap.golden_places "
-            "WHERE entity = ? AND golden_id = ?",
-            [entity, golden],
-        ).fetchone()
-        members = [
-            r[0]
-            for r in self.con.execute(
-                "SELECT mention_id FROM snap.mentions WHERE golden_id = ? ORDER BY mention_id "
-                f"LIMIT {MAX_SOURCE_RECORDS}",
-                [golden],
-            ).fetchall()
-        ]
-        return {
-            "entity": entity,
-            "golden_id": golden,
-            "values": [list(v) for v in values],
-            "place": dict(zip(("point_key", "district", "street", "community"), place, strict=True))
-            if place
-            else None,
-            "members": members,
+    def _before_all(self, entity: str, goldens: set[str]) -> dict[str, dict | None]:
+        """Each golden record as it stands before the call: as a call left it, else as the
+        snapshot has it (three statements for all of them), else None (not issued yet)."""
+        out: dict[str, dict | None] = {
+            g: self.golden_state[g] for g in goldens if g in self.golden_state
         }
+        wanted = sorted(g for g in goldens if g not in self.golden_state)
+        if not wanted:
+            return out
+        values: dict[str, list] = defaultdict(list)
+        for golden, *value in self.con.execute(
+            f"SELECT golden_id, attribute, value, source, record_id, role "
+            f"FROM snap.golden_records_{entity} WHERE list_contains(?, golden_id) "
+            "ORDER BY golden_id, attribute",
+            [wanted],
+        ).fetchall():
+            values[golden].append(value)
+        places = {
+            golden: dict(zip(("point_key", "district", "street", "community"), place, strict=True))
+            for golden, *place in self.con.execute(
+                "SELECT golden_id, point_key, district, street, community FROM snap.golden_places "
+                "WHERE entity = ? AND list_contains(?, golden_id)",
+                [entity, wanted],
+            ).fetchall()
+        }
+        members: dict[str, list[str]] = defaultdict(list)
+        for golden, mention_id in self.con.execute(
+            "SELECT golden_id, mention_id FROM snap.mentions WHERE list_contains(?, golden_id) "
+            "QUALIFY row_number() OVER (PARTITION BY golden_id ORDER BY mention_id) "
+            f"<= {MAX_SOURCE_RECORDS} "
+            "ORDER BY golden_id, mention_id",
+            [wanted],
+        ).fetchall():
+            members[golden].append(mention_id)
+        for golden in wanted:
+            if not values.get(golden) and not self._issued_in_snapshot(golden):
+                out[golden] = None
+                continue
+            out[golden] = {
+                "entity": entity,
+                "golden_id": golden,
+                "values": values.get(golden, []),
+                "place": places.get(golden),
+                "members": members.get(golden, []),
+            }
+        return out
 
     def _members(self, entity: str, goldens: set[str], gone: set[str], call: _Call) -> list[dict]:
         """Every current mention of the golden records ``goldens`` (full mention rows, with
@@ -889,35 +944,23 @@ class Engine:
         return rows
 
     def _survive(self, entity: str, members: list[dict]) -> dict[str, dict]:
-        """Survivorship by the deployment's rules (the batch's own code, on these members)."""
-        db = self.survivor_db
-        schema = pa.schema([*MENTION_SCHEMA, pa.field("golden_id", pa.string())])
-        members_table = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB
-            [{n: r.get(n) for n in schema.names} for r in members], schema=schema
-        )
-        db.execute(
-            "CREATE OR REPLACE TABLE mentions AS SELECT * EXCLUDE (golden_id) FROM members_table"
-        )
-        db.execute(
-            "CREATE OR REPLACE TABLE golden_members AS "
-            "SELECT mention_id, entity, golden_id FROM members_table"
-        )
-        build_golden_records(db, entity, self.rules)
+        """Survivorship by the deployment's rules (the batch's rules and orderings, in Python
+        for these few members: :func:`resolution.survivorship.golden_records_of`)."""
+        records, golden_rows = golden_records_of(members, entity, self.rules)
         out: dict[str, dict] = {}
-        records = db.execute(
-            f"SELECT golden_id, attribute, value, source, record_id, role, rule "
-            f"FROM golden_records_{entity} ORDER BY golden_id, attribute"
-        ).fetchall()
-        result = db.execute(f"SELECT * FROM golden_{entity}")
-        names = [d[0] for d in result.description]
-        golden_rows = {r[0]: dict(zip(names, r, strict=True)) for r in result.fetchall()}
         by_mention = {r["mention_id"]: r for r in members}
+        records_of: dict[str, list[tuple]] = defaultdict(list)
+        for r in records:
+            records_of[r[0]].append(r)
+        members_of: dict[str, list[str]] = defaultdict(list)
+        for mention_id, r in by_mention.items():
+            members_of[r["golden_id"]].append(mention_id)
         for golden, row in golden_rows.items():
-            values = [list(r[1:6]) for r in records if r[0] == golden]
+            values = [list(r[1:6]) for r in records_of[golden]]
             provenance = {
                 r[1]: {"value": r[2], "source": r[3], "record_id": r[4], "role": r[5],
                        "rule": r[6]}
-                for r in records if r[0] == golden
+                for r in records_of[golden]
             }  # fmt: skip
             point = row.get("point_key") if entity == "rental_unit" else None
             if entity != "rental_unit":
@@ -932,18 +975,34 @@ class Engine:
                 "props": {k: v for k, v in row.items() if k != "golden_id"},
                 "provenance": provenance,
                 "place": self._place(point, by_mention),
-                "members": sorted(m for m, r in by_mention.items() if r["golden_id"] == golden),
+                "members": sorted(members_of[golden]),
             }
         return out
+
+    def _load_points(self, point_keys: list[str | None]) -> None:
+        """Read the snapshot's address points of ``point_keys`` in one statement (see
+        :meth:`_place`)."""
+        wanted = sorted({k for k in point_keys if k and k not in self.snapshot_points})
+        if not wanted:
+            return
+        self.snapshot_points.update(dict.fromkeys(wanted))
+        for row in self.con.execute(
+            "SELECT point_key, district, street, community FROM snap.address_points "
+            "WHERE list_contains(?, point_key)",
+            [wanted],
+        ).fetchall():
+            self.snapshot_points[row[0]] = row
 
     def _place(self, point_key: str | None, mentions: dict[str, dict]) -> dict | None:
         if not point_key:
             return None
-        row = self.con.execute(
-            "SELECT point_key, district, street, community FROM snap.address_points "
-            "WHERE point_key = ?",
-            [point_key],
-        ).fetchone()
+        if point_key not in self.snapshot_points:  # the snapshot never changes: ask once
+            self.snapshot_points[point_key] = self.con.execute(
+                "SELECT point_key, district, street, community FROM snap.address_points "
+                "WHERE point_key = ?",
+                [point_key],
+            ).fetchone()
+        row = self.snapshot_points[point_key]
         if row:
             return dict(zip(("point_key", "district", "street", "community"), row, strict=True))
         for m in mentions.values():

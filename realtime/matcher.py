@@ -76,6 +76,9 @@ class EntityMatcher:
             "(mention_id_l VARCHAR, mention_id_r VARCHAR, rules INTEGER[])"
         )
         self.overlay_keys: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self.overlay_keys_of: dict[str, list[tuple[int, int]]] = {}
+        """each submitted mention (a row of ``ov_profiles_<entity>``) → its keys in
+        ``overlay_keys``, so forgetting it needs no scan"""
         self.sql = self._scoring_sql()
         degrees = MATCHER_DEGREES.format(entity=entity)
         present = con.execute(
@@ -161,9 +164,8 @@ class EntityMatcher:
         con = self.con
         con.execute(f"USE {_SCRATCH}")
         try:
-            for table in ("huitong_mentions", "huitong_grouped", "huitong_profiles"):
-                con.execute(f"DROP TABLE IF EXISTS {table}")
-            prepare_input(con, self.spec, tiny, degrees_elsewhere=self.degrees)
+            con.execute("DROP TABLE IF EXISTS huitong_mentions")
+            prepare_input(con, self.spec, tiny, degrees_elsewhere=self.degrees, profiles=False)
         finally:
             con.execute("USE memory")
         names = [c for c in self.columns if c not in ("mention_id", "mention_count")]
@@ -181,12 +183,11 @@ class EntityMatcher:
         )
         return con.sql(
             f"""
-            SELECT m.mention_id, CAST(1 AS BIGINT) AS mention_count,
+            SELECT p.mention_id, CAST(1 AS BIGINT) AS mention_count,
                    {", ".join(f"p.{c}" for c in names)}{tf_selects}{keys}
-            FROM {_SCRATCH}.huitong_mentions m
-            JOIN {_SCRATCH}.huitong_profiles p ON p.mention_id = m.profile_id
+            FROM {_SCRATCH}.huitong_mentions p
             {tf_joins}
-            ORDER BY m.mention_id
+            ORDER BY p.mention_id
             """
         ).to_arrow_table()
 
@@ -265,23 +266,25 @@ class EntityMatcher:
         selects = ", ".join(c if c in present else f"NULL AS {c}" for c in self.columns)
         self.con.execute(f"INSERT INTO ov_profiles_{self.entity} SELECT {selects} FROM call_rows")
         for mention_id, row_keys in zip(ids, keys, strict=True):
+            mine = self.overlay_keys_of[mention_id] = []
             for i, key in enumerate(row_keys):
                 if key is not None:
                     self.overlay_keys[(i, int(key))].append(mention_id)
+                    mine.append((i, int(key)))
 
     def forget(self, mention_ids: list[str]) -> None:
         """Mentions submitted earlier that are gone (retracted, or replaced by a new version)."""
         if not mention_ids:
             return
-        gone = set(mention_ids)
+        gone = {m for m in mention_ids if m in self.overlay_keys_of}
+        if not gone:
+            return
         self.con.execute(
             f"DELETE FROM ov_profiles_{self.entity} WHERE list_contains(?, mention_id)",
             [sorted(gone)],
         )
-        for key, members in list(self.overlay_keys.items()):
-            kept = [m for m in members if m not in gone]
-            if len(kept) != len(members):
-                self.overlay_keys[key] = kept
+        for key in {k for m in gone for k in self.overlay_keys_of.pop(m)}:
+            self.overlay_keys[key] = [m for m in self.overlay_keys[key] if m not in gone]
 
     def overlay_candidates(self, rule: int, block: int) -> list[str]:
         return list(self.overlay_keys.get((rule, block), ()))

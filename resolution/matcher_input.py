@@ -29,6 +29,7 @@ def prepare_input(
     *,
     settle: bool = False,
     degrees_elsewhere: str | None = None,
+    profiles: bool = True,
 ) -> tuple[int, int]:
     """Materialise the matcher's input; returns (mentions, profiles).
 
@@ -41,6 +42,8 @@ def prepare_input(
     ``degrees_elsewhere`` names a table ``(mate, rows)`` of rows naming each neighbour outside
     this workspace, counted with those here against ``max_degree`` (the real-time matcher
     prepares a few submitted rows, and the rest of the city names their neighbours too).
+    With ``profiles`` False only ``huitong_mentions`` is made (returns (mentions, 0)): the
+    real-time matcher reads a call's mentions as they are and keys them itself.
     """
     names = list(spec.columns)
     selected = ",\n".join(f"({sql}) AS {name}" for name, sql in spec.columns.items())
@@ -72,6 +75,8 @@ def prepare_input(
         """,
         [spec.entity],
     )
+    if not profiles:
+        return int(scalar(cursor, f"SELECT count(*) FROM {MENTIONS}")), 0
     # A capped rule's key: the hash of its columns where at most max_block_size profiles share
     # it; in a bigger group, its star: the group's first profile (see BlockingRuleSpec).
     blocks, keys, joins = [], [], []

@@ -32,8 +32,10 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -61,6 +63,8 @@ class _Rule:
     keys: tuple[str, ...]
     """SQL expressions over a candidate row: smaller is better."""
     follows: str | None = None
+    sources: tuple[str, ...] = ()
+    """``source_trust``: the sources in order of trust."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,143 @@ def build_golden_records(
     return connection.execute(f"SELECT count(*) FROM golden_{entity}").fetchall()[0][0]
 
 
+def golden_records_of(
+    members: Sequence[Mapping], entity: str, rules: Mapping | None = None
+) -> tuple[list[tuple], dict[str, dict]]:
+    """Survivorship of a few golden records in Python, for the real-time engine: the same
+    rules, orderings and ties as :func:`build_golden_records` without a statement per attribute.
+
+    ``members`` are full mention rows (mentions columns) each with its ``golden_id``. Returns
+    the rows ``golden_records_<entity>`` would hold (``golden_id, attribute, value, source,
+    record_id, role, rule``, ordered by golden ID and attribute) and, per golden ID, the row
+    of ``golden_<entity>`` (``golden_id``, each attribute in its type, ``mention_count``,
+    ``sources``).
+    """
+    check_entity(entity)
+    document = load_rules() if rules is None else rules
+    attributes = _parse(document, entity, _MENTION_TYPES)
+    by_golden: dict[str, list[Mapping]] = defaultdict(list)
+    for row in members:
+        by_golden[row["golden_id"]].append(row)
+    survivors: dict[tuple[str, str], tuple] = {}
+    for attribute in attributes:
+        for golden_id, rows in by_golden.items():
+            chosen = _survivor(attribute, golden_id, rows, survivors)
+            if chosen is not None:
+                survivors[(golden_id, attribute.name)] = chosen
+    records = sorted(
+        (golden_id, name, value, source, record_id, role, rule)
+        for (golden_id, name), (value, _, source, record_id, role, rule) in survivors.items()
+    )
+    golden: dict[str, dict] = {}
+    for golden_id in sorted(by_golden):
+        rows = by_golden[golden_id]
+        row: dict = {"golden_id": golden_id}
+        for attribute in attributes:
+            found = survivors.get((golden_id, attribute.name))
+            row[attribute.name] = _typed(found[0], attribute.sql_type) if found else None
+        row["mention_count"] = len(rows)
+        row["sources"] = sorted({r["source"] for r in rows})
+        golden[golden_id] = row
+    return records, golden
+
+
+def _text(value: object) -> str:
+    """``CAST(value AS VARCHAR)`` as DuckDB writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _typed(text: str, sql_type: str) -> object:
+    """``CAST(text AS sql_type)`` for the types a mention column has."""
+    if sql_type == "DATE":
+        return date.fromisoformat(text)
+    if sql_type == "BOOLEAN":
+        return text.strip().lower() in ("true", "t", "1", "yes", "y")
+    if sql_type == "BIGINT":
+        return int(text)
+    return text
+
+
+def _rule_keys(rule: _Rule, row: Mapping, valid: bool | None, frequency: int, lead) -> tuple:
+    """The values of ``rule.keys`` for one candidate (see :func:`_parse_rules`)."""
+    if rule.name == "valid_over_invalid":
+        return (0 if valid else 1 if valid is None else 2,)
+    if rule.name == "source_trust":
+        order = rule.sources
+        return (order.index(row["source"]) if row["source"] in order else len(order),)
+    if rule.name == "most_frequent":
+        return (-frequency,)
+    if rule.name == "most_recent":
+        batch, number = row.get("batch_id"), row.get("row_number")
+        return (-(batch if batch is not None else -1), -(number if number is not None else -1))
+    if rule.name == "same_mention_as":
+        return (0 if lead is not None and row["mention_id"] == lead else 1,)
+    raise ValueError(rule.name)
+
+
+def _nulls_last(value: object) -> tuple:
+    return (value is None, value if value is not None else "")
+
+
+def _survivor(
+    attribute: _Attribute, golden_id: str, rows: list[Mapping], survivors: Mapping
+) -> tuple | None:
+    """The winner of :func:`_attribute_sql` for one golden ID: ``(value, mention_id, source,
+    record_id, role, rule)``, or None when no member gives a value."""
+    candidates = []
+    for row in rows:
+        for column, valid_column in attribute.values:
+            value = row.get(column)
+            if value is None:
+                continue
+            text = _text(value)
+            if text == "":
+                continue
+            valid = row.get(valid_column) if valid_column else None
+            candidates.append((row, text, valid))
+    if not candidates:
+        return None
+    mentions_of: dict[str, set[str]] = defaultdict(set)
+    for row, text, _ in candidates:
+        mentions_of[text].add(row["mention_id"])
+    leads = {
+        rule.follows: (survivors.get((golden_id, rule.follows)) or (None, None))[1]
+        for rule in attribute.rules
+        if rule.follows
+    }
+    best: dict[str, tuple] = {}
+    for row, text, valid in candidates:
+        keys = tuple(
+            key
+            for rule in attribute.rules
+            for key in _rule_keys(rule, row, valid, len(mentions_of[text]), leads.get(rule.follows))
+        )
+        order = (
+            keys,
+            _nulls_last(row.get("source")),
+            _nulls_last(row.get("record_id")),
+            _nulls_last(row.get("role")),
+        )
+        if text not in best or order < best[text][0]:
+            best[text] = (order, row)
+    ranked = sorted((order[0], text, row) for text, (order, row) in best.items())
+    keys, value, row = ranked[0]
+    if len(ranked) == 1:
+        rule = "only_value"
+    else:
+        names = [rule.name for rule in attribute.rules for _ in rule.keys]
+        runner_up = ranked[1][0]
+        rule = next(
+            (name for name, k, n in zip(names, keys, runner_up, strict=True) if k != n),
+            "tie_break",
+        )
+    return (value, row["mention_id"], row["source"], row["record_id"], row["role"], rule)
+
+
 def _parse(document: Mapping, entity: str, column_types: dict[str, str]) -> list[_Attribute]:
     """The entity's attributes in dependency order; raises with every problem found."""
     problems: list[str] = []
@@ -239,7 +380,7 @@ def _parse_rules(
                 continue
             cases = " ".join(f"WHEN {_literal(s)} THEN {k}" for k, s in enumerate(sources))
             order = f"CASE source {cases} ELSE {len(sources)} END" if sources else "0"
-            chain.append(_Rule(name, (order,)))
+            chain.append(_Rule(name, (order,), sources=tuple(sources)))
         elif name == "most_frequent":
             chain.append(_Rule(name, ("-frequency",)))
         elif name == "most_recent":
