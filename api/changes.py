@@ -61,9 +61,8 @@ async def page(
         )
     position = max(position, state["pruned_through"]) if not after else position
     scope = await ctx.graph.scope()
-    query = q.FEED_PAGE_DISTRICT if scope.get("district") else q.FEED_PAGE_CITY
     rows = await ctx.graph.read(
-        query, after=position, limit=first + 1, kinds=kinds or None, entity=entity
+        q.feed_page(scope), after=position, limit=first + 1, kinds=kinds or None, entity=entity
     )
     changes = [row["change"] for row in rows[:first]]
     has_next = len(rows) > first
