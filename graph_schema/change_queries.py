@@ -105,19 +105,23 @@ _CHANGE = (
 )
 
 
-def _seek(where: str, order: str) -> str:
-    """The first ``$limit`` changes in scope after ``$after`` among those ``where`` admits (a
-    conjunct ending in AND, or nothing), in the order of the index ``order`` names (its
-    leading properties fixed by ``where``), as ``c``."""
+def _seek(**fixed: str) -> str:
+    """The first ``$limit`` changes in scope after ``$after`` whose properties are ``fixed``
+    (property → value), as ``c``: read from the ``(fixed…, seq)`` index in its order, so the
+    seek stops after a page (the hint keeps the planner from scanning ``seq`` instead, which
+    its statistics may prefer for a small place)."""
+    properties = [*fixed, "seq"]
+    where = "".join(f"c.{name} = {value} AND " for name, value in fixed.items())
     return f"""MATCH (c:Change)
+USING INDEX c:Change({", ".join(properties)})
 WHERE {where}c.seq > $after{_FEED_FILTERS}
   AND {in_scope("c")}
-WITH c ORDER BY {order} LIMIT $limit"""
+WITH c ORDER BY {", ".join(f"c.{name}" for name in properties)} LIMIT $limit"""
 
 
 def _seek_each(places: str, key: str) -> str:
     """:func:`_seek` by the place key ``key``, once for each key in the list ``places``."""
-    seek = _seek(f"c.{key} = place AND ", f"c.{key}, c.seq").replace("\n", "\n  ")
+    seek = _seek(**{key: "place"}).replace("\n", "\n  ")
     return f"""UNWIND {places} AS place
 CALL (place) {{
   {seek}
@@ -140,17 +144,14 @@ RETURN {_CHANGE} AS change
 """
 
 
-FEED_PAGE_CITY = _page(_seek("", "c.seq"))
+FEED_PAGE_CITY = _page(_seek())
 """One page of the feed for a city-wide caller (``$scope`` restricts nothing)."""
 
-FEED_PAGE_DISTRICT = _page(_seek("c.district = $scope.district AND ", "c.district, c.seq"))
+FEED_PAGE_DISTRICT = _page(_seek(district="$scope.district"))
 """One page for a caller with a district (and neither street nor community)."""
 
 FEED_PAGE_STREET = _page(
-    _seek(
-        "c.district = $scope.district AND c.street = $scope.street AND ",
-        "c.district, c.street, c.seq",
-    ),
+    _seek(district="$scope.district", street="$scope.street"),
     _seek_each("$scope.street_communities", "streetless_community"),
     _seek_each("$scope.street_roads", "placeless_road"),
 )
@@ -158,10 +159,7 @@ FEED_PAGE_STREET = _page(
 a street in one of its communities, those without street or community on one of its roads."""
 
 FEED_PAGE_COMMUNITY = _page(
-    _seek(
-        "c.district = $scope.district AND c.community = $scope.community AND ",
-        "c.district, c.community, c.seq",
-    ),
+    _seek(district="$scope.district", community="$scope.community"),
     _seek_each("$scope.community_roads", "communityless_road"),
 )
 """One page for a caller with a community: its changes (their street checked by
