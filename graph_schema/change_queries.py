@@ -106,7 +106,7 @@ _CHANGE = (
 
 
 def _seek(**fixed: str) -> str:
-    """The first ``$limit`` changes in scope after ``$after`` whose properties are ``fixed``
+    """The first ``$limit`` changes in scope after ``after`` whose properties are ``fixed``
     (property → value), as ``c``: read from the ``(fixed…, seq)`` index in its order, so the
     seek stops after a page (the hint keeps the planner from scanning ``seq`` instead, which
     its statistics may prefer for a small place)."""
@@ -114,7 +114,7 @@ def _seek(**fixed: str) -> str:
     where = "".join(f"c.{name} = {value} AND " for name, value in fixed.items())
     return f"""MATCH (c:Change)
 USING INDEX c:Change({", ".join(properties)})
-WHERE {where}c.seq > $after{_FEED_FILTERS}
+WHERE {where}c.seq > after{_FEED_FILTERS}
   AND {in_scope("c")}
 WITH c ORDER BY {", ".join(f"c.{name}" for name in properties)} LIMIT $limit"""
 
@@ -123,24 +123,31 @@ def _seek_each(places: str, key: str) -> str:
     """:func:`_seek` by the place key ``key``, once for each key in the list ``places``."""
     seek = _seek(**{key: "place"}).replace("\n", "\n  ")
     return f"""UNWIND {places} AS place
-CALL (place) {{
+CALL (place, after) {{
   {seek}
   RETURN c
 }}"""
 
 
 def _page(*seeks: str) -> str:
-    """One page: the first ``$limit`` changes of the union of ``seeks``, oldest first."""
-    if len(seeks) == 1:
-        return f"\n{seeks[0]}\nRETURN {_CHANGE} AS change\n"
-    union = "\nRETURN c\nUNION\n".join(seeks).replace("\n", "\n  ")
+    """One page: the feed's counter (``head``, ``pruned_through``), the position the page
+    starts after (``$after``, or where retention left the feed when null) and the first
+    ``$limit`` changes of the union of ``seeks`` after it, oldest first (``changes``). The
+    counter is read before the changes, so every change up to ``head`` was there to be read."""
+    union = "\nRETURN c\nUNION\n".join(seeks).replace("\n", "\n    ")
     return f"""
-CALL () {{
-  {union}
-  RETURN c
+OPTIONAL MATCH (f:ChangeFeed {{key: $feed}})
+WITH coalesce(f.seq, 0) AS head, coalesce(f.pruned_through, 0) AS pruned_through
+WITH head, pruned_through, coalesce($after, pruned_through) AS after
+CALL (after) {{
+  CALL (after) {{
+    {union}
+    RETURN c
+  }}
+  WITH c ORDER BY c.seq LIMIT $limit
+  RETURN collect({_CHANGE}) AS changes
 }}
-WITH c ORDER BY c.seq LIMIT $limit
-RETURN {_CHANGE} AS change
+RETURN head, pruned_through, after, changes
 """
 
 
