@@ -2,10 +2,10 @@
 
 A page is read in ``seq`` order from where the cursor points, filtered in Cypher to the
 caller's jurisdiction by the place each change concerns (see
-:mod:`graph_schema.change_queries`), with the caller's kinds and entity type. ``other_id`` (the
-survivor of a merge, the part split off) is shown only when that record is visible to the
-caller too. A cursor pointing before what retention kept is refused (:class:`CursorExpired`),
-never silently skipped.
+:mod:`graph_schema.change_queries`), with the caller's kinds and entity type, in one query that
+reads the feed's counter first. ``other_id`` (the survivor of a merge, the part split off) is
+shown only when that record is visible to the caller too. A cursor pointing before what
+retention kept is refused (:class:`CursorExpired`), never silently skipped.
 """
 
 from __future__ import annotations
@@ -51,27 +51,30 @@ async def page(
     limit = ctx.settings.max_change_page_size
     if first < 0 or first > limit:
         raise BadRequest(f"first must be between 0 and {limit} (got {first})")
-    position = decode_seq_cursor(after) if after else 0
-    state = (await ctx.graph.read(q.FEED_STATE, feed=q.FEED_KEY))[0]
-    if after and position < state["pruned_through"]:
+    position = decode_seq_cursor(after) if after else None
+    scope = await ctx.graph.scope()
+    (found,) = await ctx.graph.read(
+        q.feed_page(scope),
+        feed=q.FEED_KEY,
+        after=position,
+        limit=first + 1,
+        kinds=kinds or None,
+        entity=entity,
+    )
+    if position is not None and position < found["pruned_through"]:
         raise CursorExpired(
             f"the feed no longer keeps the changes after this cursor (entries up to "
-            f"{state['pruned_through']} were pruned by retention): take the registers again "
+            f"{found['pruned_through']} were pruned by retention): take the registers again "
             "(GET /exports/…) and follow from changeFeedHead"
         )
-    position = max(position, state["pruned_through"]) if not after else position
-    scope = await ctx.graph.scope()
-    query = q.FEED_PAGE_DISTRICT if scope.get("district") else q.FEED_PAGE_CITY
-    rows = await ctx.graph.read(
-        query, after=position, limit=first + 1, kinds=kinds or None, entity=entity
-    )
-    changes = [row["change"] for row in rows[:first]]
-    has_next = len(rows) > first
+    changes = found["changes"][:first]
+    has_next = len(found["changes"]) > first
     await _hide_others(ctx, changes)
-    resume = changes[-1]["seq"] if changes else position
+    start = found["after"]
+    resume = changes[-1]["seq"] if changes else start
     if not has_next:  # every change up to the head read before was scanned: skip past them
-        resume = max(resume, state["head"])
-    return FeedPage(changes, has_next, position, resume, state["head"])
+        resume = max(resume, found["head"])
+    return FeedPage(changes, has_next, start, resume, found["head"])
 
 
 async def _hide_others(ctx: Context, changes: list[dict[str, Any]]) -> None:

@@ -8,7 +8,9 @@ then topped up to ``--entries`` with synthetic UPDATED entries through the same 
 (:func:`graph_schema.changes.write_changes`, 10,000 per transaction), each about a real person
 and placed where that person lies, so every jurisdiction's share is as the city's. Then it
 serves the API and times ``changes(first: 100)`` from the oldest entry and from a cursor in the
-middle, for a city-wide admin, a district, a street and a community department app.
+middle, for a city-wide admin, a district, a street and a community department app, and beside
+each the page's Cypher alone (the one query the API runs for a page, through the driver with
+the same ``$scope``), so the feed's storage and the API's own cost can be told apart.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from api_latency import SECRET, ensure_published, free_port
 from api.app import create_app
 from api.auth import issue_token
 from api.config import ApiSettings
+from api.pagination import encode_seq_cursor
+from graph_schema import change_queries
+from graph_schema.api_queries import AREA_KEYS
 from graph_schema.changes import feed_state, write_changes
 from graph_schema.connection import open_driver
 
@@ -64,6 +69,32 @@ def top_up(target: int) -> int:
         return head
 
 
+def cypher_alone(driver, jurisdiction: tuple, after: int | None, requests: int) -> list[float]:
+    """Milliseconds of the page query alone (first 100 after ``after``), ``requests`` times."""
+    district, street, community = jurisdiction
+    scope = {"district": district, "street": street, "community": community,
+             "street_communities": [], "street_roads": [], "community_roads": []}  # fmt: skip
+    if street or community:
+        records, _, _ = driver.execute_query(
+            AREA_KEYS, district=district, street=street, community=community
+        )
+        scope.update(dict(records[0]))
+    query = change_queries.feed_page(scope)
+    timings = []
+    for _ in range(requests):
+        began = time.perf_counter()
+        driver.execute_query(query, feed=change_queries.FEED_KEY, scope=scope, after=after,
+                             limit=101, kinds=None, entity=None)  # fmt: skip
+        timings.append((time.perf_counter() - began) * 1000)
+    return timings
+
+
+def percentiles(timings: list[float]) -> str:
+    timings = sorted(timings)
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    return f"p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=100_000)
@@ -80,14 +111,18 @@ def main() -> None:
             "ORDER BY n DESC LIMIT 1"
         )
     d, s, c = records[0]["d"], records[0]["s"], records[0]["c"]
+    places = {
+        "admin (city)": (None, None, None),
+        "district app": (d, None, None),
+        "street app": (d, s, None),
+        "community app": (d, s, c),
+    }
     tokens = {
-        "admin (city)": issue_token(SECRET, role="admin", subject="bench"),
-        "district app": issue_token(SECRET, role="department_app", subject="bench",
-                                    department="bench", district=d),
-        "street app": issue_token(SECRET, role="department_app", subject="bench",
-                                  department="bench", district=d, street=s),
-        "community app": issue_token(SECRET, role="department_app", subject="bench",
-                                     department="bench", district=d, street=s, community=c),
+        who: issue_token(SECRET, role="admin", subject="bench")
+        if district is None
+        else issue_token(SECRET, role="department_app", subject="bench", department="bench",
+                         district=district, street=street, community=community)
+        for who, (district, street, community) in places.items()
     }  # fmt: skip
     app = create_app(ApiSettings(HUITONG_JWT_SECRET=SECRET))
     port = free_port()
@@ -97,28 +132,23 @@ def main() -> None:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}/graphql"
     print(f"feed: {head:,} entries; {args.requests} requests per line (first page of 100)")
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60) as client, open_driver() as driver:
         for who, auth in tokens.items():
             headers = {"Authorization": f"Bearer {auth}"}
-            middle = None
-            for start in ("oldest", "middle"):
+            for start, after in (("oldest", None), ("middle", head // 2)):
+                cursor = encode_seq_cursor(after) if after is not None else None
                 timings = []
-                for i in range(args.requests):
+                for _ in range(args.requests):
                     began = time.perf_counter()
                     response = client.post(
-                        url, json={"query": FEED, "variables": {"after": middle}}, headers=headers
+                        url, json={"query": FEED, "variables": {"after": cursor}}, headers=headers
                     )
                     timings.append((time.perf_counter() - began) * 1000)
                     body = response.json()
                     assert not body.get("errors"), body
-                    if start == "oldest" and i == 0:
-                        from api.pagination import encode_seq_cursor
-
-                        middle = encode_seq_cursor(head // 2)
-                timings.sort()
-                p95 = timings[int(len(timings) * 0.95) - 1]
-                print(f"{who:<14} from {start:<6}  p50 {statistics.median(timings):6.1f} ms  "
-                      f"p95 {p95:6.1f} ms")  # fmt: skip
+                alone = cypher_alone(driver, places[who], after, args.requests)
+                print(f"{who:<14} from {start:<6}  {percentiles(timings)}   "
+                      f"Cypher alone {percentiles(alone)}", flush=True)  # fmt: skip
     server.should_exit = True
 
 

@@ -1,6 +1,8 @@
 """Versioned, idempotent schema migrations, recorded in the graph as ``(:HuitongMigration)``.
 
-Each migration is a list of ``... IF NOT EXISTS`` statements; applying one twice changes nothing.
+Each migration is a list of ``... IF NOT EXISTS`` statements, or of data statements that set
+what a later write would set anyway; applying one twice changes nothing. A statement that
+commits as it goes (``CALL {...} IN TRANSACTIONS``) is run in an auto-commit transaction.
 A migration's checksum is recorded when it is applied; if the code's statements for an applied
 version later differ, :func:`migrate` refuses to go on (edit by adding a new version, never by
 rewriting an applied one).
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from neo4j import Driver
 
-from graph_schema import queries
+from graph_schema import change_queries, queries
 from graph_schema.decisions import SETTLE_CANDIDATES
 from graph_schema.errors import MigrationError
 
@@ -158,6 +160,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         "review candidates a decision settles are marked settled (the queue reads the flag)",
         (SETTLE_CANDIDATES,),
     ),
+    Migration(
+        12,
+        "the change feed: a street's and a community's changes in seq order, and by the "
+        "community or road that places a change whose street or community is unknown",
+        (
+            "CREATE INDEX change_street_seq IF NOT EXISTS "
+            "FOR (n:Change) ON (n.district, n.street, n.seq)",
+            "CREATE INDEX change_community_seq IF NOT EXISTS "
+            "FOR (n:Change) ON (n.district, n.community, n.seq)",
+            "CREATE INDEX change_streetless_community_seq IF NOT EXISTS "
+            "FOR (n:Change) ON (n.streetless_community, n.seq)",
+            "CREATE INDEX change_communityless_road_seq IF NOT EXISTS "
+            "FOR (n:Change) ON (n.communityless_road, n.seq)",
+            "CREATE INDEX change_placeless_road_seq IF NOT EXISTS "
+            "FOR (n:Change) ON (n.placeless_road, n.seq)",
+            change_queries.BACKFILL_PLACE_KEYS,
+        ),
+    ),
 )
 
 
@@ -184,7 +204,11 @@ def migrate(driver: Driver, database: str = "neo4j") -> MigrationReport:
             continue
         for statement in migration.statements:
             try:
-                driver.execute_query(statement, database_=database)
+                if "IN TRANSACTIONS" in statement:
+                    with driver.session(database=database) as session:
+                        session.run(statement).consume()
+                else:
+                    driver.execute_query(statement, database_=database)
             except Exception as error:
                 raise MigrationError(
                     f"migration {migration.version} ({migration.description}) failed on "

@@ -28,7 +28,7 @@ from loaders.config import load_config
 from resolution.pipeline import resolve
 from tests.api.conftest import SECRET, LiveApi, token
 from tests.conftest import free_port
-from tests.graph_schema.test_changes import move_people
+from tests.graph_schema.test_changes import EVERY_CHANGE_IN_SCOPE, area, move_people
 
 FEED = """
 query($after: String, $first: Int!, $kinds: [ChangeKind!], $entity: EntityType) {
@@ -117,6 +117,30 @@ def test_each_token_sees_only_changes_in_its_jurisdiction_masked_by_role(api, ev
             "query($id: ID!) { person(id: $id) { __typename } }", narrow, id=golden_id
         )
         assert answer["person"]["__typename"] == "Person", golden_id
+
+
+def test_streets_and_communities_see_what_the_jurisdiction_rule_admits(
+    api, graph_driver, everything, district
+):
+    """A street's or community's feed, read page by page from its indexes, is every change the
+    jurisdiction rule places there: those without a street or community by their community
+    or road too."""
+    streets = Counter(
+        (c["street"], c["community"]) for c in everything if c["district"] == district
+    )
+    (street, community), _ = next(p for p in streets.most_common() if all(p[0]))
+    placed_by_fallback = 0
+    for jurisdiction in ((district, street, None), (district, street, community)):
+        scope = area(graph_driver, *jurisdiction)
+        records, _, _ = graph_driver.execute_query(
+            EVERY_CHANGE_IN_SCOPE, scope=scope, kinds=None, entity=None
+        )
+        auth = token("department_app", district=district, street=street,
+                     community=jurisdiction[2])  # fmt: skip
+        seen = whole_feed(api, auth)
+        assert [c["seq"] for c in seen] == [r["seq"] for r in records], jurisdiction
+        placed_by_fallback += sum(1 for c in seen if not c["street"] or not c["community"])
+    assert placed_by_fallback > 0
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import random
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from graph_schema import change_queries
+from graph_schema.api_queries import AREA_KEYS, in_scope
 from graph_schema.changes import feed_state, prune_changes, write_changes
 from graph_schema.errors import GraphError
 from graph_schema.migrations import migrate
@@ -102,6 +105,147 @@ def test_pruning_deletes_old_entries_and_remembers_how_far(driver):
     assert seqs(driver) == []
     state = feed_state(driver)
     assert (state.head, state.pruned_through) == (10, 10)
+    with driver.session() as session:
+        session.execute_write(write_changes, [entry("after-pruning")])
+    scope = area(driver, None, None, None)
+    records, _, _ = driver.execute_query(
+        change_queries.FEED_PAGE_CITY, feed="feed", scope=scope, after=None, limit=5,
+        kinds=None, entity=None,
+    )  # fmt: skip
+    # a reader without a cursor starts where retention left the feed
+    assert (records[0]["head"], records[0]["pruned_through"], records[0]["after"]) == (11, 10, 10)
+    assert [c["seq"] for c in records[0]["changes"]] == [11]
+
+
+# -- reading: a page per jurisdiction ---------------------------------------------------------
+# 白云区 has streets 景泰 (communities 景泰东 and 景泰西) and 三元里 (community 松柏); 越秀区 has
+# 北京街 (community 西湖). Roads: 云城路 in 景泰东, 永泰路 in 景泰西 and in 松柏, 机场路 in 三元里.
+PLACES = (
+    ("白云区", "景泰街道", "景泰东社区", "云城路"),
+    ("白云区", "景泰街道", "景泰西社区", "永泰路"),
+    ("白云区", "三元里街道", "松柏社区", "永泰路"),
+    ("白云区", "三元里街道", "松柏社区", "机场路"),
+    ("越秀区", "北京街道", "西湖社区", "西湖路"),
+)
+# Where a change may lie: everything known, a street or community unknown (placed by its
+# community or road), only a district, nothing; a community named in another street.
+PLACEMENTS = (
+    ("白云区", "景泰街道", "景泰东社区", "云城路"),
+    ("白云区", "景泰街道", "景泰西社区", "永泰路"),
+    ("白云区", "三元里街道", "松柏社区", "机场路"),
+    ("越秀区", "北京街道", "西湖社区", "西湖路"),
+    ("白云区", None, "景泰东社区", "云城路"),
+    ("白云区", None, "松柏社区", "永泰路"),
+    ("白云区", None, None, "云城路"),
+    ("白云区", None, None, "永泰路"),
+    ("白云区", None, None, "机场路"),
+    ("白云区", "景泰街道", None, "永泰路"),
+    ("白云区", "三元里街道", None, "永泰路"),
+    ("白云区", "三元里街道", "景泰东社区", "机场路"),
+    ("白云区", None, None, None),
+    (None, None, None, "云城路"),
+    (None, None, None, None),
+)
+SCOPES = (
+    (None, None, None),
+    ("白云区", None, None),
+    ("越秀区", None, None),
+    ("白云区", "景泰街道", None),
+    ("白云区", "三元里街道", None),
+    ("白云区", "景泰街道", "景泰东社区"),
+    ("白云区", "景泰街道", "景泰西社区"),
+    ("白云区", "三元里街道", "松柏社区"),
+    ("白云区", None, "松柏社区"),
+)
+EVERY_CHANGE_IN_SCOPE = f"""
+MATCH (c:Change) WHERE {in_scope("c")}
+  AND ($kinds IS NULL OR c.kind IN $kinds) AND ($entity IS NULL OR c.entity = $entity)
+RETURN c.seq AS seq ORDER BY seq
+"""
+
+
+def area(driver, district, street, community) -> dict:
+    """The ``$scope`` map of a jurisdiction, as the API builds it."""
+    scope = {"district": district, "street": street, "community": community,
+             "street_communities": [], "street_roads": [], "community_roads": []}  # fmt: skip
+    if street or community:
+        records, _, _ = driver.execute_query(
+            AREA_KEYS, district=district, street=street, community=community
+        )
+        scope.update(dict(records[0]))
+    return scope
+
+
+def placed_entries(count: int) -> list[dict]:
+    rng = random.Random(11)
+    entries = []
+    for i in range(count):
+        district, street, community, road = rng.choice(PLACEMENTS)
+        entries.append(entry(
+            f"placed-{i}", kind=rng.choice(["UPDATED", "EVENT", "MOVED_OUT"]),
+            district=district, street=street, community=community,
+            point_key=f"{road}|{i % 40}|" if road else None,
+        ))  # fmt: skip
+    return entries
+
+
+def read_page(driver, query: str, scope: dict, after: int | None, limit: int, **filters):
+    """The changes of one page after ``after`` (from the oldest kept when None)."""
+    filters = {"kinds": None, "entity": None, **filters}
+    records, _, _ = driver.execute_query(
+        query, feed="feed", scope=scope, after=after, limit=limit, **filters
+    )
+    return records[0]["changes"]
+
+
+def index_rows(plan: dict) -> int:
+    """Rows the index seeks and scans of a profiled plan produced, all told."""
+    rows = plan["rows"] if "Index" in plan["operatorType"] else 0
+    return rows + sum(index_rows(child) for child in plan.get("children", []))
+
+
+def test_each_jurisdiction_reads_its_changes_in_order_from_index_seeks(driver):
+    """A page for a city, district, street or community is the changes the jurisdiction rule
+    admits, oldest first (those without a street or community placed by their community or
+    road), read as ordered index seeks of at most a page each however many entries there are."""
+    migrate(driver)
+    driver.execute_query(
+        "UNWIND $places AS p "
+        "MERGE (c:Community {key: p[0] + '|' + p[2]}) SET c.district = p[0], c.street = p[1], "
+        "c.name = p[2] "
+        "CREATE (:AddressPoint {key: p[3] + '|1|' + p[2], district: p[0], street: p[1], "
+        "community: p[2], road: p[3]})",
+        places=[list(p) for p in PLACES],
+    )
+    with driver.session() as session:
+        session.execute_write(write_changes, placed_entries(1500))
+    for jurisdiction in SCOPES:
+        scope = area(driver, *jurisdiction)
+        query = change_queries.feed_page(scope)
+        total = None
+        for filters in ({"kinds": None, "entity": None}, {"kinds": ["MOVED_OUT"], "entity": None}):
+            records, _, _ = driver.execute_query(EVERY_CHANGE_IN_SCOPE, scope=scope, **filters)
+            expected = [r["seq"] for r in records]
+            total = total or len(expected)
+            assert len(expected) > 30, (jurisdiction, filters)
+            seen, after = [], None
+            while True:
+                page = read_page(driver, query, scope, after, 7, **filters)
+                seen += [change["seq"] for change in page]
+                if len(page) < 7:
+                    break
+                after = seen[-1]
+            assert seen == expected, (jurisdiction, filters)
+        # a page costs its seeks, not the jurisdiction's share of the feed
+        seeks = 1 + sum(len(scope[k]) for k in ("street_communities", "street_roads"))
+        if scope["community"]:
+            seeks = 1 + len(scope["community_roads"])
+        _, summary, _ = driver.execute_query(
+            "PROFILE " + query, feed="feed", scope=scope, after=0, limit=5, kinds=None, entity=None
+        )
+        assert index_rows(summary.profile) <= 5 * seeks + 20 < total, jurisdiction
+    page = read_page(driver, change_queries.FEED_PAGE_CITY, area(driver, None, None, None), 0, 1)
+    assert set(page[0]) & set(change_queries.PLACE_KEY_PROPERTIES) == set()
 
 
 # -- publish ----------------------------------------------------------------------------------

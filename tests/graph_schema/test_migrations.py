@@ -51,3 +51,30 @@ def test_reset_empties_everything(driver):
 def test_versions_are_unique_and_increasing():
     versions = [m.version for m in MIGRATIONS]
     assert versions == sorted(set(versions)) == list(range(1, len(versions) + 1))
+
+
+def test_migration_12_places_the_changes_of_a_graph_written_before_it(driver):
+    """A graph whose change entries were written before the writer set their place keys gets
+    the keys the writer sets now, and the indexes that read a page in order."""
+    from graph_schema.change_queries import PLACE_KEY_PROPERTIES
+    from graph_schema.changes import write_changes
+    from tests.graph_schema.test_changes import placed_entries
+
+    migrate(driver)
+    with driver.session() as session:
+        session.execute_write(write_changes, placed_entries(300))
+    keys = "RETURN c.seq AS seq, [k IN $keys | c[k]] AS keys ORDER BY seq"
+    written, _, _ = driver.execute_query(f"MATCH (c:Change) {keys}", keys=PLACE_KEY_PROPERTIES)
+    assert sum(1 for r in written if any(r["keys"])) > 100
+    driver.execute_query(
+        "MATCH (c:Change) REMOVE c.streetless_community, c.communityless_road, c.placeless_road"
+    )
+    for index in ("change_street_seq", "change_community_seq", "change_streetless_community_seq",
+                  "change_communityless_road_seq", "change_placeless_road_seq"):  # fmt: skip
+        driver.execute_query(f"DROP INDEX {index}")
+    driver.execute_query("MATCH (m:HuitongMigration {version: 12}) DELETE m")
+
+    assert migrate(driver).applied == (12,)
+    again, _, _ = driver.execute_query(f"MATCH (c:Change) {keys}", keys=PLACE_KEY_PROPERTIES)
+    assert [dict(r) for r in again] == [dict(r) for r in written]
+    assert ("index", "change_placeless_road_seq") in schema_inventory(driver)
