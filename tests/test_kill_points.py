@@ -18,7 +18,7 @@ from kill_points import Lab, run_harness, workdir_fingerprint  # noqa: E402
 
 from resolution.changes import SCHEMA_SQL as CHANGES_SCHEMA_SQL  # noqa: E402
 
-KILLS = {"ingest": 3, "resolve": 2, "publish": 3, "stale": 1, "decide": 3}
+KILLS = {"ingest": 2, "resolve": 2, "publish": 2, "stale": 1, "decide": 2}
 # ``republish`` (random kills of a newer run's publish over an older one) is left to the
 # benchmark: its publish takes a few seconds, and on a busy machine the kills fell after its end.
 PERSONS = 600

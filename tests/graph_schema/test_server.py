@@ -105,8 +105,9 @@ def test_port_in_use_is_refused(neo4j_target, tmp_path):
 
 @pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="uses the local server")
 def test_second_home_runs_beside_the_first_then_stops(neo4j_target, tmp_path):
-    """Two homes, two ports, two servers at once; start → status → Cypher → stop → start again
-    on the same data (the password is already set) → stop."""
+    """Two homes, two ports, two servers at once; start → status → Cypher → stop. (Starting a
+    home again on its data, the password already set, is what ``tests/api/test_outage.py``
+    does after killing its server: a Neo4j start costs a minute on a busy machine.)"""
     second = LocalNeo4j(
         tmp_path, free_port(), heap="512m", pagecache="128m", runtime_dir=SHARED_RUNTIME
     )
@@ -127,11 +128,3 @@ def test_second_home_runs_beside_the_first_then_stops(neo4j_target, tmp_path):
         assert second.stop() is True
     assert not second.status().running
     assert second.stop() is False
-    again = second.start()
-    try:
-        assert again.running and again.pid != status.pid
-        with open_driver(target) as driver:
-            records, _, _ = driver.execute_query("MATCH (p:Probe) RETURN count(p) AS n")
-            assert records[0]["n"] == 1  # the same data, the same password
-    finally:
-        assert second.stop() is True
