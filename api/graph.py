@@ -19,7 +19,7 @@ whichever API worker and whichever reader serve it. Without the header, a reques
 the server it is routed to has.
 
 **Liveness** is decided by one background task per app (:meth:`Graph._watch`), never inside
-a request: it sends ``RETURN 1`` (:data:`PROBE`) every :data:`PROBE_UP_EVERY_SECONDS` while
+a request: it reads the current publish (:data:`PROBE`) every :data:`PROBE_UP_EVERY_SECONDS` while
 Neo4j answers and every :data:`PROBE_DOWN_EVERY_SECONDS` while it does not, at once when a
 request could not reach Neo4j. A probe refused a connection marks the graph down; a probe
 without an answer within :data:`PROBE_SECONDS` does so only the :data:`PROBE_MISSES`-th time
@@ -74,7 +74,9 @@ PROBE_DOWN_EVERY_SECONDS = 0.25
 PROBE_UP_EVERY_SECONDS = 1.0
 PROBE_MISSES = 3
 """Probes in a row without an answer (Neo4j reachable but silent) that mark the graph down."""
-PROBE = "RETURN 1 AS up"
+PROBE = q.READINESS
+"""What the liveness probe asks: a read of the store (an index look-up) rather than
+``RETURN 1``, so that "up" means that reads are answered."""
 CONCURRENCY = 8
 QUEUE_SECONDS = 10.0
 Area = dict[str, Any]
@@ -209,7 +211,7 @@ class Graph:
             self._nudge.clear()
 
     async def probe(self) -> bool:
-        """One liveness probe: marks the graph up when Neo4j answers ``RETURN 1`` in time, down
+        """One liveness probe: marks the graph up when Neo4j answers a read in time, down
         when it refuses us or stays silent :data:`PROBE_MISSES` times in a row. Whether it
         answered."""
         try:
