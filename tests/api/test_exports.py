@@ -61,6 +61,10 @@ def test_the_household_register_as_xlsx_city_wide(api, graph_driver):
     assert ids and not any("*" in i for i in ids)
     assert any(r[header.index("户号")] for r in body)
     assert any(r[header.index("配偶")] for r in body) and any(r[header.index("子女")] for r in body)
+    # ordered by place, then ID: a community's households come together
+    keys = [header.index(h) for h in ("区", "街道", "社区", "户籍地址", "人员ID")]
+    places = [tuple(r[k] or "" for k in keys) for r in body]
+    assert places == sorted(places)
 
 
 def test_a_district_app_gets_its_district_masked(api, graph_driver, district):
