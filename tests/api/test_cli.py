@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from api.auth import verify_token
@@ -47,3 +53,24 @@ def test_serve_documents_its_options():
     assert result.exit_code == 0
     for option in ("--host", "--port", "--workdir"):
         assert option in result.output
+
+
+def test_serve_keeps_an_idle_connection_open_longer_than_clients_do(tmp_path):
+    """A connection idle for 6 s (past uvicorn's default 5 s and httpx's) still carries the
+    next request: the server does not close it under a client about to send."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from served import ServedApi
+
+    env = {**os.environ, "HUITONG_HOME": str(tmp_path), "HUITONG_AUDIT_FILE": "",
+           "NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "unused"}  # fmt: skip
+    request = b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"
+    api = ServedApi(env).start(ready=False)
+    try:
+        with socket.create_connection(("127.0.0.1", api.port), timeout=10) as sock:
+            sock.sendall(request)
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+            time.sleep(6)
+            sock.sendall(request)
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        api.stop()
