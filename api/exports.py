@@ -288,8 +288,12 @@ async def _xlsx(rows: AsyncIterator[list[Any]], headers: tuple[str, ...], title:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.append(list(headers))
-    async for cells in rows:
-        sheet.append(cells)
+    try:
+        async for cells in rows:
+            sheet.append(cells)
+    except BaseException:
+        sheet.close()  # its rows' temporary file, which would otherwise be written to once closed
+        raise
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="huitong-export-")
     os.close(handle)
     await anyio.to_thread.run_sync(workbook.save, path)
@@ -399,7 +403,7 @@ def export_routes(secret: str, audit: AuditLog, errors: ErrorLog | None = None) 
             except GraphUnavailable as error:
                 reason = error.message
                 errors.stream_aborted(
-                    path=request.url.path, who=caller.subject, rows_sent=counted[0], reason=reason
+                    path=request.url.path, who=caller.subject, rows_read=counted[0], reason=reason
                 )
                 raise StreamAborted(reason) from error
             except Exception:

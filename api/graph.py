@@ -33,8 +33,8 @@ nothing about the graph.
 pool holds that many connections, and one for the probe); the others wait for a slot, in the
 order they came, at most ``queue_seconds``, and only then are answered ``SERVICE_UNAVAILABLE``
 (the graph too busy). A query's own timeout starts when it has its slot, so a query queued
-behind others is not cut short for their sake. On two cores, eight queries at once keep Neo4j
-as busy as sixty-four, and each of them finishes eight times sooner.
+behind others is not cut short for their sake. Neo4j on a few cores gets no more done with
+sixty-four queries at once than with eight; it only finishes each of them later.
 """
 
 from __future__ import annotations

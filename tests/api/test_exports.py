@@ -182,7 +182,7 @@ def test_a_csv_that_fails_after_its_first_bytes_is_cut_off_not_a_500(
     assert received.decode("utf-8-sig").startswith("区,街道,社区")
     logged = [json.loads(line) for line in errors.getvalue().splitlines()]
     assert len(logged) == 1 and logged[0]["event"] == "stream_aborted"
-    assert logged[0]["path"] == "/exports/households.csv" and logged[0]["rows_sent"] > 0
+    assert logged[0]["path"] == "/exports/households.csv" and logged[0]["rows_read"] > 0
     assert "too busy" in logged[0]["reason"] and "exception" not in logged[0]
     (line,) = [json.loads(line) for line in audit.getvalue().splitlines()]
     assert line["status"] == 200 and line["reason"].startswith("cut off:")
