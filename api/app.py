@@ -27,6 +27,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
+from api.admission import Admission
 from api.audit import AuditFile, AuditLog
 from api.auth import Caller, bearer_token, load_secret, verify_token
 from api.config import ApiSettings
@@ -121,8 +122,9 @@ class BodyTooLarge(Exception):
 
 class GraphQLGate:
     """ASGI middleware for ``/graphql``: authenticate, hold the caller to the rate limit and
-    the body to its size limit (HTTP 429 / 413, the body never read whole), then audit and
-    measure the request."""
+    the body to its size limit (HTTP 429 / 413, the body never read whole), let the request in
+    when there is room (:class:`~api.admission.Admission`; HTTP 503 when it waited too long),
+    then audit and measure the request."""
 
     def __init__(
         self,
@@ -135,6 +137,7 @@ class GraphQLGate:
         operations: frozenset[str],
         max_body_bytes: int,
         rate_limiter: RateLimiter | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self.app = app
         self.secret = secret
@@ -144,6 +147,7 @@ class GraphQLGate:
         self.operations = operations
         self.max_body_bytes = max_body_bytes
         self.rate_limiter = rate_limiter
+        self.admission = admission
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != GRAPHQL_PATH:
@@ -169,6 +173,14 @@ class GraphQLGate:
             self.metrics.observe("unauthenticated", "unauthorized", seconds, 0)
             return
         refusal = self._refusal(scope, caller.subject)
+        if refusal is None and self.admission is not None and not await self.admission.enter():
+            refusal = _error_response(
+                503,
+                "OVERLOADED",
+                f"the server is overloaded: no room for this request within "
+                f"{self.admission.queue_seconds:g}s; retry later",
+                {"Retry-After": self.admission.retry_after()},
+            )
         if refusal is not None:
             await refusal(scope, receive, send)
             seconds = time.perf_counter() - began
@@ -205,6 +217,8 @@ class GraphQLGate:
                 raise  # the answer had begun: nothing sensible left to send
             await _too_large(self.max_body_bytes)(scope, receive, send_with_status)
         finally:
+            if self.admission is not None:
+                self.admission.leave()
             seconds = time.perf_counter() - began
             self.audit.request(
                 caller=caller, entry=entry, status=status["code"], seconds=seconds, client=client
@@ -232,7 +246,7 @@ class GraphQLGate:
         return None
 
 
-_REFUSED = {413: "body_too_large", 429: "rate_limited"}
+_REFUSED = {413: "body_too_large", 429: "rate_limited", 503: "overloaded"}
 
 
 def _too_large(limit: int) -> Response:
@@ -301,7 +315,12 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         name_keys(standardise_person_name("黄伟"), homophones=True)  # warm the pinyin tables
         where = target or resolve_target()
-        graph = Graph.connect(where, settings.neo4j_timeout_seconds)
+        graph = Graph.connect(
+            where,
+            settings.neo4j_timeout_seconds,
+            concurrency=settings.neo4j_concurrency,
+            queue_seconds=settings.queue_seconds,
+        )
         engine = open_engine(workdir, where) if workdir is not None else None
         try:
             yield {"graph": graph, "realtime": engine}
@@ -333,7 +352,7 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *explore_routes(),
             *graphiql_routes(),
-            *export_routes(secret, audit),
+            *export_routes(secret, audit, schema.error_log),
             Mount("/review", StaticFiles(directory=REVIEW_PAGE, html=True), name="review"),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
@@ -352,6 +371,7 @@ def create_app(
             if settings.rate_limit_per_minute > 0
             else None
         ),
+        admission=Admission(settings.max_in_flight, settings.queue_seconds),
     )
     app.state.settings = settings
     app.state.schema = schema

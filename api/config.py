@@ -25,6 +25,14 @@ class ApiSettings(BaseSettings):
     """requests a token subject may make per minute, on average (0: no limit)."""
     rate_limit_burst: int = Field(default=30, alias="HUITONG_RATE_LIMIT_BURST")
     """requests a token subject may make at once before the average applies."""
+    max_in_flight: int = Field(default=32, alias="HUITONG_MAX_IN_FLIGHT")
+    """GraphQL requests an API worker runs at once; the others wait (see queue_seconds)."""
+    queue_seconds: float = Field(default=10.0, alias="HUITONG_QUEUE_SECONDS")
+    """how long a request may wait to run, or a query for a Neo4j slot; then 503 (overloaded)."""
+    neo4j_concurrency: int = Field(default=8, alias="HUITONG_NEO4J_CONCURRENCY")
+    """queries an API worker runs on Neo4j at once (its driver's pool: that many, plus one)."""
+    export_timeout_seconds: float = Field(default=120.0, alias="HUITONG_EXPORT_TIMEOUT_SECONDS")
+    """time Neo4j gives a register export's query before ending it."""
 
     max_depth: int = 14
     max_aliases: int = 15

@@ -162,6 +162,10 @@ class ErrorLog:
             ],
         )
 
+    def stream_aborted(self, **fields: Any) -> None:
+        """A download ended before its last byte (its status had been sent): one line."""
+        self._logger.warning("stream_aborted", **fields)
+
     def errors(self, errors: list[GraphQLError]) -> None:
         for error in errors:
             fields: dict[str, Any] = {

@@ -12,10 +12,18 @@ lie inside the token's jurisdiction (403 otherwise) and every row is filtered to
 Cypher. Rows are streamed from Neo4j: CSV goes out as it is read; XLSX is written by openpyxl
 in write-only mode to a temporary file (flat memory) and then streamed. One audit line per
 export.
+
+An export that cannot be answered is told so before its first byte where that can be decided:
+Neo4j away or too busy, or the query over ``HUITONG_EXPORT_TIMEOUT_SECONDS`` before the XLSX is
+written or before the CSV's first 64 KiB are, is HTTP 503 with ``Retry-After``. A CSV that
+fails after its first bytes went out (its status 200 sent) is cut off: the connection is
+closed before the chunked body's end, which every HTTP client reports as a failed download,
+and one ``stream_aborted`` line is logged; never a 500 after the headers, never a hang.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -31,12 +39,13 @@ from openpyxl import Workbook
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from api import services
 from api.audit import AuditLog
 from api.auth import Caller, bearer_token, verify_token
 from api.context import AuditEntry
-from api.errors import ApiError, GraphUnavailable, InvalidToken
+from api.errors import ApiError, ErrorLog, GraphUnavailable, InvalidToken
 from api.graph import ScopedGraph
 from api.masking import Masker
 from graph_schema import export_queries as q
@@ -249,11 +258,15 @@ def _area_asked(request: Request, caller: Caller) -> tuple[str | None, str | Non
     return district or j.district, street or j.street, community or j.community
 
 
-async def _rows(graph: ScopedGraph, register: Register, area: dict, masker: Masker, counted):
-    async for row in graph.stream(register.query, area=area, **register.params):
-        for cells in register.cells(row, masker):
-            counted[0] += 1
-            yield cells
+async def _rows(
+    graph: ScopedGraph, register: Register, area: dict, masker: Masker, counted, timeout: float
+):
+    rows = graph.stream(register.query, timeout=timeout, area=area, **register.params)
+    async with contextlib.aclosing(rows):
+        async for row in rows:
+            for cells in register.cells(row, masker):
+                counted[0] += 1
+                yield cells
 
 
 async def _csv(rows: AsyncIterator[list[Any]], headers: tuple[str, ...]) -> AsyncIterator[bytes]:
@@ -275,8 +288,12 @@ async def _xlsx(rows: AsyncIterator[list[Any]], headers: tuple[str, ...], title:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.append(list(headers))
-    async for cells in rows:
-        sheet.append(cells)
+    try:
+        async for cells in rows:
+            sheet.append(cells)
+    except BaseException:
+        sheet.close()  # its rows' temporary file, which would otherwise be written to once closed
+        raise
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="huitong-export-")
     os.close(handle)
     await anyio.to_thread.run_sync(workbook.save, path)
@@ -292,8 +309,30 @@ async def _file_chunks(path: str) -> AsyncIterator[bytes]:
         os.unlink(path)
 
 
-def export_routes(secret: str, audit: AuditLog) -> list[Route]:
-    """The ``/exports/{register}.{format}`` route, authenticated and audited."""
+class StreamAborted(Exception):
+    """A download failed after its status was sent."""
+
+
+class CuttableStream(StreamingResponse):
+    """A streamed body that may end unfinished: when its iterator raises :class:`StreamAborted`
+    the response returns without the body's last message, so the server closes the connection
+    mid-body and the client sees the download fail (chunked encoding never terminated)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with contextlib.suppress(StreamAborted):
+            await super().__call__(scope, receive, send)
+
+
+def _unavailable(error: GraphUnavailable) -> JSONResponse:
+    return JSONResponse(
+        {"error": error.message, "code": "SERVICE_UNAVAILABLE"}, 503, headers={"Retry-After": "30"}
+    )
+
+
+def export_routes(secret: str, audit: AuditLog, errors: ErrorLog | None = None) -> list[Route]:
+    """The ``/exports/{register}.{format}`` route, authenticated and audited; a download cut
+    off midway is logged to ``errors`` (stderr by default)."""
+    errors = errors or ErrorLog()
 
     async def export(request: Request) -> Response:
         began = time.perf_counter()
@@ -327,7 +366,8 @@ def export_routes(secret: str, audit: AuditLog) -> list[Route]:
             graph = ScopedGraph(request.state.graph, caller.jurisdiction)
             area = await graph.area(district, street, community)
             masker = Masker(caller.sees_identifiers)
-            rows = _rows(graph, register, area, masker, counted)
+            timeout = request.app.state.settings.export_timeout_seconds
+            rows = _rows(graph, register, area, masker, counted, timeout)
             place = "-".join(p for p in (district, street, community) if p) or "全市"
             filename = f"{name}-{place}.{fmt}"
             headers = {
@@ -337,8 +377,10 @@ def export_routes(secret: str, audit: AuditLog) -> list[Route]:
             if fmt == "xlsx":
                 path = await _xlsx(rows, register.headers, name)
                 body: AsyncIterator[bytes] = _file_chunks(path)
+                first = b""
             else:
                 body = _csv(rows, register.headers)
+                first = await anext(body)  # the status is decided by the first 64 KiB
         except ExportError as error:
             finish(error.status)
             return JSONResponse({"error": error.message, "code": error.code}, error.status)
@@ -347,18 +389,33 @@ def export_routes(secret: str, audit: AuditLog) -> list[Route]:
             return JSONResponse({"error": error.message, "code": error.code}, 400)
         except GraphUnavailable as error:
             finish(503)
-            return JSONResponse({"error": error.message, "code": "SERVICE_UNAVAILABLE"}, 503)
+            return _unavailable(error)
 
         async def audited() -> AsyncIterator[bytes]:
-            status = 500
+            reason = "the download was given up by the client"
             try:
-                async for chunk in body:
-                    yield chunk
-                status = 200
+                if first:
+                    yield first
+                async with contextlib.aclosing(body):
+                    async for chunk in body:
+                        yield chunk
+                reason = None
+            except GraphUnavailable as error:
+                reason = error.message
+                errors.stream_aborted(
+                    path=request.url.path, who=caller.subject, rows_read=counted[0], reason=reason
+                )
+                raise StreamAborted(reason) from error
+            except Exception:
+                reason = "unexpected error"
+                raise
             finally:
-                finish(status)
+                entry.records_returned = counted[0]
+                audit.request(caller=caller, entry=entry, status=200, client=client,
+                              seconds=time.perf_counter() - began,
+                              reason=reason and f"cut off: {reason}")  # fmt: skip
 
-        return StreamingResponse(audited(), media_type=FORMATS[fmt], headers=headers)
+        return CuttableStream(audited(), media_type=FORMATS[fmt], headers=headers)
 
     return [Route("/exports/{file}", export, methods=["GET"])]
 

@@ -18,20 +18,29 @@ caller that sends them back has its reads wait until the server that answers has
 whichever API worker and whichever reader serve it. Without the header, a request reads what
 the server it is routed to has.
 
-**Outages.** A query that cannot reach Neo4j is retried for :data:`RETRY_SECONDS` (a pooled
-connection gone stale after a Neo4j restart is replaced at once), then answered
-``SERVICE_UNAVAILABLE``, and the graph is marked down. While it is down, queries are answered
-``SERVICE_UNAVAILABLE`` at once without being sent, except one probe at a time (at most every
-:data:`PROBE_EVERY_SECONDS`, given :data:`PROBE_SECONDS` to answer): a Neo4j that is starting
-and accepts connections but not yet queries cannot hold requests up either. The first probe
-that answers marks the graph up again: huitong recovers by itself, without a restart. A server
-that accepts queries but never answers is given up after the query's timeout plus
-:data:`GRACE_SECONDS`.
+**Liveness** is decided by one background task per app (:meth:`Graph._watch`), never inside
+a request: it reads the current publish (:data:`PROBE`) every :data:`PROBE_UP_EVERY_SECONDS` while
+Neo4j answers and every :data:`PROBE_DOWN_EVERY_SECONDS` while it does not, at once when a
+request could not reach Neo4j. A probe refused a connection marks the graph down; a probe
+without an answer within :data:`PROBE_SECONDS` does so only the :data:`PROBE_MISSES`-th time
+in a row (a Neo4j busy with the city's load is slow, not away). While the graph is down,
+queries are answered ``SERVICE_UNAVAILABLE`` at once without being sent; the first probe that
+answers marks it up again: huitong recovers by itself, without a restart. A query that runs
+past its time is its caller's ``SERVICE_UNAVAILABLE`` (or ``QUERY_TOO_EXPENSIVE``) and says
+nothing about the graph.
+
+**Back-pressure.** At most ``concurrency`` queries of an app run on Neo4j at once (the driver's
+pool holds that many connections, and one for the probe); the others wait for a slot, in the
+order they came, at most ``queue_seconds``, and only then are answered ``SERVICE_UNAVAILABLE``
+(the graph too busy). A query's own timeout starts when it has its slot, so a query queued
+behind others is not cut short for their sake. Neo4j on a few cores gets no more done with
+sixty-four queries at once than with eight; it only finishes each of them later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, MutableMapping
@@ -54,13 +63,22 @@ from graph_schema.connection import Neo4jTarget
 
 AREA_CACHE_SIZE = 1_024
 """Areas remembered at most; the least recently used is forgotten first (callers name them)."""
-CONNECT_SECONDS = 1.0
+CONNECT_SECONDS = 3.0
+"""Time to open a connection: a refused one fails at once whatever this is; a busy Neo4j may
+take a second or two to accept one."""
 RETRY_SECONDS = 0.3
 RETRY_DELAY_SECONDS = 0.05
 GRACE_SECONDS = 2.0
 PROBE_SECONDS = 1.0
-PROBE_EVERY_SECONDS = 0.25
-PROBE = "RETURN 1 AS up"
+PROBE_DOWN_EVERY_SECONDS = 0.25
+PROBE_UP_EVERY_SECONDS = 1.0
+PROBE_MISSES = 3
+"""Probes in a row without an answer (Neo4j reachable but silent) that mark the graph down."""
+PROBE = q.READINESS
+"""What the liveness probe asks: a read of the store (an index look-up) rather than
+``RETURN 1``, so that "up" means that reads are answered."""
+CONCURRENCY = 8
+QUEUE_SECONDS = 10.0
 Area = dict[str, Any]
 
 BOOKMARK_HEADER = "Huitong-Bookmark"
@@ -116,32 +134,122 @@ def _is_down(error: BaseException) -> bool:
 class Graph:
     """The app's connection to Neo4j."""
 
-    def __init__(self, driver: AsyncDriver, database: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        database: str,
+        timeout: float = 10.0,
+        *,
+        concurrency: int = CONCURRENCY,
+        queue_seconds: float = QUEUE_SECONDS,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout = timeout
+        self.concurrency = concurrency
+        self.queue_seconds = queue_seconds
         self._areas: OrderedDict[tuple[str | None, ...], tuple[str | None, Area]] = OrderedDict()
         self.down_since: float | None = None
         """When Neo4j was last found unreachable (monotonic); None while it answers."""
-        self._probed_at = 0.0
-        self._probing = False
+        self.probe_misses = 0
+        self._slots = asyncio.Semaphore(concurrency)
+        self._nudge: asyncio.Event | None = None
+        self._watcher: asyncio.Task | None = None
 
     @classmethod
-    def connect(cls, target: Neo4jTarget, timeout: float = 10.0) -> Graph:
+    def connect(
+        cls,
+        target: Neo4jTarget,
+        timeout: float = 10.0,
+        *,
+        concurrency: int = CONCURRENCY,
+        queue_seconds: float = QUEUE_SECONDS,
+    ) -> Graph:
         """A driver for ``target``; it connects lazily, so the app starts while Neo4j is down.
-        A ``neo4j://`` (or ``neo4j+s://``) URI routes, ``bolt://`` talks to one server."""
+        A ``neo4j://`` (or ``neo4j+s://``) URI routes, ``bolt://`` talks to one server. Its pool
+        holds ``concurrency`` connections for queries and one for the liveness probe."""
         driver = AsyncGraphDatabase.driver(
             target.uri,
             auth=(target.user, target.password),
             connection_timeout=CONNECT_SECONDS,
+            max_connection_pool_size=concurrency + 1,
             max_transaction_retry_time=RETRY_SECONDS,  # a caller waits: fail fast, not hang
             initial_retry_delay=RETRY_DELAY_SECONDS,
             notifications_min_severity="OFF",
         )
-        return cls(driver, target.database, timeout)
+        return cls(
+            driver, target.database, timeout, concurrency=concurrency, queue_seconds=queue_seconds
+        )
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         await self.driver.close()
+
+    def _watch_liveness(self) -> None:
+        """Start the liveness task in the running loop (once; the first query starts it)."""
+        if self._watcher is None or self._watcher.done():
+            self._nudge = asyncio.Event()
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        """Probe Neo4j forever: every second while it answers, four times a second while it
+        does not, and at once when a request could not reach it."""
+        assert self._nudge is not None
+        while True:
+            try:
+                await self.probe()
+            except Exception:  # whatever it was, the task must go on probing
+                self._went_down()
+            every = PROBE_UP_EVERY_SECONDS if self.down_since is None else PROBE_DOWN_EVERY_SECONDS
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(every):
+                    await self._nudge.wait()
+            self._nudge.clear()
+
+    async def probe(self) -> bool:
+        """One liveness probe: marks the graph up when Neo4j answers a read in time, down
+        when it refuses us or stays silent :data:`PROBE_MISSES` times in a row. Whether it
+        answered."""
+        try:
+            await self._execute(PROBE, {}, RoutingControl.READ, PROBE_SECONDS, PROBE_SECONDS)
+        except TimeoutError:
+            self.probe_misses += 1
+            if self.probe_misses >= PROBE_MISSES:
+                self._went_down()
+            return False
+        except (*_UNREACHABLE, ClientError) as error:
+            if _is_down(error):
+                self._went_down()
+            return False
+        self.probe_misses = 0
+        self.down_since = None
+        return True
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, failure: str) -> AsyncIterator[None]:
+        """One of the :attr:`concurrency` slots for a query, waited for at most
+        :attr:`queue_seconds`; GraphUnavailable (the graph too busy) past that."""
+        try:
+            async with asyncio.timeout(self.queue_seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise GraphUnavailable(
+                f"{failure}: too busy (no free slot within {self.queue_seconds:g}s); retry later"
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def _refuse_if_down(self, failure: str) -> None:
+        self._watch_liveness()
+        if self.down_since is not None:
+            down = time.monotonic() - self.down_since
+            raise GraphUnavailable(f"{failure} (down for {down:.1f}s); retry later")
 
     async def read(
         self,
@@ -187,19 +295,19 @@ class Graph:
         bookmarks: AsyncBookmarkManager | None = None,
     ) -> list[dict[str, Any]]:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
-        if self.down_since is not None:
-            await self._probe(failure)
+        self._refuse_if_down(failure)
         try:
-            records = await self._execute(
-                query, params, routing, limit, limit + GRACE_SECONDS, bookmarks
-            )
+            async with self._slot(failure):
+                records = await self._execute(
+                    query, params, routing, limit, limit + GRACE_SECONDS, bookmarks
+                )
+        except TimeoutError as error:
+            # no answer before the deadline: Neo4j ends transactions at a check every few
+            # seconds, later under load; the query's fault, not an outage (the probe decides)
+            raise _too_slow(failure, limit, timeout) from error
         except _UNREACHABLE as error:
-            if isinstance(error, TimeoutError) and await self._answers():
-                # Neo4j is up but let the query run past its timeout (it ends transactions
-                # at a check every few seconds): the query's fault, not an outage
-                raise _too_slow(failure, limit, timeout) from error
-            if _is_down(error):
-                self._went_down()
+            if _is_down(error) and self._nudge is not None:
+                self._nudge.set()  # let the probe look now
             raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
         except ClientError as error:
             if "Bookmark" in (error.code or ""):
@@ -212,14 +320,6 @@ class Graph:
             raise _too_slow(failure, limit, timeout) from error
         return [dict(record.items()) for record in records]
 
-    async def _answers(self) -> bool:
-        """Whether Neo4j answers a trivial query within a second."""
-        try:
-            await self._execute(PROBE, {}, RoutingControl.READ, PROBE_SECONDS, PROBE_SECONDS)
-        except (*_UNREACHABLE, ClientError):
-            return False
-        return True
-
     async def stream(
         self,
         query: str,
@@ -228,17 +328,30 @@ class Graph:
         bookmarks: AsyncBookmarkManager | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Run one read query and yield its rows as Neo4j sends them (a register export: the
-        rows are never all held here); ``bookmarks`` as in :meth:`read`."""
-        if self.down_since is not None:
-            await self._probe("the graph database is unavailable")
+        rows are never all held here); ``bookmarks`` as in :meth:`read`. The query holds a slot
+        until its last row. It has ``timeout`` seconds from its start to its last row, however
+        slowly its rows are taken (GraphUnavailable after that: Neo4j ends the query, or this
+        stream stops), so a stream never holds its slot longer."""
+        failure = "the graph database is unavailable"
+        self._refuse_if_down(failure)
+        deadline = time.monotonic() + timeout
         try:
-            async with self.driver.session(
-                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=bookmarks
-            ) as session:
+            async with (
+                self._slot(failure),
+                self.driver.session(
+                    database=self.database,
+                    default_access_mode=READ_ACCESS,
+                    bookmark_manager=bookmarks,
+                ) as session,
+            ):
                 result = await session.run(Query(query, timeout=timeout), params)
                 async for record in result:
+                    if time.monotonic() > deadline:
+                        raise _too_slow("the graph database is too busy", timeout, None)
                     yield dict(record.items())
         except (ServiceUnavailable, SessionExpired, AuthError, OSError) as error:
+            if self._nudge is not None:
+                self._nudge.set()
             raise GraphUnavailable(
                 f"the graph database is unavailable ({type(error).__name__}); retry later"
             ) from error
@@ -269,24 +382,6 @@ class Graph:
     def _went_down(self) -> None:
         if self.down_since is None:
             self.down_since = time.monotonic()
-        self._probed_at = time.monotonic()
-
-    async def _probe(self, failure: str) -> None:
-        """While Neo4j is marked down: GraphUnavailable at once, unless it is time for a probe
-        and the probe answers (then the graph is up again and the query goes on)."""
-        now = time.monotonic()
-        if self._probing or now - self._probed_at < PROBE_EVERY_SECONDS:
-            down = now - (self.down_since or now)
-            raise GraphUnavailable(f"{failure} (down for {down:.1f}s); retry later")
-        self._probing = True
-        try:
-            await self._execute(PROBE, {}, RoutingControl.READ, PROBE_SECONDS, PROBE_SECONDS)
-        except _UNREACHABLE as error:
-            self._went_down()
-            raise GraphUnavailable(f"{failure} ({_why(error)}); retry later") from error
-        finally:
-            self._probing = False
-        self.down_since = None
 
     async def ready(self) -> dict[str, Any]:
         """``{"publish_run": …}`` when Neo4j answers; GraphUnavailable otherwise."""
@@ -365,12 +460,16 @@ class ScopedGraph:
             self.recorder.append((query, dict(params)))
         return await self.graph.read(query, params, timeout, self._bookmarks)
 
-    async def stream(self, query: str, **params: Any) -> AsyncIterator[dict[str, Any]]:
+    async def stream(
+        self, query: str, *, timeout: float = 120.0, **params: Any
+    ) -> AsyncIterator[dict[str, Any]]:
         """One streamed read with the caller's ``$scope`` (see :meth:`Graph.stream`)."""
         params["scope"] = await self.scope()
         self.queries_run += 1
-        async for row in self.graph.stream(query, params, bookmarks=self._bookmarks):
-            yield row
+        rows = self.graph.stream(query, params, timeout, bookmarks=self._bookmarks)
+        async with contextlib.aclosing(rows):  # a download given up frees its slot at once
+            async for row in rows:
+                yield row
 
     async def write(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
         """One write query (a steward's decision, named by ``what``), counted like a read; the

@@ -36,8 +36,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--only", nargs="+", default=None, help="these exports only")
     args = parser.parse_args()
-    ensure_published(args.persons, args.seed, None)
+    ensure_published(args.persons, args.seed, args.workdir)
     app = create_app(ApiSettings(HUITONG_JWT_SECRET=SECRET))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
@@ -46,8 +48,8 @@ def main() -> None:
         time.sleep(0.05)
     auth = {"Authorization": "Bearer " + issue_token(SECRET, role="admin", subject="bench")}
     with httpx.Client(timeout=600) as client:
-        for path in ("households.csv", "households.xlsx", "rental-units.csv", "enterprises.xlsx",
-                     "unemployed.csv"):  # fmt: skip
+        for path in args.only or ("households.csv", "households.xlsx", "rental-units.csv",
+                                  "enterprises.xlsx", "unemployed.csv"):  # fmt: skip
             before = peak_rss_mb()
             began = time.perf_counter()
             first_byte = None

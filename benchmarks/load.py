@@ -15,10 +15,14 @@ resolves and publishes it, as ``benchmarks/api_latency.py`` does), serves the AP
 - an investigator: neighbourhoods (depth 2), paths, shared identifiers, timelines;
 - an admin: ``me`` and 360° views.
 
-An error is any answer that is not HTTP 200 with no GraphQL error. Prints requests, throughput,
-p50/p95/p99 overall and per operation, errors, the server's resident memory after the warm-up
-and at the end (growth), and the machine's load average. Exits 1 on any error or on memory
-growth over ``--max-growth`` (10%). The decisions it made are removed afterwards.
+An error is any answer that is not HTTP 200 with no GraphQL error, except a refusal with
+``Retry-After`` (HTTP 503 overloaded, 429 rate limited): the server shedding load it could not
+take in time, counted apart (*shed*); the client then waits what ``Retry-After`` says before
+its next request, as a well-behaved client does. Prints requests, throughput, p50/p95/p99
+overall and per operation (of the answered requests), errors, shed requests, the server's
+resident memory after the warm-up and at the end (growth), and the machine's load average.
+Exits 1 on any error or on memory growth over ``--max-growth`` (10%). The decisions it made are
+removed afterwards.
 """
 
 from __future__ import annotations
@@ -190,6 +194,7 @@ def variables(operation: str, role: Role, inputs: Inputs, rng: random.Random) ->
 class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter = field(default_factory=Counter)
+    shed: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     rss: list[tuple[float, int]] = field(default_factory=list)
 
@@ -209,10 +214,13 @@ async def client_loop(
         if found:
             body["variables"] = found
         began = time.perf_counter()
+        retry_after = None
         try:
             response = await client.post(
                 "/graphql", json=body, headers={"Authorization": f"Bearer {role.token}"}
             )
+            if response.status_code in (429, 503) and "retry-after" in response.headers:
+                retry_after = float(response.headers["retry-after"])
             problem = None if response.status_code == 200 else f"HTTP {response.status_code}"
             if problem is None:
                 errors = response.json().get("errors")
@@ -221,6 +229,10 @@ async def client_loop(
                     problem = f"{code}: {errors[0].get('message', '')[:120]}"
         except (httpx.HTTPError, ValueError) as error:
             problem = type(error).__name__
+        if retry_after is not None:
+            results.shed[f"{operation} {problem}"] += 1
+            await asyncio.sleep(min(retry_after, max(0.0, deadline - time.monotonic())))
+            continue
         results.latencies[operation].append(time.perf_counter() - began)
         if problem:
             key = f"{operation} {problem.split(':')[0]}"
@@ -257,6 +269,7 @@ async def run(args, api: ServedApi, inputs: Inputs) -> Results:
               for n in range(args.clients)),
         )  # fmt: skip
         results.errors.update({f"(warm-up) {k}": v for k, v in warm.errors.items()})
+        results.shed.update({f"(warm-up) {k}": v for k, v in warm.shed.items()})
         results.examples.update(warm.examples)
     return results
 
@@ -277,6 +290,8 @@ def report(args, results: Results, load_before: tuple, load_after: tuple) -> boo
               f"{percentile(values, .95):>9.0f}{percentile(values, .99):>9.0f}")  # fmt: skip
     errors = sum(results.errors.values())
     print(f"errors: {errors} {dict(results.errors) if errors else ''}")
+    shed = sum(results.shed.values())
+    print(f"shed (refused with Retry-After, not errors): {shed} {dict(results.shed) or ''}")
     for key, example in list(results.examples.items())[:10]:
         print(f"  {key}: {example}")
     baseline = results.rss[0][1]

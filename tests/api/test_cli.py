@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from api.auth import verify_token
@@ -47,3 +53,40 @@ def test_serve_documents_its_options():
     assert result.exit_code == 0
     for option in ("--host", "--port", "--workdir"):
         assert option in result.output
+
+
+def test_serve_keeps_an_idle_connection_open_longer_than_clients_do(tmp_path):
+    """A connection idle for 6 s (past uvicorn's default 5 s and httpx's) still carries the
+    next request: the server does not close it under a client about to send."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from served import ServedApi
+
+    env = {**os.environ, "HUITONG_HOME": str(tmp_path), "HUITONG_AUDIT_FILE": "",
+           "NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "unused"}  # fmt: skip
+    request = b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"
+
+    def answer(sock: socket.socket) -> bytes:
+        """One whole response: its head, then as many bytes as its Content-Length says."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            assert chunk, f"the server closed the connection after {data!r}"
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        while len(body) < length:
+            chunk = sock.recv(4096)
+            assert chunk, "the server closed the connection mid-body"
+            body += chunk
+        return head
+
+    api = ServedApi(env).start(ready=False)
+    try:
+        with socket.create_connection(("127.0.0.1", api.port), timeout=10) as sock:
+            sock.sendall(request)
+            assert answer(sock).startswith(b"HTTP/1.1 200")
+            time.sleep(6)
+            sock.sendall(request)
+            assert answer(sock).startswith(b"HTTP/1.1 200")
+    finally:
+        api.stop()

@@ -3,8 +3,10 @@ bounded caches, the per-token rate limit, and how client errors are logged."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import time
 
 import pytest
 
@@ -247,3 +249,70 @@ def test_client_errors_are_one_line_unexpected_ones_carry_a_traceback(served, mo
     # the frames' variables stay out: the request's settings (the JWT secret), its arguments
     assert SECRET not in errors.getvalue() and "良口东社区" not in errors.getvalue()
     assert all("locals" not in frame for frame in lines[1]["exception"][0]["frames"])
+
+
+@pytest.fixture
+def one_at_a_time(neo4j_target, city):
+    """An app that runs one GraphQL request at a time and lets another wait 0.3 s."""
+    audit = io.StringIO()
+    settings = ApiSettings(
+        HUITONG_JWT_SECRET=SECRET, HUITONG_MAX_IN_FLIGHT=1, HUITONG_QUEUE_SECONDS=0.3
+    )
+    live = LiveApi(create_app(settings, target=neo4j_target, audit_stream=audit))
+    try:
+        yield live, audit
+    finally:
+        live.close()
+
+
+def test_a_request_that_waits_too_long_to_run_gets_503_with_retry_after(one_at_a_time):
+    """The first request holds the only place while its body is slow to arrive; the second
+    waits its 0.3 s and is refused (overloaded, not an error of the graph); once the first is
+    answered, the next one runs."""
+    live, audit = one_at_a_time
+    body = json.dumps({"query": "{ me { role } }"}).encode()
+    headers = [(b"authorization", f"Bearer {token()}".encode()),
+               (b"content-type", b"application/json")]  # fmt: skip
+
+    def scope() -> dict:
+        return {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
+            "query_string": b"", "root_path": "", "headers": headers,
+            "client": ("10.0.0.9", 4000), "server": ("api.test", 80), "state": dict(live.state),
+        }  # fmt: skip
+
+    async def call(arrived: asyncio.Event) -> tuple[int, dict, bytes]:
+        sent = []
+
+        async def receive():
+            await arrived.wait()
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await live.app(scope(), receive, send)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        return start["status"], dict(start["headers"]), content
+
+    async def run():
+        slow_body, at_once = asyncio.Event(), asyncio.Event()
+        at_once.set()
+        first = asyncio.create_task(call(slow_body))
+        await asyncio.sleep(0.05)
+        began = time.monotonic()
+        second = await call(at_once)
+        waited = time.monotonic() - began
+        slow_body.set()
+        return await first, second, waited, await call(at_once)
+
+    first, second, waited, third = live.portal.call(run)
+    assert first[0] == 200 and third[0] == 200
+    status, headers_sent, content = second
+    assert status == 503 and 0.3 <= waited < 2.0
+    assert int(headers_sent[b"retry-after"]) >= 1
+    assert json.loads(content)["errors"][0]["extensions"]["code"] == "OVERLOADED"
+    refused = [json.loads(line) for line in audit.getvalue().splitlines()]
+    assert [r["reason"] for r in refused if r["status"] == 503] == ["overloaded"]
