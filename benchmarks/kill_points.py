@@ -4,7 +4,7 @@
 
 For each target (``ingest``, ``resolve``, ``publish`` into an empty graph, ``republish`` of a
 newer run over an older one, ``stale`` — that republish killed as soon as its stale removal
-has begun — and a steward's ``decide`` mutation) the
+has begun —, a real-time ``submit`` of a delta file, and a steward's ``decide`` mutation) the
 harness restores the target's initial state and runs it once uninterrupted: that end state's
 fingerprint is the reference, and the run's duration and the moment it began writing set the
 window the kills fall in. Then, ``--kills`` times: restore the initial state, start the real
@@ -17,8 +17,8 @@ JSONs (:func:`workdir_fingerprint`), or every node and relationship of the graph
 left out (:data:`VOLATILE_COLUMNS`, :data:`RUN_RELATIVE`).
 
 A new kind of target is one entry of :func:`targets`: a :class:`CommandTarget` (how to restore
-its initial state, the command, how to tell it has begun writing, and its fingerprint) — e.g.
-real-time submission once it exists. The mutation is a :class:`RequestTarget`: the process
+its initial state, the command, how to tell it has begun writing, and its fingerprint). The
+mutation is a :class:`RequestTarget`: the process
 killed is the server, and "run again" is the client sending the same request again.
 """
 
@@ -52,6 +52,7 @@ from graph_schema.decisions import clear_decisions
 from graph_schema.fingerprint import graph_fingerprint
 from graph_schema.migrations import reset
 from graph_schema.publish import run_id_of
+from huitong.journal import JOURNAL_DIR, JOURNAL_FILE, Journal
 
 SECRET = "kill-points-" + "k" * 40
 
@@ -151,6 +152,34 @@ def _digest(value: Any) -> str:
 
 def combined(parts: dict[str, str]) -> str:
     return _digest(parts)
+
+
+JOURNAL_VOLATILE = frozenset({"at"})
+"""Keys, at any depth of a real-time journal entry, that record when the call was made."""
+
+
+def journal_fingerprint(workdir: Path) -> dict[str, str]:
+    """A digest of the workdir's real-time journal: its name and every complete entry, without
+    the moment each call was made (a call made again after a kill is later); read without the
+    journal's lock, which a running call holds, the way a crash leaves it."""
+    path = workdir / JOURNAL_DIR / JOURNAL_FILE
+    if not path.exists():
+        return {}
+    lines = path.read_bytes().split(b"\n")
+    entries = [_without(json.loads(line), JOURNAL_VOLATILE) for line in lines[:-1] if line.strip()]
+    return {"journal": _digest(entries)}
+
+
+def _without(value: Any, keys: frozenset[str]) -> Any:
+    """``value`` without ``keys`` at any depth, its lists in a canonical order (an entry's
+    state lists golden records, members and counts in the order the engine's sets gave them,
+    which differs from one process to the next)."""
+    if isinstance(value, dict):
+        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        items = [_without(item, keys) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=str))
+    return value
 
 
 # -- targets -----------------------------------------------------------------------------------
@@ -430,6 +459,50 @@ def without_source(config_text: str, name: str) -> str:
     return "[[sources]]\n".join([head, *kept])
 
 
+SUBMIT_SOURCE = "hukou"
+SUBMIT_ROWS = 150
+"""The real-time target submits this many copies of the source's rows under new record IDs,
+in one call (a new resident, or one more record of a known one)."""
+
+
+def _resolved_and_published(lab: Lab) -> None:
+    """The resolved city published, its workdir with an empty journal (named once, in the
+    template: a journal's name is in the graph, so every run must share it)."""
+    from graph_schema.publish import publish
+
+    _restore(lab.template("submit"), lab.workdir("submit"))
+    reset(lab.driver, lab.neo4j.database)
+    publish(lab.workdir("submit"), lab.driver, lab.neo4j.database, progress=False)
+
+
+def _submit_template(lab: Lab) -> None:
+    """The resolved workdir with its journal named, and the delta file the target submits."""
+    import csv
+    import io
+
+    from loaders.config import load_config
+    from loaders.readers import iter_rows
+
+    template = lab.template("submit")
+    if not (template / JOURNAL_DIR / JOURNAL_FILE).exists():
+        shutil.rmtree(template, ignore_errors=True)
+        shutil.copytree(lab.template("resolved"), template)
+        with Journal(template).writer():
+            pass  # names the journal
+    spec = load_config(lab.city / "sources.toml").source(SUBMIT_SOURCE)
+    if spec.format != "csv":
+        raise ValueError(f"the submit target writes a CSV delta; {SUBMIT_SOURCE} is {spec.format}")
+    rows = [r.values for r in iter_rows(spec.path, spec.format, spec.encoding) if r.values]
+    rng = random.Random(lab.seed)
+    picked = [rng.choice(rows) for _ in range(SUBMIT_ROWS)]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(picked[0]), lineterminator="\n")
+    writer.writeheader()
+    for number, row in enumerate(picked, start=1):
+        writer.writerow({**row, spec.record_id: f"KP{number:05d}"})
+    (lab.root / "submit-delta.csv").write_bytes(buffer.getvalue().encode(spec.encoding))
+
+
 DECIDE = """mutation($id: ID!) { decideCandidate(id: $id, decision: MATCH, reason: "同一人") {
   __typename ... on StewardDecision { id } } }"""
 
@@ -489,6 +562,22 @@ def targets(lab: Lab) -> list[CommandTarget | RequestTarget]:
             began_writing=lambda lab, t: _nodes_of_run(lab, run_id_of(lab.template("dropped"))),
             kill_when=_stale_removal_began,
         ),
+        CommandTarget(
+            name="submit",
+            prepare=_resolved_and_published,
+            command=lambda lab: _cli(
+                *("submit", "--config", config, "--workdir", lab.workdir("submit")),
+                *("--source", SUBMIT_SOURCE, lab.root / "submit-delta.csv"),
+            ),
+            fingerprint=lambda lab: {
+                **_graph_fingerprint(lab),
+                **journal_fingerprint(lab.workdir("submit")),
+            },
+            # the engine's first write is its call's journal line, late in the call: kills fall
+            # from the start, so that some come before it, some between it and the graph's
+            # transaction, some after
+            began_writing=lambda lab, t: True,
+        ),
         RequestTarget(
             name="decide",
             prepare=_published,
@@ -535,6 +624,7 @@ def build_lab(lab: Lab) -> None:
             capture_output=True,
         )
         (lab.root / "templates" / "dropped.done").touch()
+    _submit_template(lab)
 
 
 # -- the harness -------------------------------------------------------------------------------

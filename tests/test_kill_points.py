@@ -1,5 +1,6 @@
 """SIGKILL at random (seeded) points of ingest, resolve, publish (into an empty graph; and a newer
-run's publish over an older one, killed inside its stale removal) and a steward's decision — real
+run's publish over an older one, killed inside its stale removal), a real-time submission and a
+steward's decision — real
 ``huitong`` processes, real DuckDB and Neo4j — then run again: the end state is identical to an
 uninterrupted run's (every workspace table row for row, the reports, the whole graph).
 
@@ -18,7 +19,7 @@ from kill_points import Lab, run_harness, workdir_fingerprint  # noqa: E402
 
 from resolution.changes import SCHEMA_SQL as CHANGES_SCHEMA_SQL  # noqa: E402
 
-KILLS = {"ingest": 2, "resolve": 2, "publish": 2, "stale": 1, "decide": 2}
+KILLS = {"ingest": 2, "resolve": 2, "publish": 2, "stale": 1, "submit": 2, "decide": 2}
 # ``republish`` (random kills of a newer run's publish over an older one) is left to the
 # benchmark: its publish takes a few seconds, and on a busy machine the kills fell after its end.
 PERSONS = 600

@@ -20,7 +20,7 @@ from graph_schema import change_queries
 from graph_schema.api_queries import AREA_KEYS, in_scope
 from graph_schema.changes import feed_state, prune_changes, write_changes
 from graph_schema.errors import GraphError
-from graph_schema.migrations import migrate
+from graph_schema.migrations import migrate, reset
 from graph_schema.publish import publish
 from huitong.citygen import generate_city
 from loaders.config import load_config
@@ -207,7 +207,11 @@ def index_rows(plan: dict) -> int:
 def test_each_jurisdiction_reads_its_changes_in_order_from_index_seeks(driver):
     """A page for a city, district, street or community is the changes the jurisdiction rule
     admits, oldest first (those without a street or community placed by their community or
-    road), read as ordered index seeks of at most a page each however many entries there are."""
+    road), read as ordered index seeks of at most a page each however many entries there are.
+    On a graph of its own: a city published by the tests before holds roads that cross streets,
+    whose changes without a street a street's seek by road reads and the rule then leaves out
+    (a cost bounded by the road's share of the feed, not counted here)."""
+    reset(driver)
     migrate(driver)
     driver.execute_query(
         "UNWIND $places AS p "
