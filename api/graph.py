@@ -402,20 +402,13 @@ class Graph:
         if cached is not None and cached[0] == run:
             self._areas.move_to_end(key)
             return cached[1]
-        area: Area = {
-            "district": district,
-            "street": street,
-            "community": community,
-            "street_communities": [],
-            "street_roads": [],
-            "community_roads": [],
-        }
+        keys = None
         if street or community:
             rows = await self.read(
                 q.AREA_KEYS, {"district": district, "street": street, "community": community}
             )
-            if rows:
-                area.update(rows[0])
+            keys = rows[0] if rows else None
+        area: Area = q.area_map(district, street, community, keys)
         self._areas[key] = (run, area)
         self._areas.move_to_end(key)
         while len(self._areas) > AREA_CACHE_SIZE:

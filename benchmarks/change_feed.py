@@ -31,7 +31,7 @@ from api.auth import issue_token
 from api.config import ApiSettings
 from api.pagination import encode_seq_cursor
 from graph_schema import change_queries
-from graph_schema.api_queries import AREA_KEYS
+from graph_schema.api_queries import read_area
 from graph_schema.changes import feed_state, write_changes
 from graph_schema.connection import open_driver
 
@@ -72,13 +72,7 @@ def top_up(target: int) -> int:
 def cypher_alone(driver, jurisdiction: tuple, after: int | None, requests: int) -> list[float]:
     """Milliseconds of the page query alone (first 100 after ``after``), ``requests`` times."""
     district, street, community = jurisdiction
-    scope = {"district": district, "street": street, "community": community,
-             "street_communities": [], "street_roads": [], "community_roads": []}  # fmt: skip
-    if street or community:
-        records, _, _ = driver.execute_query(
-            AREA_KEYS, district=district, street=street, community=community
-        )
-        scope.update(dict(records[0]))
+    scope = read_area(driver, district, street, community)
     query = change_queries.feed_page(scope)
     timings = []
     for _ in range(requests):

@@ -12,8 +12,13 @@ lists the API pages, ``{id, total, items}`` with only the page ``$skip``/``$limi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from huitong.vocabulary import GOLDEN_LABELS, RELATION_TYPES
+
+if TYPE_CHECKING:
+    from neo4j import Driver
 
 DIRECTIONS = ("out", "in", "both")
 _VARIABLE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -109,6 +114,40 @@ WHERE $community IS NOT NULL AND b.community = $community
 RETURN street_communities, street_roads,
        collect(DISTINCT b.district + '|' + b.road) AS community_roads
 """
+
+
+def area_map(
+    district: str | None,
+    street: str | None = None,
+    community: str | None = None,
+    keys: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``$area`` / ``$scope`` map of a jurisdiction (see :func:`in_area`): its district,
+    street and community, and for a street or community the ``keys`` :data:`AREA_KEYS` read
+    (the communities of the street, the roads of each), empty where none were read."""
+    area: dict[str, Any] = {
+        "district": district,
+        "street": street,
+        "community": community,
+        "street_communities": [],
+        "street_roads": [],
+        "community_roads": [],
+    }
+    area.update(keys or {})
+    return area
+
+
+def read_area(
+    driver: Driver, district: str | None, street: str | None = None, community: str | None = None
+) -> dict[str, Any]:
+    """:func:`area_map` read through a synchronous driver (the API reads it asynchronously and
+    caches it per published run)."""
+    if not (street or community):
+        return area_map(district)
+    records, _, _ = driver.execute_query(
+        AREA_KEYS, district=district, street=street, community=community, routing_="r"
+    )
+    return area_map(district, street, community, records[0].data() if records else None)
 
 
 # -- golden records by ID ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from graph_schema import change_queries
-from graph_schema.api_queries import AREA_KEYS, in_scope
+from graph_schema.api_queries import in_scope, read_area
 from graph_schema.changes import feed_state, prune_changes, write_changes
 from graph_schema.errors import GraphError
 from graph_schema.migrations import migrate, reset
@@ -107,7 +107,7 @@ def test_pruning_deletes_old_entries_and_remembers_how_far(driver):
     assert (state.head, state.pruned_through) == (10, 10)
     with driver.session() as session:
         session.execute_write(write_changes, [entry("after-pruning")])
-    scope = area(driver, None, None, None)
+    scope = read_area(driver, None)
     records, _, _ = driver.execute_query(
         change_queries.FEED_PAGE_CITY, feed="feed", scope=scope, after=None, limit=5,
         kinds=None, entity=None,
@@ -164,18 +164,6 @@ RETURN c.seq AS seq ORDER BY seq
 """
 
 
-def area(driver, district, street, community) -> dict:
-    """The ``$scope`` map of a jurisdiction, as the API builds it."""
-    scope = {"district": district, "street": street, "community": community,
-             "street_communities": [], "street_roads": [], "community_roads": []}  # fmt: skip
-    if street or community:
-        records, _, _ = driver.execute_query(
-            AREA_KEYS, district=district, street=street, community=community
-        )
-        scope.update(dict(records[0]))
-    return scope
-
-
 def placed_entries(count: int) -> list[dict]:
     rng = random.Random(11)
     entries = []
@@ -218,7 +206,7 @@ def test_each_jurisdiction_pages_exactly_its_changes_in_order(driver):
     with driver.session() as session:
         session.execute_write(write_changes, placed_entries(1500))
     for jurisdiction in SCOPES:
-        scope = area(driver, *jurisdiction)
+        scope = read_area(driver, *jurisdiction)
         query = change_queries.feed_page(scope)
         for filters in ({"kinds": None, "entity": None}, {"kinds": ["MOVED_OUT"], "entity": None}):
             records, _, _ = driver.execute_query(EVERY_CHANGE_IN_SCOPE, scope=scope, **filters)
@@ -232,7 +220,7 @@ def test_each_jurisdiction_pages_exactly_its_changes_in_order(driver):
                     break
                 after = seen[-1]
             assert seen == expected, (jurisdiction, filters)
-    page = read_page(driver, change_queries.FEED_PAGE_CITY, area(driver, None, None, None), 0, 1)
+    page = read_page(driver, change_queries.FEED_PAGE_CITY, read_area(driver, None), 0, 1)
     assert set(page[0]) & set(change_queries.PLACE_KEY_PROPERTIES) == set()
 
 

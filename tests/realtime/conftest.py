@@ -13,6 +13,7 @@ from graph_schema.migrations import reset
 from graph_schema.publish import publish
 from huitong.citygen import generate_city
 from loaders.config import load_config
+from realtime.engine import Engine
 from resolution.pipeline import resolve
 
 PERSONS = 500
@@ -83,3 +84,18 @@ def city(tmp_path_factory, neo4j_target) -> HeldOut:
         reset(driver, neo4j_target.database)
         publish(workdir, driver, neo4j_target.database, progress=False)
     return HeldOut(out, workdir, held, truth)
+
+
+@pytest.fixture(scope="module")
+def graph(neo4j_target, city):
+    """A driver on the test server, for the modules that submit through the engine."""
+    with open_driver(neo4j_target) as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def engine(city, graph, neo4j_target):
+    """A real-time engine over the held-out city's workdir (one per module)."""
+    engine = Engine(city.workdir, graph, database=neo4j_target.database)
+    yield engine
+    engine.close()

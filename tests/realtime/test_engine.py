@@ -9,25 +9,9 @@ import csv
 import json
 from collections import Counter
 
-import pytest
-
-from graph_schema.connection import open_driver
 from huitong.journal import Journal
-from realtime.engine import Engine, rows_from_objects
+from realtime.engine import rows_from_objects
 from resolution.pipeline import export_clusters, resolve
-
-
-@pytest.fixture(scope="module")
-def graph(neo4j_target, city):
-    with open_driver(neo4j_target) as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def engine(city, graph, neo4j_target):
-    engine = Engine(city.workdir, graph, database=neo4j_target.database)
-    yield engine
-    engine.close()
 
 
 def _objects(rows: list[dict]) -> list[dict]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph_schema.connection import open_driver
 from huitong.standardise.identifiers import resident_id_check_char
-from realtime.engine import Engine, rows_from_objects
+from realtime.engine import rows_from_objects
 from tests.realtime.conftest import plain_rows
 
 ADDRESS = "广州市天河区林和街道凌塘大街272号705房"
@@ -20,19 +19,6 @@ ADDRESS = "广州市天河区林和街道凌塘大街272号705房"
 
 def _resident_id(first17: str) -> str:
     return first17 + resident_id_check_char(first17)
-
-
-@pytest.fixture(scope="module")
-def graph(neo4j_target, city):
-    with open_driver(neo4j_target) as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def engine(city, graph, neo4j_target):
-    engine = Engine(city.workdir, graph, database=neo4j_target.database)
-    yield engine
-    engine.close()
 
 
 @pytest.fixture(scope="module")
