@@ -220,8 +220,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the huitong workdirs")
     args = parser.parse_args()
     print(
-        f"{'dataset':<22}{'records':>8}   {'huitong P / R / F1':<22}{'sec':>6}   "
-        f"{'plain Splink P / R / F1':<24}{'sec':>6}"
+        f"{'dataset':<22}{'records':>8}   {'huitong P / R / F1':<25}{'sec':>6}   "
+        f"{'plain Splink P / R / F1':<27}{'sec':>6}   huitong/plain time"
     )
     for dataset in args.datasets:
         huitong, records = run_huitong(city_dir(dataset), args.keep)
@@ -229,10 +229,10 @@ def main() -> None:
         label = "+".join(DATASETS[dataset]) + (" (dedupe)" if len(DATASETS[dataset]) == 1 else "")
         print(
             f"{label:<22}{records:>8,}   "
-            f"{huitong.precision:.3f} / {huitong.recall:.3f} / {huitong.f1:.3f}  "
+            f"{huitong.precision:.4f} / {huitong.recall:.4f} / {huitong.f1:.4f}  "
             f"{huitong.seconds:>6.1f}   "
-            f"{plain.precision:.3f} / {plain.recall:.3f} / {plain.f1:.3f}    "
-            f"{plain.seconds:>6.1f}"
+            f"{plain.precision:.4f} / {plain.recall:.4f} / {plain.f1:.4f}    "
+            f"{plain.seconds:>6.1f}   {huitong.seconds / plain.seconds:.2f}x"
         )
 
 
