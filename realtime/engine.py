@@ -52,7 +52,7 @@ from loaders.staging import EVENT_SCHEMA, MENTION_SCHEMA, PARTICIPANT_SCHEMA, RE
 from realtime.errors import NoSnapshot, NotApplied, TooManyRows, UnknownSource
 from realtime.matcher import EntityMatcher, scratch_catalog
 from realtime.results import MentionResult, RetractResult, RowResult, SubmitResult
-from resolution.cluster import CONSTRAINTS
+from resolution.cluster import CONSTRAINTS, IDENTIFIERS, torn
 from resolution.golden import golden_token
 from resolution.model_spec import load_model_spec
 from resolution.pipeline import RESOLVE_ORDER
@@ -738,6 +738,11 @@ class Engine:
         )
         values = self._entity_values(set(best) | forced, call)
         mine = {n: {v} for n, v in self._mention_constraints(mention).items()}
+        torn_between = (
+            [] if forced else self._torn(mention, mine, strong, forbidden, best, values, threshold)
+        )
+        if torn_between:
+            strong = []
         joined: str | None = None
         merged_values: dict[str, set] = {n: set(v) for n, v in mine.items()}
         for golden in strong:
@@ -765,7 +770,12 @@ class Engine:
             top = max(best.items(), key=lambda item: (item[1][0], item[0]), default=None)
             mention.probability = top[1][0] if top and top[1][0] >= spec.predict_threshold else None
             mention.golden_id = self._new_id(call, mention)
-            if top is not None and top[1][0] >= low and top[0] not in forbidden:
+            if torn_between:
+                mention.decision = "REVIEW"
+                for golden in torn_between:
+                    mention.review.append(golden)
+                    self._review(call, mention, best[golden], golden)
+            elif top is not None and top[1][0] >= low and top[0] not in forbidden:
                 mention.decision = "REVIEW"
                 mention.review.append(top[0])
                 self._review(call, mention, top[1], top[0])
@@ -774,6 +784,31 @@ class Engine:
         self.pending_counts[mention.golden_id] += 1
         if mention.previous is not None:
             self.pending_counts[mention.previous] -= 1
+
+    def _torn(
+        self,
+        mention: _Mention,
+        mine: dict[str, set],
+        strong: list[str],
+        forbidden: set[str],
+        best: dict[str, tuple[float, str, dict]],
+        values: dict[str, dict[str, set]],
+        threshold: float,
+    ) -> list[str]:
+        """The identified entities a mention is torn between, as batch clustering decides
+        (:func:`resolution.cluster.torn`): a mention without an identifier of its own, above
+        the threshold with entities a constraint keeps apart, none decisively, joins none of
+        them and goes to review with each. Empty when it is not torn."""
+        identifiers = IDENTIFIERS.get(mention.entity, ())
+        if not identifiers or any(name in mine for name in identifiers):
+            return []
+        held = [
+            g
+            for g in strong
+            if g not in forbidden and any(values[g].get(name) for name in identifiers)
+        ]
+        apart = any(self._conflict(values[a], values[b]) for a in held for b in held if a < b)
+        return held if apart and torn([best[g][0] for g in held], threshold) else []
 
     def _new_id(self, call: _Call, mention: _Mention) -> str:
         previous = mention.previous

@@ -1,21 +1,22 @@
 """Review candidates: the pairs a data steward should decide, most consequential first.
 
-Input: ``pairs_<entity>``, ``clusters_<entity>``, ``weak_links_<entity>`` and, when present,
-the steward decisions (``steward_decisions`` and ``steward_coverage``, see
-:mod:`resolution.decisions`). Output, replaced on every
-run: ``review_candidates_<entity>(candidate_id, mention_id_l, mention_id_r, match_probability,
+Input: ``pairs_<entity>``, ``clusters_<entity>``, ``weak_links_<entity>``,
+``ambiguous_<entity>`` and, when present, the steward decisions (``steward_decisions`` and
+``steward_coverage``, see :mod:`resolution.decisions`). Output, replaced on every run:
+``review_candidates_<entity>(candidate_id, mention_id_l, mention_id_r, match_probability,
 match_weight, comparisons, cluster_key_l, cluster_key_r, weak_link, priority)``, ordered by
 priority, highest first.
 
 A candidate is a pair whose answer would change something: a weak link (a bridge inside an
-entity: "not a match" splits it) or a scored pair inside the review band ``[low, high)`` that
-lies between two entities ("a match" joins them). A band pair inside one entity that other
-evidence already holds together is not asked, and of the band pairs between the same two
-entities only the most uncertain is: one answer settles them all (a merge covers every pair
-between the two). Nor is a pair a steward already decided: directly, or by a decision
-covering both records (``steward_coverage``: a split settles every pair across it, a merge
-every pair between the two entities). ``candidate_id`` is a hash of the two mention ids, so it
-survives re-runs; ``comparisons`` is a JSON object of every ``mw_*`` column (the
+entity: "not a match" splits it), a scored pair inside the review band ``[low, high)`` that
+lies between two entities ("a match" joins them), or a pair of a mention clustering left apart
+as ambiguous (``ambiguous_<entity>``: above the band with entities held apart). A band pair
+inside one entity that other evidence already holds together is not asked, and of the band
+pairs between the same two entities only the most uncertain is: one answer settles them all (a
+merge covers every pair between the two). Nor is a pair a steward already decided: directly, or
+by a decision covering both records (``steward_coverage``: a split settles every pair across
+it, a merge every pair between the two entities). ``candidate_id`` is a hash of the two mention
+ids, so it survives re-runs; ``comparisons`` is a JSON object of every ``mw_*`` column (the
 per-comparison match weights). ``priority``, the expected value of asking, is the number of
 mentions a decision would move (both clusters when the pair lies between two clusters, the
 cluster itself when it lies inside one) times the uncertainty ``1 - |2p - 1|`` (at least 0.05,
@@ -64,6 +65,13 @@ def build_review_candidates(
         if table_exists(connection, weak_table)
         else "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE false"
     )
+    ambiguous_table = f"ambiguous_{entity}"
+    ambiguous = (
+        f"SELECT least(mention_id_l, mention_id_r) AS a, "
+        f"greatest(mention_id_l, mention_id_r) AS b FROM {ambiguous_table}"
+        if table_exists(connection, ambiguous_table)
+        else "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE false"
+    )
     decided = (
         "SELECT least(mention_id_l, mention_id_r) AS a, "
         "greatest(mention_id_l, mention_id_r) AS b FROM steward_decisions WHERE entity = $1"
@@ -80,6 +88,7 @@ def build_review_candidates(
         f"""
         CREATE OR REPLACE TABLE review_candidates_{entity} AS
         WITH weak AS ({weak}),
+        ambiguous AS ({ambiguous}),
         decided AS ({decided}),
         covered AS ({covered}),
         scored AS (
@@ -99,6 +108,7 @@ def build_review_candidates(
             LEFT JOIN weak ON weak.a = best.a AND weak.b = best.b
             WHERE (best.match_probability >= $2 AND best.match_probability < $3)
                OR weak.a IS NOT NULL
+               OR EXISTS (SELECT 1 FROM ambiguous x WHERE x.a = best.a AND x.b = best.b)
         ),
         sizes AS (
             SELECT cluster_key, count(*) AS size FROM clusters_{entity} GROUP BY cluster_key

@@ -22,13 +22,14 @@ from websockets.sync.client import connect
 from api.app import create_app
 from api.config import ApiSettings
 from api.pagination import decode_seq_cursor
+from graph_schema.api_queries import read_area
 from graph_schema.changes import write_changes
 from graph_schema.publish import publish
 from loaders.config import load_config
 from resolution.pipeline import resolve
 from tests.api.conftest import SECRET, LiveApi, token
 from tests.conftest import free_port
-from tests.graph_schema.test_changes import EVERY_CHANGE_IN_SCOPE, area, move_people
+from tests.graph_schema.test_changes import EVERY_CHANGE_IN_SCOPE, move_people
 
 FEED = """
 query($after: String, $first: Int!, $kinds: [ChangeKind!], $entity: EntityType) {
@@ -131,7 +132,7 @@ def test_streets_and_communities_see_what_the_jurisdiction_rule_admits(
     (street, community), _ = next(p for p in streets.most_common() if all(p[0]))
     placed_by_fallback = 0
     for jurisdiction in ((district, street, None), (district, street, community)):
-        scope = area(graph_driver, *jurisdiction)
+        scope = read_area(graph_driver, *jurisdiction)
         records, _, _ = graph_driver.execute_query(
             EVERY_CHANGE_IN_SCOPE, scope=scope, kinds=None, entity=None
         )

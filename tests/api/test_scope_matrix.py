@@ -51,7 +51,8 @@ UNMASKED = {
     "mobile": re.compile(
         r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}(?![0-9])"
     ),
-    "landline": re.compile(r"(?<![0-9])0[0-9]{2,3}[\s-]?[0-9]{7,8}(?![0-9])"),
+    # not inside a longer token: a run ID's time (20261203T070452795037Z) is no phone
+    "landline": re.compile(r"(?<![0-9A-Za-z])0[0-9]{2,3}[\s-]?[0-9]{7,8}(?![0-9A-Za-z])"),
 }
 
 

@@ -1,7 +1,8 @@
 """The two outcomes of record-to-entity matching besides joining one entity, against the real
 Neo4j: a row in the review band joins nothing and becomes a review candidate; a row that links
 two existing entities merges them (with lineage), or, where a hard constraint keeps them apart,
-joins one and raises a review candidate for the other.
+joins one and raises a review candidate for the other; an enterprise named without its USCC,
+as like two registered enterprises as each other, joins neither (as the batch decides).
 
 The rows are built here (names no generated city uses, valid resident IDs), so what each row
 shares with the ones before it is plain to read."""
@@ -10,7 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from huitong.standardise.identifiers import resident_id_check_char
+from huitong.standardise.identifiers import (
+    organisation_code_check_char,
+    resident_id_check_char,
+    uscc_check_char,
+)
 from realtime.engine import rows_from_objects
 from tests.realtime.conftest import plain_rows
 
@@ -19,6 +24,12 @@ ADDRESS = "广州市天河区林和街道凌塘大街272号705房"
 
 def _resident_id(first17: str) -> str:
     return first17 + resident_id_check_char(first17)
+
+
+def _uscc(organisation: str) -> str:
+    """A valid USCC of a Guangzhou enterprise with this 8-character organisation code."""
+    first17 = "91440101" + organisation + organisation_code_check_char(organisation)
+    return first17 + uscc_check_char(first17)
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +149,23 @@ def test_a_row_linking_two_entities_a_constraint_keeps_apart_raises_a_review(eng
     assert records[0]["n"] == 2, "both entities stay"
     assert _resolves_to(graph, "RT-APART-3") == first.entity_id
     assert _review_candidate(graph, "RT-APART-2", "RT-APART-3") is not None
+
+
+def test_an_enterprise_named_alike_by_two_registered_ones_joins_neither(city, engine, graph):
+    registry = plain_rows(city.out / "enterprise.csv", "utf-8-sig")[0].keys()
+    migrants = plain_rows(city.out / "migrants.csv", "gb18030")[0].keys()
+    firms = []
+    for number, name in (("1", "广州市澜汐泽贸易有限公司"), ("2", "澜汐泽贸易(广州)有限公司")):
+        row = {**dict.fromkeys(registry, ""), "登记序号": f"RT-TORN-{number}", "企业名称": name,
+               "统一社会信用代码": _uscc(f"MA5LXQ0{number}")}  # fmt: skip
+        (result,) = engine.submit("enterprise", rows_from_objects([row]), "test").rows
+        firms.append(next(m for m in result.mentions if m.role == "enterprise"))
+    assert firms[0].entity_id != firms[1].entity_id, "two valid USCCs never join"
+    # a migrant's workplace written by name alone: the same brand as both, nothing else
+    row = {**dict.fromkeys(migrants, ""), "登记流水号": "RT-TORN-3", "姓名": "澹台雨桐",
+           "服务处所": "广州澜汐泽贸易有限公司"}  # fmt: skip
+    (result,) = engine.submit("migrants", rows_from_objects([row]), "test").rows
+    (workplace,) = [m for m in result.mentions if m.entity == "enterprise"]
+    assert workplace.decision == "REVIEW"
+    assert workplace.entity_id not in {f.entity_id for f in firms}
+    assert sorted(workplace.review_with) == sorted(f.entity_id for f in firms)

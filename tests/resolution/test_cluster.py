@@ -209,6 +209,65 @@ def test_two_valid_usccs_never_share_a_cluster(connection):
     }
 
 
+def test_a_mention_without_uscc_torn_between_two_enterprises_stays_apart_for_review(connection):
+    # c/3 (a trade name written alone, and c/5 written the same way) scores above the threshold
+    # with two registered enterprises: it can be only one, and the odds do not say which
+    # (19 and 15.7: the better one's share is 0.53). c/4 scores 0.9999 with c/1 and 0.95 with
+    # c/2: a share of 0.998, it joins c/1.
+    stage_mentions(
+        connection,
+        "enterprise",
+        [enterprise("c/1/e", "U1"), enterprise("c/2/e", "U2")]
+        + [enterprise(f"c/{i}/e") for i in (3, 4, 5)],
+    )
+    stage_pairs(
+        connection,
+        "enterprise",
+        [
+            ("c/3/e", "c/1/e", 0.95),
+            ("c/3/e", "c/2/e", 0.94),
+            ("c/3/e", "c/5/e", 1.0),
+            ("c/4/e", "c/1/e", 0.9999),
+            ("c/4/e", "c/2/e", 0.95),
+        ],
+    )
+    connection.execute(
+        """CREATE TABLE mention_profiles_enterprise AS SELECT * FROM (VALUES
+           ('c/1/e', 'c/1/e', 1), ('c/2/e', 'c/2/e', 1), ('c/3/e', 'c/3/e', 2),
+           ('c/4/e', 'c/4/e', 1), ('c/5/e', 'c/3/e', 2)) t(mention_id, profile_id, profile_size)"""
+    )
+    result = cluster_entity(connection, "enterprise", 0.9)
+    assert clusters(connection, "enterprise") == {
+        "c/1/e": ["c/1/e", "c/4/e"],
+        "c/2/e": ["c/2/e"],
+        "c/3/e": ["c/3/e", "c/5/e"],
+    }
+    assert result.ambiguous == 1
+    assert connection.execute("SELECT * FROM ambiguous_enterprise ORDER BY ALL").fetchall() == [
+        ("c/3/e", "c/1/e", 0.95),
+        ("c/3/e", "c/2/e", 0.94),
+    ]
+    build_review_candidates(connection, "enterprise", (0.3, 0.9))
+    asked = connection.execute(
+        "SELECT mention_id_l, mention_id_r FROM review_candidates_enterprise ORDER BY ALL"
+    ).fetchall()
+    assert asked == [("c/1/e", "c/3/e"), ("c/2/e", "c/3/e")]
+
+
+def test_persons_are_not_weighed_for_ambiguity(connection):
+    # A person without an ID scoring as high with a relative as with himself (a household's
+    # phone and address) is joined strongest first: the name decides, not the odds.
+    stage_mentions(
+        connection,
+        "person",
+        [person("s/1/p", "A"), person("s/2/p", "B"), person("s/3/p")],
+    )
+    stage_pairs(connection, "person", [("s/3/p", "s/1/p", 0.9999), ("s/3/p", "s/2/p", 0.9997)])
+    result = cluster_entity(connection, "person", 0.9)
+    assert clusters(connection, "person")["s/1/p"] == ["s/1/p", "s/3/p"]
+    assert result.ambiguous == 0
+
+
 def test_rental_units_with_different_rooms_buildings_or_points_stay_apart(connection):
     def unit(mention_id: str, room: str | None, building: str | None, road: str) -> dict:
         return {

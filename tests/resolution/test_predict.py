@@ -478,6 +478,47 @@ def test_every_entity_type_runs(connection: duckdb.DuckDBPyConnection, tmp_path:
     assert probability(units, "housing/1/unit", "police/9/unit") < 0.3
 
 
+def firm(mention_id: str, name: str, brand: str, key: str, uscc: str | None = None) -> dict:
+    """An enterprise mention written with ``name`` (brand and its pinyin ``key`` given)."""
+    return {
+        "mention_id": mention_id,
+        "name": name,
+        "name_key": key,
+        "ent_brand": brand,
+        "ent_trade_name": brand[:2],
+        "ent_is_branch": False,
+        "uscc": uscc,
+        "uscc_valid": True if uscc else None,
+    }
+
+
+def test_a_district_in_a_shops_name_and_a_short_homophone_weigh_as_they_should(
+    connection: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    stage(
+        connection,
+        "enterprise",
+        [
+            firm("registry/1/e", "越秀区郑记水果店", "郑记水果店", "zhengjishuiguodian", "U1"),
+            firm("registry/2/e", "白云区郑记水果店", "郑记水果店", "zhengjishuiguodian", "U2"),
+            firm("tickets/3/shop", "越秀区郑记水果店", "郑记水果店", "zhengjishuiguodian"),
+            firm("registry/4/e", "广州锦泰", "锦泰", "jintai", "U4"),
+            firm("insurance/5/e", "广州金泰", "金泰", "jintai"),
+            firm("registry/6/e", "广州恒通贸易", "恒通贸易", "hengtongmaoyi", "U6"),
+            firm("insurance/7/e", "广州衡通贸易", "衡通贸易", "hengtongmaoyi"),
+        ],
+    )
+    train_and_predict(connection, "enterprise", tmp_path / "work")
+    firms = pairs(connection, "enterprise")
+    # the shop written on a ticket is the one of the district its name says
+    same = probability(firms, "tickets/3/shop", "registry/1/e")
+    other = probability(firms, "tickets/3/shop", "registry/2/e")
+    assert same > 0.9 > other
+    # two characters sounding alike are common (金泰/锦泰); four are not (恒通贸易/衡通贸易)
+    short = probability(firms, "insurance/5/e", "registry/4/e")
+    assert short < 0.9 and probability(firms, "insurance/7/e", "registry/6/e") > short
+
+
 # -- training on a larger synthetic population ------------------------------------------------
 
 
