@@ -20,8 +20,8 @@ regardless of constraints, cannot-links become constraints themselves.
 
 A mention without an identifier of its own (no USCC) can score above the threshold with two
 entities that constraints keep apart: a trade name written alone (广州月信) that registered
-enterprises of like-sounding names share (越信, 越鑫, 粤新). Greedy joining
-would put it with whichever came first. Since it can be at most one of them, the evidence is
+enterprises of like-sounding names share (越信, 越鑫, 粤新). Greedy joining would put it with
+whichever came first. Since it can be at most one of them, the evidence is
 weighed across them: the odds o_i of its best pair with each identified entity give the best
 one the probability o_best / (1 + Σ o_i). Below the threshold the mention is *ambiguous*: the
 clustering is run again without its links to anything but other ambiguous mentions, it stays
@@ -338,25 +338,18 @@ def _attach_bare(
     """Join each cluster of bare mentions to the one identified cluster sharing its key (see
     :class:`resolution.model_spec.AttachSpec`), except the clusters rooted in ``skip`` (held
     apart as ambiguous); returns how many joined."""
-    profiles = f"mention_profiles_{entity}"
     # Pairs join profiles' representatives: a mention's evidence is its profile's.
-    profile, joins = "c.idx", ""
-    if table_exists(connection, profiles):
-        profile = "coalesce(r.idx, c.idx)"
-        joins = (
-            f"LEFT JOIN {profiles} f USING (mention_id) "
-            "LEFT JOIN _cluster_mentions r ON r.mention_id = f.profile_id"
-        )
+    profile = _profiles(connection, entity, len(forest.parent)).tolist()
     rows = connection.execute(
         f"""
-        SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false), {profile}
-        FROM _cluster_mentions c JOIN mentions m USING (mention_id) {joins}
+        SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false)
+        FROM _cluster_mentions c JOIN mentions m USING (mention_id)
         ORDER BY c.idx
         """
     ).fetchall()
     members: dict[int, list[tuple[int, str | None, bool, int]]] = defaultdict(list)
-    for idx, key, bare, rep in rows:
-        members[forest.find(idx)].append((idx, key, bool(bare), rep))
+    for idx, key, bare in rows:
+        members[forest.find(idx)].append((idx, key, bool(bare), profile[idx]))
     owners: dict[str, set[int]] = defaultdict(set)
     orphans: list[tuple[int, str]] = []
     for root, found in members.items():
@@ -701,30 +694,10 @@ def _write_weak_links(
     cluster_index: np.ndarray,
 ) -> None:
     left, right, probability = weak
-    links = pa.table(
-        {
-            "l": left.astype(np.int64),
-            "r": right.astype(np.int64),
-            "key_idx": cluster_index[left].astype(np.int64),
-            "p": probability.astype(np.float64),
-        }
-    )
-    connection.register("_cluster_weak", links)
-    try:
-        connection.execute(
-            f"""
-            CREATE OR REPLACE TABLE weak_links_{entity} AS
-            SELECT k.mention_id AS cluster_key, ml.mention_id AS mention_id_l,
-                   mr.mention_id AS mention_id_r, w.p AS match_probability
-            FROM _cluster_weak w
-            JOIN _cluster_mentions ml ON ml.idx = w.l
-            JOIN _cluster_mentions mr ON mr.idx = w.r
-            JOIN _cluster_mentions k ON k.idx = w.key_idx
-            ORDER BY cluster_key, mention_id_l, mention_id_r
-            """
-        )
-    finally:
-        connection.unregister("_cluster_weak")
+    _write_links(
+        connection, f"weak_links_{entity}", left.tolist(), right.tolist(), probability.tolist(),
+        cluster_index[left].tolist(),
+    )  # fmt: skip
 
 
 def _write_ambiguous(
@@ -733,25 +706,43 @@ def _write_ambiguous(
     ambiguous: dict[int, dict[int, tuple[float, int]]],
 ) -> None:
     rows = [(x, y, p) for x, by_root in ambiguous.items() for p, y in by_root.values()]
+    left, right, probability = ([row[i] for row in rows] for i in range(3))
+    _write_links(connection, f"ambiguous_{entity}", left, right, probability)
+
+
+def _write_links(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    left: list[int],
+    right: list[int],
+    probability: list[float],
+    key_idx: list[int] | None = None,
+) -> None:
+    """Replace ``table`` with pairs of mentions given by index (and, with ``key_idx``, the
+    cluster each lies in as a first column ``cluster_key``)."""
     links = pa.table(
         {
-            "l": pa.array([x for x, _, _ in rows], pa.int64()),
-            "r": pa.array([y for _, y, _ in rows], pa.int64()),
-            "p": pa.array([p for _, _, p in rows], pa.float64()),
+            "l": pa.array(left, pa.int64()),
+            "r": pa.array(right, pa.int64()),
+            "p": pa.array(probability, pa.float64()),
+            "key_idx": pa.array(key_idx if key_idx is not None else left, pa.int64()),
         }
     )
-    connection.register("_cluster_ambiguous", links)
+    key = "k.mention_id AS cluster_key, " if key_idx is not None else ""
+    order = "cluster_key, " if key_idx is not None else ""
+    connection.register("_cluster_links", links)
     try:
         connection.execute(
             f"""
-            CREATE OR REPLACE TABLE ambiguous_{entity} AS
-            SELECT ml.mention_id AS mention_id_l, mr.mention_id AS mention_id_r,
-                   a.p AS match_probability
-            FROM _cluster_ambiguous a
-            JOIN _cluster_mentions ml ON ml.idx = a.l
-            JOIN _cluster_mentions mr ON mr.idx = a.r
-            ORDER BY mention_id_l, mention_id_r
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT {key}ml.mention_id AS mention_id_l, mr.mention_id AS mention_id_r,
+                   w.p AS match_probability
+            FROM _cluster_links w
+            JOIN _cluster_mentions ml ON ml.idx = w.l
+            JOIN _cluster_mentions mr ON mr.idx = w.r
+            JOIN _cluster_mentions k ON k.idx = w.key_idx
+            ORDER BY {order}mention_id_l, mention_id_r
             """
         )
     finally:
-        connection.unregister("_cluster_ambiguous")
+        connection.unregister("_cluster_links")
