@@ -184,6 +184,10 @@ def _cluster(
     joined = _join(n, codes, must, cannot, edges)
     if joined.conflicts:
         raise ConflictingDecisions(entity, _mention_ids(connection, joined.conflicts))
+    spec = load_model_spec(entity).attach
+    profile = (
+        _profiles(connection, entity, n) if IDENTIFIERS.get(entity) or spec is not None else None
+    )
     ambiguous: dict[int, dict[int, tuple[float, int]]] = {}
     if IDENTIFIERS.get(entity):
         identified = np.zeros(n, dtype=bool)
@@ -191,7 +195,6 @@ def _cluster(
             identified |= np.asarray(codes[name]) != _NONE
         ambiguous = _ambiguous(joined.forest, edges, identified, threshold)
         if ambiguous:
-            profile = _profiles(connection, entity, n)
             held = np.isin(profile, profile[list(ambiguous)])
             left, right, _ = edges
             apart = held[left] != held[right]
@@ -199,10 +202,11 @@ def _cluster(
     forest, graph = joined.forest, joined.graph
 
     attached = 0
-    spec = load_model_spec(entity).attach
     if spec is not None:
         skip = {forest.find(x) for x in ambiguous}
-        attached = _attach_bare(connection, entity, forest, graph, spec, threshold, skip)
+        attached = _attach_bare(
+            connection, entity, forest, graph, spec, threshold, profile.tolist(), skip
+        )
 
     roots = forest.roots()
     _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
@@ -333,13 +337,13 @@ def _attach_bare(
     graph: _Graph,
     spec: AttachSpec,
     threshold: float,
+    profile: list[int],
     skip: set[int],
 ) -> int:
     """Join each cluster of bare mentions to the one identified cluster sharing its key (see
     :class:`resolution.model_spec.AttachSpec`), except the clusters rooted in ``skip`` (held
-    apart as ambiguous); returns how many joined."""
-    # Pairs join profiles' representatives: a mention's evidence is its profile's.
-    profile = _profiles(connection, entity, len(forest.parent)).tolist()
+    apart as ambiguous); returns how many joined. Pairs join profiles' representatives
+    (``profile``: each mention's), so a mention's evidence is its profile's."""
     rows = connection.execute(
         f"""
         SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false)

@@ -58,20 +58,8 @@ def build_review_candidates(
         comparisons = f"json_object({fields})"
     else:
         comparisons = "CAST('{}' AS JSON)"
-    weak_table = f"weak_links_{entity}"
-    weak = (
-        f"SELECT least(mention_id_l, mention_id_r) AS a, "
-        f"greatest(mention_id_l, mention_id_r) AS b FROM {weak_table}"
-        if table_exists(connection, weak_table)
-        else "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE false"
-    )
-    ambiguous_table = f"ambiguous_{entity}"
-    ambiguous = (
-        f"SELECT least(mention_id_l, mention_id_r) AS a, "
-        f"greatest(mention_id_l, mention_id_r) AS b FROM {ambiguous_table}"
-        if table_exists(connection, ambiguous_table)
-        else "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE false"
-    )
+    weak = _pairs_of(connection, f"weak_links_{entity}")
+    ambiguous = _pairs_of(connection, f"ambiguous_{entity}")
     decided = (
         "SELECT least(mention_id_l, mention_id_r) AS a, "
         "greatest(mention_id_l, mention_id_r) AS b FROM steward_decisions WHERE entity = $1"
@@ -145,3 +133,14 @@ def build_review_candidates(
         [entity, low, high],
     )
     return connection.execute(f"SELECT count(*) FROM review_candidates_{entity}").fetchall()[0][0]
+
+
+def _pairs_of(connection: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SQL of the mention pairs in ``table`` as ``(a, b)``, smaller id first; none when the
+    clustering that writes it has not run."""
+    if not table_exists(connection, table):
+        return "SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b WHERE false"
+    return (
+        "SELECT least(mention_id_l, mention_id_r) AS a, "
+        f"greatest(mention_id_l, mention_id_r) AS b FROM {table}"
+    )
