@@ -26,11 +26,16 @@ weighed across them: the odds o_i of its best pair with each identified entity g
 one the probability o_best / (1 + Σ o_i). Below the threshold the mention is *ambiguous*: the
 clustering is run again without its links to anything but other ambiguous mentions, it stays
 apart, and its pairs go to the review queue.
+
+Last, the model's ``attach`` step (:class:`resolution.model_spec.AttachSpec`) joins clusters of
+bare mentions (a name and nothing that could contradict it) to the one identified cluster that
+shares their key; where several do, to the one the rows' witnesses name (the resident ID of
+an employee a short firm name is written beside), an ambiguous mention included.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -189,6 +194,7 @@ def _cluster(
         _profiles(connection, entity, n) if IDENTIFIERS.get(entity) or spec is not None else None
     )
     ambiguous: dict[int, dict[int, tuple[float, int]]] = {}
+    kept = edges
     if IDENTIFIERS.get(entity):
         identified = np.zeros(n, dtype=bool)
         for name in IDENTIFIERS[entity]:
@@ -198,14 +204,26 @@ def _cluster(
             held = np.isin(profile, profile[list(ambiguous)])
             left, right, _ = edges
             apart = held[left] != held[right]
-            joined = _join(n, codes, must, cannot, tuple(e[~apart] for e in edges))
+            kept = tuple(e[~apart] for e in edges)
+            joined = _join(n, codes, must, cannot, kept)
     forest, graph = joined.forest, joined.graph
 
     attached = 0
     if spec is not None:
+        rows = _attach_rows(connection, spec)
+        view = _bare_view(rows, forest, profile.tolist())
+        named = _witnesses(connection, spec.witness) if spec.witness is not None else {}
+        dissent = _dissenters(view, named) if named else []
+        if dissent:
+            cut = np.zeros(n, dtype=bool)
+            cut[dissent] = True
+            kept = tuple(e[~(cut[kept[0]] | cut[kept[1]])] for e in kept)
+            joined = _join(n, codes, must, cannot, kept)
+            forest, graph = joined.forest, joined.graph
+            view = _bare_view(rows, forest, profile.tolist())
         skip = {forest.find(x) for x in ambiguous}
         attached = _attach_bare(
-            connection, entity, forest, graph, spec, threshold, profile.tolist(), skip
+            connection, entity, forest, graph, spec, threshold, view, named, skip
         )
 
     roots = forest.roots()
@@ -330,30 +348,38 @@ def _profiles(connection: duckdb.DuckDBPyConnection, entity: str, n: int) -> np.
     return np.asarray(result["rep"], dtype=np.int64)
 
 
-def _attach_bare(
-    connection: duckdb.DuckDBPyConnection,
-    entity: str,
-    forest: Forest,
-    graph: _Graph,
-    spec: AttachSpec,
-    threshold: float,
-    profile: list[int],
-    skip: set[int],
-) -> int:
-    """Join each cluster of bare mentions to the one identified cluster sharing its key (see
-    :class:`resolution.model_spec.AttachSpec`), except the clusters rooted in ``skip`` (held
-    apart as ambiguous); returns how many joined. Pairs join profiles' representatives
-    (``profile``: each mention's), so a mention's evidence is its profile's."""
-    rows = connection.execute(
-        f"""
-        SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false)
-        FROM _cluster_mentions c JOIN mentions m USING (mention_id)
-        ORDER BY c.idx
-        """
-    ).fetchall()
+@dataclass
+class _BareView:
+    """The attach step's view of the clusters: each root's members (index, key, bare,
+    profile), the identified clusters that carry each key, and the clusters of bare mentions
+    with one key."""
+
+    members: dict[int, list[tuple[int, str | None, bool, int]]]
+    owners: dict[str, set[int]]
+    orphans: list[tuple[int, str]]
+    said: dict[int, set[str]] = field(default_factory=dict)
+    """an owner's witnesses, read on demand"""
+
+    def linked(self, root: int, key: str, named: dict[int, set[str]]) -> dict[int, set[int]]:
+        """Per member of the bare cluster ``root``: the owners of ``key`` whose rows name one
+        of the witnesses its own row names."""
+        for owner in self.owners[key]:
+            if owner not in self.said:
+                self.said[owner] = set().union(
+                    *(named.get(idx, ()) for idx, _, _, _ in self.members[owner])
+                )
+        return {
+            idx: {owner for owner in self.owners[key] if named.get(idx, set()) & self.said[owner]}
+            for idx, _, _, _ in self.members[root]
+        }
+
+
+def _bare_view(
+    rows: list[tuple[int, str | None, bool]], forest: Forest, profile: list[int]
+) -> _BareView:
     members: dict[int, list[tuple[int, str | None, bool, int]]] = defaultdict(list)
     for idx, key, bare in rows:
-        members[forest.find(idx)].append((idx, key, bool(bare), profile[idx]))
+        members[forest.find(idx)].append((idx, key, bare, profile[idx]))
     owners: dict[str, set[int]] = defaultdict(set)
     orphans: list[tuple[int, str]] = []
     for root, found in members.items():
@@ -364,9 +390,69 @@ def _attach_bare(
         else:
             for key in keys - {None}:
                 owners[key].add(root)
-    wanted = [
-        (root, key) for root, key in orphans if len(owners.get(key, ())) == 1 and root not in skip
-    ]
+    return _BareView(members, owners, orphans)
+
+
+def _attach_rows(
+    connection: duckdb.DuckDBPyConnection, spec: AttachSpec
+) -> list[tuple[int, str | None, bool]]:
+    """Each mention's attach key and whether it is bare, by index."""
+    rows = connection.execute(
+        f"""
+        SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false)
+        FROM _cluster_mentions c JOIN mentions m USING (mention_id)
+        ORDER BY c.idx
+        """
+    ).fetchall()
+    return [(idx, key, bool(bare)) for idx, key, bare in rows]
+
+
+def _dissenters(view: _BareView, named: dict[int, set[str]]) -> list[int]:
+    """Bare mentions to hold apart from their cluster before attaching: where a cluster of
+    bare mentions (the same short name written alone, 广州展银) shares its key with several
+    identified clusters and its members' witnesses point at different ones, every member whose
+    witnesses point elsewhere than the most named owner (or anywhere, on a tie) leaves it, so
+    that each side can join its own owner."""
+    held: list[int] = []
+    for root, key in view.orphans:
+        if len(view.owners.get(key, ())) < 2:
+            continue
+        linked = view.linked(root, key, named)
+        if len(set().union(*linked.values())) < 2:
+            continue
+        votes = Counter(next(iter(found)) for found in linked.values() if len(found) == 1)
+        top = votes.most_common(2)
+        winner = top[0][0] if len(top) == 1 or (top and top[0][1] > top[1][1]) else None
+        held += [idx for idx, found in linked.items() if found and found != {winner}]
+    return held
+
+
+def _attach_bare(
+    connection: duckdb.DuckDBPyConnection,
+    entity: str,
+    forest: Forest,
+    graph: _Graph,
+    spec: AttachSpec,
+    threshold: float,
+    view: _BareView,
+    named: dict[int, set[str]],
+    skip: set[int],
+) -> int:
+    """Join each cluster of bare mentions to the one identified cluster sharing its key (see
+    :class:`resolution.model_spec.AttachSpec`) or to the one its witnesses (``named``, by
+    mention) name; the clusters rooted in ``skip`` (held apart as ambiguous: the model could
+    not tell which) join only by their witnesses. Returns how many joined. Pairs join
+    profiles' representatives, so a mention's evidence is its profile's."""
+    members, owners = view.members, view.owners
+    wanted: dict[int, int] = {}
+    for root, key in view.orphans:
+        found = owners.get(key, ())
+        if len(found) == 1 and root not in skip:
+            wanted[root] = next(iter(found))
+        elif found and named:
+            linked = set().union(*view.linked(root, key, named).values())
+            if len(linked) == 1:
+                wanted[root] = next(iter(linked))
     if not wanted:
         return 0
     edges: dict[int, list[tuple[int, float]]] = defaultdict(list)
@@ -377,8 +463,7 @@ def _attach_bare(
         edges[a].append((b, p))
         edges[b].append((a, p))
     attached = 0
-    for root, key in sorted(wanted):
-        target = next(iter(owners[key]))
+    for root, target in sorted(wanted.items()):
         by_profile = {rep: idx for idx, _, _, rep in members[target]}
         best: tuple[float, int, int] | None = None
         for idx, _, _, rep in members[root]:
@@ -392,6 +477,30 @@ def _attach_bare(
         graph.add(min(a, b), max(a, b), p, tree=True, steward=False)
         attached += 1
     return attached
+
+
+def _witnesses(connection: duckdb.DuckDBPyConnection, witness: str) -> dict[int, set[str]]:
+    """Each mention's witnesses (see :attr:`resolution.model_spec.AttachSpec.witness`): the
+    values of ``witness`` over the mentions its row relates it to, by index."""
+    rows = connection.execute(
+        f"""
+        WITH near AS (
+            SELECT c.idx, r.to_mention AS other
+            FROM _cluster_mentions c JOIN relations r ON r.from_mention = c.mention_id
+            UNION ALL
+            SELECT c.idx, r.from_mention
+            FROM _cluster_mentions c JOIN relations r ON r.to_mention = c.mention_id
+        )
+        SELECT DISTINCT near.idx, m.witness
+        FROM near JOIN (SELECT mention_id, ({witness})::VARCHAR AS witness FROM mentions) m
+            ON m.mention_id = near.other
+        WHERE m.witness IS NOT NULL
+        """
+    ).fetchall()
+    named: defaultdict[int, set[str]] = defaultdict(set)
+    for idx, value in rows:
+        named[idx].add(value)
+    return dict(named)
 
 
 def _load_mentions(

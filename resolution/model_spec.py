@@ -190,6 +190,13 @@ class AttachSpec:
     bare: str
     """SQL over ``mentions``: true for a mention that carries nothing but the key."""
     min_probability: float
+    witness: str | None = None
+    """SQL over the ``mentions`` columns of the mentions related to a mention in its own row
+    (either direction): who the row names beside it (an employee's valid resident ID). Where
+    several identified clusters carry the key, the bare cluster joins the one, and only one,
+    whose rows name a witness its own rows name: 广州展银 written alone on a social-insurance
+    row belongs to whichever of the city's three 展银 firms the insured person's employment
+    record names. ``None``: several clusters with the key mean nothing joins."""
 
 
 @dataclass(frozen=True)
@@ -359,12 +366,14 @@ def _attach(raw: Any, problems: list[str]) -> AttachSpec | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        problems.append("attach: must be an object {key, bare, min_probability}")
+        problems.append("attach: must be an object {key, bare, min_probability[, witness]}")
         return None
-    for name in sorted(set(raw) - {"key", "bare", "min_probability"}):
+    for name in sorted(set(raw) - {"key", "bare", "min_probability", "witness"}):
         problems.append(f"attach: unknown key {name!r}")
     found = len(problems)
-    for name in ("key", "bare"):
+    for name in ("key", "bare", "witness"):
+        if name == "witness" and name not in raw:
+            continue
         if not isinstance(raw.get(name), str) or not raw[name].strip():
             problems.append(f"attach.{name}: the SQL expression must be a non-empty string")
     minimum = raw.get("min_probability")
@@ -372,7 +381,8 @@ def _attach(raw: Any, problems: list[str]) -> AttachSpec | None:
         problems.append("attach.min_probability: must be a number between 0 and 1")
     if len(problems) > found:
         return None
-    return AttachSpec(str(raw["key"]), str(raw["bare"]), float(minimum))
+    witness = raw.get("witness")
+    return AttachSpec(str(raw["key"]), str(raw["bare"]), float(minimum), witness)
 
 
 def _columns(raw: Any, problems: list[str]) -> dict[str, str]:

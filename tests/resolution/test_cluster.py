@@ -254,6 +254,83 @@ def test_a_mention_without_uscc_torn_between_two_enterprises_stays_apart_for_rev
     assert asked == [("c/1/e", "c/3/e"), ("c/2/e", "c/3/e")]
 
 
+def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_work_for(
+    connection,
+):
+    """广州展银 written alone on social-insurance and residence rows: the city registers three
+    展银 firms, and the model scores the short name low against each (the trade name agrees,
+    nothing else is written). The insured persons' resident IDs are the witnesses: two of them
+    are on firm 1's employment rows, one on firm 2's, one nowhere. The cluster of identical short
+    names splits by its witnesses: the mention naming firm 2's employee joins firm 2, the rest
+    (the one without a witness going with the majority) joins firm 1; firm 3 gets nothing."""
+    short = {"ent_trade_name": "展银"}
+    stage_mentions(
+        connection,
+        "enterprise",
+        [
+            {**enterprise("registry/1/e", "U1"), **short},
+            {**enterprise("registry/2/e", "U2"), **short},
+            {**enterprise("registry/3/e", "U3"), **short},
+            {**enterprise("employment/10/employer"), **short, "address": "明源大街42号"},
+            {**enterprise("employment/11/employer"), **short, "address": "明源大街42号"},
+            {**enterprise("employment/12/employer"), **short, "address": "富德街27号"},
+        ]
+        + [{**enterprise(f"si/{i}/employer"), **short} for i in (20, 21, 22, 23)],
+    )
+    stage_mentions(
+        connection,
+        "person",
+        [
+            person("employment/10/worker", "A"),
+            person("employment/11/worker", "C"),
+            person("employment/12/worker", "B"),
+            person("si/20/insured", "A"),
+            person("si/21/insured", "C"),
+            person("si/22/insured", "B"),
+            person("si/23/insured"),
+        ],
+    )
+    connection.execute(
+        "INSERT INTO relations SELECT split_part(w, '/', 1), split_part(w, '/', 2), "
+        "'EMPLOYED_BY', w, e FROM (VALUES "
+        + ", ".join(
+            f"('{source}/{i}/{worker}', '{source}/{i}/employer')"
+            for source, worker, numbers in (
+                ("employment", "worker", (10, 11, 12)),
+                ("si", "insured", (20, 21, 22, 23)),
+            )
+            for i in numbers
+        )
+        + ") t(w, e)"
+    )
+    bare = [f"si/{i}/employer" for i in (20, 21, 22, 23)]
+    stage_pairs(
+        connection,
+        "enterprise",
+        [
+            ("employment/10/employer", "registry/1/e", 0.99),
+            ("employment/11/employer", "registry/1/e", 0.99),
+            ("employment/12/employer", "registry/2/e", 0.99),
+        ]
+        + [(a, b, 1.0) for a in bare for b in bare if a < b]
+        + [(a, f"registry/{n}/e", 0.016) for a in bare for n in (1, 2, 3)],
+    )
+    result = cluster_entity(connection, "enterprise", 0.9)
+    assert sorted(clusters(connection, "enterprise").values()) == [
+        [
+            *("employment/10/employer", "employment/11/employer", "registry/1/e"),
+            *("si/20/employer", "si/21/employer", "si/23/employer"),
+        ],
+        ["employment/12/employer", "registry/2/e", "si/22/employer"],
+        ["registry/3/e"],
+    ]
+    assert result.attached == 2
+    # without the witnesses, the short name belongs to no firm in particular
+    connection.execute("DELETE FROM relations")
+    cluster_entity(connection, "enterprise", 0.9)
+    assert sorted(bare) in clusters(connection, "enterprise").values()
+
+
 def test_persons_are_not_weighed_for_ambiguity(connection):
     # A person without an ID scoring as high with a relative as with himself (a household's
     # phone and address) is joined strongest first: the name decides, not the odds.

@@ -285,7 +285,7 @@ def test_a_broken_model_lists_every_problem() -> None:
 def test_the_attach_step_is_checked() -> None:
     raw = json.loads(load_model_spec("person").path.read_text(encoding="utf-8"))
     assert load_model_spec("person").attach is not None
-    raw["attach"] = {"key": "", "min_probability": 1.5, "bar": "phone IS NULL"}
+    raw["attach"] = {"key": "", "min_probability": 1.5, "bar": "phone IS NULL", "witness": " "}
     with pytest.raises(ModelSpecError) as caught:
         parse_model_spec(raw)
     problems = "\n".join(caught.value.problems)
@@ -293,6 +293,9 @@ def test_the_attach_step_is_checked() -> None:
     assert "attach.key" in problems
     assert "attach.bare" in problems
     assert "attach.min_probability" in problems
+    assert "attach.witness" in problems
+    assert load_model_spec("person").attach.witness is None
+    assert load_model_spec("enterprise").attach.witness is not None
     del raw["attach"]
     assert parse_model_spec(raw).attach is None
 
