@@ -135,7 +135,7 @@ def run(persons: int, seed: int, variant: str, keep: bool, plain: bool = False) 
     if plain:
         baseline = plain_splink(workdir, city / "truth.csv")
         person = next(e for e in report.entities if e.entity == "person")
-        ours = person.seconds["predict"] + person.seconds["cluster"]
+        ours = sum(person.seconds.get(stage, 0.0) for stage in ("predict", "cluster", "settle"))
         print(
             f"plain Splink, same person mentions: precision {baseline['precision']:.4f} "
             f"recall {baseline['recall']:.4f} f1 {baseline['f1']:.4f} in "

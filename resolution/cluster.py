@@ -357,73 +357,105 @@ class _BareView:
     members: dict[int, list[tuple[int, str | None, bool, int]]]
     owners: dict[str, set[int]]
     orphans: list[tuple[int, str]]
-    said: dict[int, set[str]] = field(default_factory=dict)
-    """an owner's witnesses, read on demand"""
+    root: dict[int, int]
+    short: set[int]
+    """bare mentions that are nothing but the key (see :attr:`AttachSpec.short`)"""
+    said: dict[int, Counter[str]] = field(default_factory=dict)
+    """per owner, in how many of its mentions' rows each witness is named (read on demand)"""
 
-    def linked(self, root: int, key: str, named: dict[int, set[str]]) -> dict[int, set[int]]:
-        """Per member of the bare cluster ``root``: the owners of ``key`` whose rows name one
-        of the witnesses its own row names."""
+    def linked(self, idx: int, key: str, named: dict[int, set[str]]) -> set[int]:
+        """The owners of ``key`` whose rows, other than mention ``idx``'s own, name one of the
+        witnesses ``idx``'s row names."""
+        mine = named.get(idx)
+        if not mine:
+            return set()
+        found = set()
         for owner in self.owners[key]:
             if owner not in self.said:
-                self.said[owner] = set().union(
-                    *(named.get(idx, ()) for idx, _, _, _ in self.members[owner])
+                self.said[owner] = Counter(
+                    witness
+                    for member, _, _, _ in self.members[owner]
+                    for witness in named.get(member, ())
                 )
-        return {
-            idx: {owner for owner in self.owners[key] if named.get(idx, set()) & self.said[owner]}
-            for idx, _, _, _ in self.members[root]
-        }
+            itself = int(self.root[idx] == owner)
+            if any(self.said[owner][witness] > itself for witness in mine):
+                found.add(owner)
+        return found
 
 
 def _bare_view(
-    rows: list[tuple[int, str | None, bool]], forest: Forest, profile: list[int]
+    rows: list[tuple[int, str | None, bool, bool]], forest: Forest, profile: list[int]
 ) -> _BareView:
     members: dict[int, list[tuple[int, str | None, bool, int]]] = defaultdict(list)
-    for idx, key, bare in rows:
-        members[forest.find(idx)].append((idx, key, bare, profile[idx]))
+    root: dict[int, int] = {}
+    short: set[int] = set()
+    for idx, key, bare, alone in rows:
+        root[idx] = forest.find(idx)
+        members[root[idx]].append((idx, key, bare, profile[idx]))
+        if alone:
+            short.add(idx)
     owners: dict[str, set[int]] = defaultdict(set)
     orphans: list[tuple[int, str]] = []
-    for root, found in members.items():
+    for top, found in members.items():
         keys = {key for _, key, _, _ in found}
         if all(bare for _, _, bare, _ in found):
             if len(keys) == 1 and None not in keys:
-                orphans.append((root, next(iter(keys))))
+                orphans.append((top, next(iter(keys))))
         else:
             for key in keys - {None}:
-                owners[key].add(root)
-    return _BareView(members, owners, orphans)
+                owners[key].add(top)
+    return _BareView(members, owners, orphans, root, short)
 
 
 def _attach_rows(
     connection: duckdb.DuckDBPyConnection, spec: AttachSpec
-) -> list[tuple[int, str | None, bool]]:
-    """Each mention's attach key and whether it is bare, by index."""
+) -> list[tuple[int, str | None, bool, bool]]:
+    """Each mention's attach key, whether it is bare and whether it is short (bare and nothing
+    but the key), by index."""
+    short = spec.short or "false"
     rows = connection.execute(
         f"""
-        SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false)
+        SELECT c.idx, ({spec.key})::VARCHAR, coalesce(({spec.bare}), false),
+               coalesce(({spec.bare}) AND ({short}), false)
         FROM _cluster_mentions c JOIN mentions m USING (mention_id)
         ORDER BY c.idx
         """
     ).fetchall()
-    return [(idx, key, bool(bare)) for idx, key, bare in rows]
+    return [(idx, key, bool(bare), bool(alone)) for idx, key, bare, alone in rows]
 
 
 def _dissenters(view: _BareView, named: dict[int, set[str]]) -> list[int]:
-    """Bare mentions to hold apart from their cluster before attaching: where a cluster of
-    bare mentions (the same short name written alone, 广州展银) shares its key with several
-    identified clusters and its members' witnesses point at different ones, every member whose
-    witnesses point elsewhere than the most named owner (or anywhere, on a tie) leaves it, so
-    that each side can join its own owner."""
+    """Bare mentions to hold apart from their cluster before attaching, where several
+    identified clusters share their key (the same short name written alone, 广州展银, for three
+    firms) and witnesses disagree with where the mention stands:
+
+    - in a cluster of bare mentions whose members' witnesses point at different firms, every
+      member whose witnesses point elsewhere than at the most named firm (or anywhere, on a
+      tie) leaves it, so that each side can join its own firm;
+    - in a firm's cluster (an identical short name written for that firm joined it at once), a
+      short mention (nothing but the key) whose witnesses point only at another firm leaves it;
+      a full name stays (an employee may have worked for two firms of one trade name).
+    """
     held: list[int] = []
     for root, key in view.orphans:
         if len(view.owners.get(key, ())) < 2:
             continue
-        linked = view.linked(root, key, named)
+        linked = {idx: view.linked(idx, key, named) for idx, _, _, _ in view.members[root]}
         if len(set().union(*linked.values())) < 2:
             continue
         votes = Counter(next(iter(found)) for found in linked.values() if len(found) == 1)
         top = votes.most_common(2)
         winner = top[0][0] if len(top) == 1 or (top and top[0][1] > top[1][1]) else None
         held += [idx for idx, found in linked.items() if found and found != {winner}]
+    for key, owners in view.owners.items():
+        if len(owners) < 2:
+            continue
+        for owner in sorted(owners):
+            for idx, mine, _, _ in view.members[owner]:
+                if idx in view.short and mine == key:
+                    found = view.linked(idx, key, named)
+                    if found and owner not in found:
+                        held.append(idx)
     return held
 
 
@@ -450,7 +482,7 @@ def _attach_bare(
         if len(found) == 1 and root not in skip:
             wanted[root] = next(iter(found))
         elif found and named:
-            linked = set().union(*view.linked(root, key, named).values())
+            linked = set().union(*(view.linked(idx, key, named) for idx, *_ in members[root]))
             if len(linked) == 1:
                 wanted[root] = next(iter(linked))
     if not wanted:

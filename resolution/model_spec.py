@@ -197,6 +197,11 @@ class AttachSpec:
     whose rows name a witness its own rows name: 广州展银 written alone on a social-insurance
     row belongs to whichever of the city's three 展银 firms the insured person's employment
     record names. ``None``: several clusters with the key mean nothing joins."""
+    short: str | None = None
+    """SQL over ``mentions``: true for a bare mention that is nothing but the key (a trade name
+    written alone). Where it joined one of several clusters with the key at once, its witnesses
+    may move it to another; a mention saying more (a full name with the trade) stays where the
+    model put it. ``None``: none is moved."""
 
 
 @dataclass(frozen=True)
@@ -366,13 +371,13 @@ def _attach(raw: Any, problems: list[str]) -> AttachSpec | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        problems.append("attach: must be an object {key, bare, min_probability[, witness]}")
+        problems.append("attach: must be an object {key, bare, min_probability[, witness, short]}")
         return None
-    for name in sorted(set(raw) - {"key", "bare", "min_probability", "witness"}):
+    for name in sorted(set(raw) - {"key", "bare", "min_probability", "witness", "short"}):
         problems.append(f"attach: unknown key {name!r}")
     found = len(problems)
-    for name in ("key", "bare", "witness"):
-        if name == "witness" and name not in raw:
+    for name in ("key", "bare", "witness", "short"):
+        if name in ("witness", "short") and name not in raw:
             continue
         if not isinstance(raw.get(name), str) or not raw[name].strip():
             problems.append(f"attach.{name}: the SQL expression must be a non-empty string")
@@ -381,8 +386,9 @@ def _attach(raw: Any, problems: list[str]) -> AttachSpec | None:
         problems.append("attach.min_probability: must be a number between 0 and 1")
     if len(problems) > found:
         return None
-    witness = raw.get("witness")
-    return AttachSpec(str(raw["key"]), str(raw["bare"]), float(minimum), witness)
+    return AttachSpec(
+        str(raw["key"]), str(raw["bare"]), float(minimum), raw.get("witness"), raw.get("short")
+    )
 
 
 def _columns(raw: Any, problems: list[str]) -> dict[str, str]:

@@ -262,8 +262,11 @@ def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_w
     nothing else is written). The insured persons' resident IDs are the witnesses: two of them
     are on firm 1's employment rows, one on firm 2's, one nowhere. The cluster of identical short
     names splits by its witnesses: the mention naming firm 2's employee joins firm 2, the rest
-    (the one without a witness going with the majority) joins firm 1; firm 3 gets nothing."""
-    short = {"ent_trade_name": "展银"}
+    (the one without a witness going with the majority) joins firm 1; firm 3 gets nothing. A
+    short name that scored high with firm 1 at once but names firm 2's employee moves to firm 2;
+    a full name there naming another of firm 2's employees stays (one may work for two firms of
+    one trade name; only a name that says nothing more is moved)."""
+    short = {"ent_trade_name": "展银", "ent_brand": "展银"}
     stage_mentions(
         connection,
         "enterprise",
@@ -274,8 +277,10 @@ def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_w
             {**enterprise("employment/10/employer"), **short, "address": "明源大街42号"},
             {**enterprise("employment/11/employer"), **short, "address": "明源大街42号"},
             {**enterprise("employment/12/employer"), **short, "address": "富德街27号"},
+            {**enterprise("employment/13/employer"), **short, "address": "富德街27号"},
         ]
-        + [{**enterprise(f"si/{i}/employer"), **short} for i in (20, 21, 22, 23)],
+        + [{**enterprise(f"si/{i}/employer"), **short} for i in (20, 21, 22, 23, 24)]
+        + [{**enterprise("si/25/employer"), **short, "ent_brand": "展银医疗器械"}],
     )
     stage_mentions(
         connection,
@@ -288,6 +293,9 @@ def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_w
             person("si/21/insured", "C"),
             person("si/22/insured", "B"),
             person("si/23/insured"),
+            person("si/24/insured", "B"),
+            person("si/25/insured", "D"),
+            person("employment/13/worker", "D"),
         ],
     )
     connection.execute(
@@ -296,8 +304,8 @@ def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_w
         + ", ".join(
             f"('{source}/{i}/{worker}', '{source}/{i}/employer')"
             for source, worker, numbers in (
-                ("employment", "worker", (10, 11, 12)),
-                ("si", "insured", (20, 21, 22, 23)),
+                ("employment", "worker", (10, 11, 12, 13)),
+                ("si", "insured", (20, 21, 22, 23, 24, 25)),
             )
             for i in numbers
         )
@@ -311,6 +319,11 @@ def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_w
             ("employment/10/employer", "registry/1/e", 0.99),
             ("employment/11/employer", "registry/1/e", 0.99),
             ("employment/12/employer", "registry/2/e", 0.99),
+            ("employment/13/employer", "registry/2/e", 0.99),
+            ("si/24/employer", "employment/10/employer", 0.95),
+            ("si/24/employer", "registry/2/e", 0.016),
+            ("si/25/employer", "employment/10/employer", 0.95),
+            ("si/25/employer", "registry/2/e", 0.016),
         ]
         + [(a, b, 1.0) for a in bare for b in bare if a < b]
         + [(a, f"registry/{n}/e", 0.016) for a in bare for n in (1, 2, 3)],
@@ -319,12 +332,15 @@ def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_w
     assert sorted(clusters(connection, "enterprise").values()) == [
         [
             *("employment/10/employer", "employment/11/employer", "registry/1/e"),
-            *("si/20/employer", "si/21/employer", "si/23/employer"),
+            *("si/20/employer", "si/21/employer", "si/23/employer", "si/25/employer"),
         ],
-        ["employment/12/employer", "registry/2/e", "si/22/employer"],
+        [
+            *("employment/12/employer", "employment/13/employer", "registry/2/e"),
+            *("si/22/employer", "si/24/employer"),
+        ],
         ["registry/3/e"],
     ]
-    assert result.attached == 2
+    assert result.attached == 3
     # without the witnesses, the short name belongs to no firm in particular
     connection.execute("DELETE FROM relations")
     cluster_entity(connection, "enterprise", 0.9)

@@ -296,6 +296,7 @@ def test_the_attach_step_is_checked() -> None:
     assert "attach.witness" in problems
     assert load_model_spec("person").attach.witness is None
     assert load_model_spec("enterprise").attach.witness is not None
+    assert load_model_spec("enterprise").attach.short is not None
     del raw["attach"]
     assert parse_model_spec(raw).attach is None
 
