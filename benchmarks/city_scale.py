@@ -59,15 +59,15 @@ class Sampler(threading.Thread):
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
         self.started = time.perf_counter()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.samples.append((time.perf_counter() - self.started, rss_of_tree(os.getpid())))
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
     def peak(self, start: float, end: float) -> int:
