@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ from pathlib import Path
 import duckdb
 from splink import Linker
 
-from resolution.engines import open_engine
+from resolution.engines import Engine, open_engine
 from resolution.matcher_input import PROFILES, prepare_input
 from resolution.matcher_state import save_matcher_state
 from resolution.model_spec import load_model_spec
@@ -108,6 +109,62 @@ class PredictResult:
     notes: tuple[str, ...] = ()
     """training steps skipped or reverted to priors, and why."""
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+PREDICT_SLICE_PAIRS = 1_000_000
+"""Blocked pairs scored at a time on DuckDB. Splink writes each scored pair with the matching
+columns of both sides (about 400 for persons), so a million-person city's tens of millions of
+blocked pairs filled 60 GB of temporary files before any were kept; only the pair columns
+(:func:`pairs_columns`) are kept, a slice at a time."""
+
+_NARROW = "huitong_scored_pairs"
+_SLICE = "huitong_blocked_slice"
+
+
+def _score(
+    linker: Linker,
+    runner: Engine,
+    cursor: duckdb.DuckDBPyConnection,
+    blocked: str,
+    comparisons: int,
+    threshold: float | None,
+    wanted: list[str],
+) -> str:
+    """Score the blocked pairs; the name of a table in the cursor with the ``wanted`` columns
+    Splink gives (and maybe more). Above :data:`PREDICT_SLICE_PAIRS` on DuckDB, slice by slice of
+    the blocked pairs (a pair's score does not depend on which other pairs are scored with it);
+    Spark's :meth:`~resolution.engines.SparkEngine.fetch` keeps only the wanted columns itself."""
+    slices = math.ceil(comparisons / PREDICT_SLICE_PAIRS)
+    if runner.name != "duckdb" or slices <= 1:
+        predictions = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
+        return runner.fetch(predictions.physical_name, wanted)
+    cursor.execute(f"DROP TABLE IF EXISTS {_NARROW}")
+    for number in range(slices):
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {_SLICE} AS SELECT * FROM {blocked} "
+            f"WHERE hash(join_key_l, join_key_r) % {slices} = {number}"
+        )
+        linker.table_management.register_blocked_pairs_for_predict(
+            runner.db_api.register(_SLICE, table_name=f"{_SLICE}_{number}")
+        )
+        predictions = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
+        present = {
+            c[0]
+            for c in cursor.execute(
+                f"SELECT * FROM {predictions.physical_name} LIMIT 0"
+            ).description
+        }
+        columns = ", ".join(c for c in wanted if c in present)
+        into = "INSERT INTO" if number else "CREATE TABLE"
+        select = f"SELECT {columns} FROM {predictions.physical_name}"
+        cursor.execute(f"{into} {_NARROW} {select}" if number else f"{into} {_NARROW} AS {select}")
+        predictions.drop_table_from_database_and_remove_from_cache()
+    cursor.execute(f"DROP TABLE {_SLICE}")
+    return _NARROW
 
 
 def train_and_predict(
@@ -189,12 +246,16 @@ def train_and_predict(
         seconds["block"] = lap(timer)
         timer = time.perf_counter()
         refit = trained and spec.training.refit_lambda
-        predictions = linker.inference.predict(
-            threshold_match_probability=None if refit else spec.predict_threshold,
-            warning_mode="never",
-        )
         wanted = [name for name, _ in pairs_columns(spec)] + ["match_key"]
-        predicted = runner.fetch(predictions.physical_name, wanted)  # readable in the cursor
+        predicted = _score(  # readable in the cursor
+            linker,
+            runner,
+            cursor,
+            blocked.physical_name,
+            comparisons,
+            None if refit else spec.predict_threshold,
+            wanted,
+        )
         shift = 0.0
         if refit:
             shift, lam = refit_lambda(

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from loaders import staging
+from resolution import predict
 from resolution.blocking_recall import blocking_recall
 from resolution.cluster import cluster_entity
 from resolution.errors import ModelSpecError
@@ -551,6 +552,23 @@ def test_training_is_deterministic(population, tmp_path: Path) -> None:
     assert first.model_path.read_bytes() == second.model_path.read_bytes()
     assert first_pairs == second_pairs
     assert first.pairs > 0
+
+
+def test_scoring_slice_by_slice_gives_the_same_pairs(
+    population, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big city's blocked pairs are scored a slice at a time (Splink's wide rows would not
+    fit): the pairs, their weights and the model are those of scoring them all at once."""
+    whole_connection, whole, whole_pairs = run(population, tmp_path / "whole")
+    whole_connection.close()
+    monkeypatch.setattr(predict, "PREDICT_SLICE_PAIRS", max(whole.comparisons // 7, 1))
+    sliced_connection, sliced, sliced_pairs = run(population, tmp_path / "sliced")
+    sliced_connection.close()
+    assert whole.comparisons >= 7 * predict.PREDICT_SLICE_PAIRS >= 7  # seven slices or more
+    assert sliced.comparisons == whole.comparisons
+    assert sliced.model_path.read_bytes() == whole.model_path.read_bytes()
+    assert sliced_pairs == whole_pairs
+    assert sliced.pairs > 0
 
 
 def test_trained_model_separates_people(population, tmp_path: Path) -> None:
