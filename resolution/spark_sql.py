@@ -19,6 +19,7 @@ whose meaning sqlglot does not carry across:
   and either with a NULL is NULL (Splink's Damerau-Levenshtein gives 100);
 - ``hamming`` → a count of differing positions over ``sequence``;
 - ``list_concat`` → ``concat`` of the non-NULL sides (DuckDB skips a NULL list);
+- ``list_has_any`` → ``arrays_overlap`` (sqlglot writes ``&&``, which Spark reads as AND);
 - ``a / b`` → IEEE division (Spark gives NULL for a zero divisor).
 
 The session also turns ANSI mode off, so an index past a list's end is NULL, as in DuckDB.
@@ -89,6 +90,8 @@ def _rewrite(node: exp.Expression, list_columns: frozenset[str]) -> exp.Expressi
         )
         concatenated.meta["huitong_list"] = True
         return concatenated
+    if isinstance(node, exp.ArrayOverlaps):
+        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
     if isinstance(node, exp.Div):
         dividend, divisor = node.this, node.expression
         infinite = exp.Mul(this=dividend.copy(), expression=_spark("double('Infinity')"))

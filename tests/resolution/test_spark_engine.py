@@ -70,6 +70,8 @@ EXPRESSIONS = [
     "len(list_intersect(a_l, a_r)) / len(list_distinct(list_concat(a_l, a_r)))",
     "len(list_intersect(a_l, a_r)) / len(list_distinct(list_concat(a_l, a_r))) >= 0.8",
     "coalesce(len(a_l), 0) + coalesce(len(a_r), 0)",
+    "list_has_any(a_l, a_r)",
+    "list_has_any(a_l, a_r) AND 3 * len(list_intersect(a_l, a_r)) >= len(a_l) + len(a_r)",
     "len(list_intersect(list_filter(a_l, lambda m: starts_with(m, 'partner:P:')), a_r)) > 0",
     "coalesce(s_l, a_l[1])",
     "a_r[1]",
