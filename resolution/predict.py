@@ -159,9 +159,10 @@ def _score(
             ).description
         }
         columns = ", ".join(c for c in wanted if c in present)
-        into = "INSERT INTO" if number else "CREATE TABLE"
         select = f"SELECT {columns} FROM {predictions.physical_name}"
-        cursor.execute(f"{into} {_NARROW} {select}" if number else f"{into} {_NARROW} AS {select}")
+        cursor.execute(
+            f"INSERT INTO {_NARROW} {select}" if number else f"CREATE TABLE {_NARROW} AS {select}"
+        )
         predictions.drop_table_from_database_and_remove_from_cache()
     cursor.execute(f"DROP TABLE {_SLICE}")
     return _NARROW
