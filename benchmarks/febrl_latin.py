@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import splink.comparison_library as cl
+from resolve_accuracy import matching_seconds
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from loaders.config import load_config
@@ -152,8 +153,9 @@ def run_huitong(city: Path, keep: bool) -> tuple[Scores, int]:
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     person = next(e for e in report.entities if e.entity == "person")
-    matching = sum(person.seconds.get(stage, 0.0) for stage in ("predict", "cluster", "settle"))
-    scores = Scores(metrics["precision"], metrics["recall"], metrics["f1"], seconds, matching)
+    scores = Scores(
+        metrics["precision"], metrics["recall"], metrics["f1"], seconds, matching_seconds(person)
+    )
     return scores, person.mentions
 
 

@@ -45,6 +45,12 @@ VARIANTS = ("standard", "other_team", "othercity")
 from huitong.vocabulary import ENTITY_TYPES as ENTITIES  # noqa: E402
 
 
+def matching_seconds(entity) -> float:
+    """huitong's seconds for the work plain Splink does on an entity type's mentions: predict
+    (training included) and cluster, with the settling pass when there was one."""
+    return sum(entity.seconds.get(stage, 0.0) for stage in ("predict", "cluster", "settle"))
+
+
 def city_dir(persons: int, seed: int, variant: str) -> Path:
     path = Path(tempfile.gettempdir()) / f"huitong-city-{variant}-{persons}-{seed}"
     if not (path / "sources.toml").exists():
@@ -135,7 +141,7 @@ def run(persons: int, seed: int, variant: str, keep: bool, plain: bool = False) 
     if plain:
         baseline = plain_splink(workdir, city / "truth.csv")
         person = next(e for e in report.entities if e.entity == "person")
-        ours = sum(person.seconds.get(stage, 0.0) for stage in ("predict", "cluster", "settle"))
+        ours = matching_seconds(person)
         print(
             f"plain Splink, same person mentions: precision {baseline['precision']:.4f} "
             f"recall {baseline['recall']:.4f} f1 {baseline['f1']:.4f} in "
