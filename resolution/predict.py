@@ -133,14 +133,15 @@ def _score(
     """Score the blocked pairs; the name of a table in the cursor with the ``wanted`` columns
     Splink gives (and maybe more). Above :data:`PREDICT_SLICE_PAIRS` on DuckDB, slice by slice of
     the blocked pairs (a pair's score does not depend on which other pairs are scored with it);
-    Spark's :meth:`~resolution.engines.SparkEngine.fetch` keeps only the wanted columns itself."""
+    Spark's :meth:`~resolution.engines.SparkEngine.fetch` keeps only the wanted columns itself.
+    Slicing leaves the linker with its last slice registered as the pairs to predict (a table
+    then dropped): the linker is not for ``predict`` after this."""
     slices = math.ceil(comparisons / PREDICT_SLICE_PAIRS)
     if runner.name != "duckdb" or slices <= 1:
         predictions = linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"
         )
         return runner.fetch(predictions.physical_name, wanted)
-    cursor.execute(f"DROP TABLE IF EXISTS {_NARROW}")
     for number in range(slices):
         cursor.execute(
             f"CREATE OR REPLACE TABLE {_SLICE} AS SELECT * FROM {blocked} "
@@ -161,7 +162,9 @@ def _score(
         columns = ", ".join(c for c in wanted if c in present)
         select = f"SELECT {columns} FROM {predictions.physical_name}"
         cursor.execute(
-            f"INSERT INTO {_NARROW} {select}" if number else f"CREATE TABLE {_NARROW} AS {select}"
+            f"INSERT INTO {_NARROW} {select}"
+            if number
+            else f"CREATE OR REPLACE TABLE {_NARROW} AS {select}"
         )
         predictions.drop_table_from_database_and_remove_from_cache()
     cursor.execute(f"DROP TABLE {_SLICE}")
