@@ -169,6 +169,14 @@ class TrainingSpec:
     label_min_matches: int = 100
     """With at least this many steward MATCH decisions between distinct profiles, m is also
     estimated from them (Splink's m from pairwise labels) after EM."""
+    fixed_u_follow_lambda: bool = False
+    """The fixed u of the model file (``fix_u_probability``: levels so rare that random sampling
+    cannot see them) are for a city whose λ is the file's. Where the estimated λ is smaller, they
+    fall in proportion (never rise): for a model whose identity levels are coincidences of
+    *place* — two units at one address — a city with k times the units has k times the addresses
+    for coincidences to spread over, and λ is k times smaller. Without it a unit's exact address
+    clears the threshold on a 20k city and not on a 1M one (:func:`resolution.training.regularise`).
+    """
 
 
 @dataclass(frozen=True)
@@ -651,6 +659,7 @@ def _training(raw: Any, known: set[str], problems: list[str]) -> TrainingSpec:
         em_convergence=number("em_convergence", 1e-4),
         label_min_matches=int(number("label_min_matches", 100, 1)),
         refit_lambda=flag("refit_lambda", True),
+        fixed_u_follow_lambda=flag("fixed_u_follow_lambda", False),
     )
 
 

@@ -160,6 +160,9 @@ def regularise(
       order of a model says which agreement is strongest;
     - a comparison whose weights still point the wrong way (see :func:`weights_are_sane`) is
       reset to its priors;
+    - with ``training.fixed_u_follow_lambda``, the fixed u (and the priors) are first multiplied
+      by ``min(1, λ / λ_file)``: what the file fixed for a city of its λ, for a city of this one's
+      (see :class:`resolution.model_spec.TrainingSpec`);
     - every probability is rounded to 10 significant digits, so float summation order cannot
       change the saved model or the scores.
     """
@@ -168,10 +171,21 @@ def regularise(
         notes.append(f"λ estimate {lam} unusable; using {prior:.3g}")
         lam = model["probability_two_random_records_match"] = prior
     priors = {c["output_column_name"]: c["comparison_levels"] for c in spec.comparisons}
+    scale = _fixed_u_scale(spec, lam)
+    if scale < 1:
+        notes.append(
+            f"fixed u × {scale:.3g}: λ {lam:.3g} is below the model file's "
+            f"{spec.probability_two_random_records_match:.3g}"
+        )
     for comparison in model["comparisons"]:
         name = comparison["output_column_name"]
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        prior_levels = [lv for lv in priors[name] if not lv.get("is_null_level")]
+        prior_levels = [
+            _scaled_fixed_u(lv, scale) for lv in priors[name] if not lv.get("is_null_level")
+        ]
+        for level, prior_level in zip(levels, prior_levels, strict=True):
+            if prior_level.get("fix_u_probability"):
+                level["u_probability"] = prior_level["u_probability"]
         if trained:
             _correct_u(levels, prior_levels, lam)
             _floor_m(levels, prior_levels)
@@ -188,6 +202,18 @@ def regularise(
                 level[key] = round_probability(level[key])
     model["probability_two_random_records_match"] = round_probability(lam)
     return model
+
+
+def _fixed_u_scale(spec: ModelSpec, lam: float) -> float:
+    if not spec.training.fixed_u_follow_lambda:
+        return 1.0
+    return min(1.0, lam / spec.probability_two_random_records_match)
+
+
+def _scaled_fixed_u(level: dict[str, Any], scale: float) -> dict[str, Any]:
+    if scale >= 1 or not level.get("fix_u_probability"):
+        return level
+    return {**level, "u_probability": level["u_probability"] * scale}
 
 
 def _probability(value: Any, fallback: float) -> float:

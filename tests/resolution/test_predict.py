@@ -415,6 +415,92 @@ def test_untrainable_weights_fall_back_to_priors() -> None:
     assert weights_are_sane(phone["comparison_levels"])
 
 
+def fixed_u(model: dict) -> dict[tuple[str, str], float]:
+    return {
+        (comparison["output_column_name"], level["label_for_charts"]): level["u_probability"]
+        for comparison in model["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("fix_u_probability")
+    }
+
+
+def test_a_place_models_fixed_u_follow_lambda_down_never_up() -> None:
+    """A city with 100 times the units has 100 times the addresses: an exact address is as
+    strong a sign there as on the city the model file's u were fixed for."""
+    spec = load_model_spec("rental_unit")
+    assert spec.training.fixed_u_follow_lambda
+    prior = fixed_u(spec.settings_creator().create_settings_dict("duckdb"))
+    ratio = spec.probability_two_random_records_match / 100
+    big = regularise(
+        spec.settings_creator(probability_two_random_records_match=ratio).create_settings_dict(
+            "duckdb"
+        ),
+        spec,
+        ratio,
+        True,
+        notes := [],
+    )
+    assert fixed_u(big) == pytest.approx({key: u / 100 for key, u in prior.items()}, rel=0.02)
+    assert any(note.startswith("fixed u × 0.01") for note in notes)
+    small = regularise(
+        spec.settings_creator(probability_two_random_records_match=0.01).create_settings_dict(
+            "duckdb"
+        ),
+        spec,
+        0.01,
+        True,
+        [],
+    )
+    assert fixed_u(small) == pytest.approx(prior, rel=0.02)  # renormalised with the rest
+    # persons' fixed u are coincidences of identifiers, not of place: they stay
+    person = load_model_spec("person")
+    person_prior = fixed_u(person.settings_creator().create_settings_dict("duckdb"))
+    person_big = regularise(
+        person.settings_creator(probability_two_random_records_match=1e-7).create_settings_dict(
+            "duckdb"
+        ),
+        person,
+        1e-7,
+        True,
+        [],
+    )
+    assert fixed_u(person_big) == pytest.approx(person_prior, rel=0.02)
+
+
+def test_a_unit_written_in_another_district_or_street_is_not_the_same_unit(
+    connection: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """The address point has no district and districts share road names: 黄边西路 183号 601房
+    in 天河区 and 黄边街 183号 601房 in 白云区 are two units; written with a district on one
+    side only, the road variant is still the same unit."""
+
+    def unit(mention_id: str, road: str, district: str | None, street: str | None) -> dict:
+        return {
+            "mention_id": mention_id,
+            **address_fields(road, 183, "601", district),
+            "street": street,
+            "road_core": "黄边",
+        }
+
+    stage(
+        connection,
+        "rental_unit",
+        [
+            unit("housing/1/unit", "黄边西路", "天河区", "车陂街道"),
+            unit("police/1/unit", "黄边街", "白云区", "嘉禾街道"),  # another district
+            unit("police/2/unit", "黄边路", "天河区", "员村街道"),  # another street
+            unit("police/3/unit", "黄边路", None, "车陂街道"),  # a district not written
+            unit("police/4/unit", "黄边西路", "白云区", None),  # exact, another district
+        ],
+    )
+    train_and_predict(connection, "rental_unit", tmp_path / "work")
+    units = pairs(connection, "rental_unit")
+    threshold = load_model_spec("rental_unit").cluster_threshold
+    assert probability(units, "housing/1/unit", "police/3/unit") > threshold
+    for other in ("police/1/unit", "police/2/unit", "police/4/unit"):
+        assert probability(units, "housing/1/unit", other) < 0.3
+
+
 @pytest.mark.parametrize("count", [0, 1])
 def test_no_or_one_mention_gives_an_empty_pairs_table(
     connection: duckdb.DuckDBPyConnection, tmp_path: Path, count: int
