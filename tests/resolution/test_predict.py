@@ -424,47 +424,27 @@ def fixed_u(model: dict) -> dict[tuple[str, str], float]:
     }
 
 
+def regularised_at(spec, lam: float, notes: list[str]) -> dict:
+    """The spec's prior model as training would leave it on a city whose λ is ``lam``."""
+    model = spec.settings_creator(probability_two_random_records_match=lam)
+    return regularise(model.create_settings_dict("duckdb"), spec, lam, True, notes)
+
+
 def test_a_place_models_fixed_u_follow_lambda_down_never_up() -> None:
     """A city with 100 times the units has 100 times the addresses: an exact address is as
     strong a sign there as on the city the model file's u were fixed for."""
     spec = load_model_spec("rental_unit")
     assert spec.training.fixed_u_follow_lambda
     prior = fixed_u(spec.settings_creator().create_settings_dict("duckdb"))
-    ratio = spec.probability_two_random_records_match / 100
-    big = regularise(
-        spec.settings_creator(probability_two_random_records_match=ratio).create_settings_dict(
-            "duckdb"
-        ),
-        spec,
-        ratio,
-        True,
-        notes := [],
-    )
+    big = regularised_at(spec, spec.probability_two_random_records_match / 100, notes := [])
     assert fixed_u(big) == pytest.approx({key: u / 100 for key, u in prior.items()}, rel=0.02)
     assert any(note.startswith("fixed u × 0.01") for note in notes)
-    small = regularise(
-        spec.settings_creator(probability_two_random_records_match=0.01).create_settings_dict(
-            "duckdb"
-        ),
-        spec,
-        0.01,
-        True,
-        [],
-    )
+    small = regularised_at(spec, 0.01, [])
     assert fixed_u(small) == pytest.approx(prior, rel=0.02)  # renormalised with the rest
     # persons' fixed u are coincidences of identifiers, not of place: they stay
     person = load_model_spec("person")
     person_prior = fixed_u(person.settings_creator().create_settings_dict("duckdb"))
-    person_big = regularise(
-        person.settings_creator(probability_two_random_records_match=1e-7).create_settings_dict(
-            "duckdb"
-        ),
-        person,
-        1e-7,
-        True,
-        [],
-    )
-    assert fixed_u(person_big) == pytest.approx(person_prior, rel=0.02)
+    assert fixed_u(regularised_at(person, 1e-7, [])) == pytest.approx(person_prior, rel=0.02)
 
 
 def test_a_unit_written_in_another_district_or_street_is_not_the_same_unit(
