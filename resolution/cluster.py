@@ -222,9 +222,7 @@ def _cluster(
             forest, graph = joined.forest, joined.graph
             view = _bare_view(rows, forest, profile.tolist())
         skip = {forest.find(x) for x in ambiguous}
-        attached = _attach_bare(
-            connection, entity, forest, graph, spec, threshold, view, named, skip
-        )
+        attached = _attach_bare(connection, entity, forest, graph, spec, view, named, skip)
 
     roots = forest.roots()
     _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
@@ -465,7 +463,6 @@ def _attach_bare(
     forest: Forest,
     graph: _Graph,
     spec: AttachSpec,
-    threshold: float,
     view: _BareView,
     named: dict[int, set[str]],
     skip: set[int],
@@ -474,33 +471,45 @@ def _attach_bare(
     :class:`resolution.model_spec.AttachSpec`) or to the one its witnesses (``named``, by
     mention) name; the clusters rooted in ``skip`` (held apart as ambiguous: the model could
     not tell which) join only by their witnesses. Returns how many joined. Pairs join
-    profiles' representatives, so a mention's evidence is its profile's."""
+    profiles' representatives, so a mention's evidence is its profile's.
+
+    A join by the one owner of the key needs a pair at ``spec.min_probability`` or above; a
+    join by witnesses takes the best pair there is, however weak (a trade name that a dozen
+    firms share scores low with each of them: the witness is the evidence, and the pair is kept
+    for it by :func:`resolution.scoring.write_pairs`), and an edge above the threshold too (a
+    mention held apart as ambiguous or dissenting lost its strong edges). Witnesses naming an
+    owner the constraints forbid (the firm's branch, for a name that is not a branch's) do
+    not count."""
     members, owners = view.members, view.owners
-    wanted: dict[int, int] = {}
+    wanted: dict[int, tuple[int, float]] = {}
     for root, key in view.orphans:
         found = owners.get(key, ())
         if len(found) == 1 and root not in skip:
-            wanted[root] = next(iter(found))
+            wanted[root] = (next(iter(found)), spec.min_probability)
         elif found and named:
-            linked = set().union(*(view.linked(idx, key, named) for idx, *_ in members[root]))
+            linked = {
+                owner
+                for owner in set().union(
+                    *(view.linked(idx, key, named) for idx, *_ in members[root])
+                )
+                if forest.conflict(forest.find(root), forest.find(owner)) is None
+            }
             if len(linked) == 1:
-                wanted[root] = next(iter(linked))
+                wanted[root] = (next(iter(linked)), 0.0)
     if not wanted:
         return 0
     edges: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    left, right, probability = _load_edges(
-        connection, f"pairs_{entity}", spec.min_probability, below=threshold
-    )
+    left, right, probability = _load_edges(connection, f"pairs_{entity}", 0.0)
     for a, b, p in zip(left.tolist(), right.tolist(), probability.tolist(), strict=True):
         edges[a].append((b, p))
         edges[b].append((a, p))
     attached = 0
-    for root, target in sorted(wanted.items()):
+    for root, (target, least) in sorted(wanted.items()):
         by_profile = {rep: idx for idx, _, _, rep in members[target]}
         best: tuple[float, int, int] | None = None
         for idx, _, _, rep in members[root]:
             for other, p in edges.get(rep, ()):
-                if other in by_profile and (best is None or p > best[0]):
+                if p >= least and other in by_profile and (best is None or p > best[0]):
                     best = (p, idx, by_profile[other])
         if best is None or forest.conflict(forest.find(root), forest.find(target)) is not None:
             continue

@@ -61,6 +61,7 @@ from resolution.scoring import (
     pairs_columns,
     refit_lambda,
     register_term_frequencies,
+    scores_every_pair,
     self_scores,
     write_pairs,
     write_profiles,
@@ -250,6 +251,7 @@ def train_and_predict(
         seconds["block"] = lap(timer)
         timer = time.perf_counter()
         refit = trained and spec.training.refit_lambda
+        every = scores_every_pair(spec, refit)
         wanted = [name for name, _ in pairs_columns(spec)] + ["match_key"]
         predicted = _score(  # readable in the cursor
             linker,
@@ -257,7 +259,7 @@ def train_and_predict(
             cursor,
             blocked.physical_name,
             comparisons,
-            None if refit else spec.predict_threshold,
+            None if every else spec.predict_threshold,
             wanted,
         )
         shift = 0.0
@@ -270,7 +272,7 @@ def train_and_predict(
             )
             notes.append(f"λ {model['probability_two_random_records_match']:.3g} → {lam:.3g}")
             model["probability_two_random_records_match"] = round_probability(lam)
-        identical = self_scores(linker, db_api, spec, None if refit else spec.predict_threshold)
+        identical = self_scores(linker, db_api, spec, None if every else spec.predict_threshold)
         if identical is not None:
             identical = runner.fetch(identical, wanted)
         seconds["predict"] = lap(timer)

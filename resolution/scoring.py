@@ -141,8 +141,9 @@ def write_pairs(
     table: str,
     shift: float = 0.0,
 ) -> int:
-    """Write the pairs table; ``shift`` (bits) moves every match weight to a refitted λ, and
-    then pairs below the predict threshold are left out here rather than by Splink."""
+    """Write the pairs table; ``shift`` (bits) moves every match weight to a refitted λ. Pairs
+    below the predict threshold are left out here (Splink scored them all, see
+    :func:`scores_every_pair`) except those :func:`witness_pairs` keeps."""
     between, identical = [], []
     weight = f"(p.match_weight + {shift!r})"
     for name, duck_type in pairs_columns(spec):
@@ -170,19 +171,48 @@ def write_pairs(
             FROM {self_scores} p
             JOIN {MENTIONS} m ON m.profile_id = p.mention_id_l AND m.mention_id <> m.profile_id
         """
+    kept, joins = witness_pairs(spec, workspace)
     cursor.execute(
         f"""
         CREATE OR REPLACE TABLE {qualified(workspace, table)} AS
-        SELECT * FROM (
+        SELECT x.* FROM (
             SELECT {", ".join(between)}
             FROM {predictions} p
             {union}
-        )
-        {f"WHERE match_probability >= {spec.predict_threshold!r}" if shift else ""}
-        ORDER BY mention_id_l, mention_id_r
+        ) x {joins}
+        WHERE x.match_probability >= {spec.predict_threshold!r}{kept}
+        ORDER BY x.mention_id_l, x.mention_id_r
         """
     )
     return int(scalar(cursor, f"SELECT count(*) FROM {qualified(workspace, table)}"))
+
+
+def scores_every_pair(spec: ModelSpec, refit: bool) -> bool:
+    """Whether Splink must give every blocked pair's score, not only those above the predict
+    threshold: to refit λ on them all, or to keep the pairs :func:`witness_pairs` keeps."""
+    return refit or (spec.attach is not None and spec.attach.witness is not None)
+
+
+def witness_pairs(spec: ModelSpec, workspace: tuple[str, str]) -> tuple[str, str]:
+    """The ``OR`` clause and joins keeping, whatever their probability, the pairs between a
+    mention that is nothing but the attach key (``AttachSpec.short``, or ``bare`` without it)
+    and another with the same key, where the model has witnesses (see
+    :class:`resolution.model_spec.AttachSpec`): 广州泰拓 written alone scores low with each of
+    the dozen firms called 泰拓…, and the one its witnesses name joins it through that pair.
+    Empty strings otherwise."""
+    attach = spec.attach
+    if attach is None or attach.witness is None:
+        return "", ""
+    short = f"({attach.bare}) AND ({attach.short})" if attach.short else f"({attach.bare})"
+    keys = (
+        f"(SELECT mention_id, ({attach.key})::VARCHAR AS k, coalesce({short}, false) AS s "
+        f"FROM {qualified(workspace, 'mentions')} WHERE entity = '{spec.entity}')"
+    )
+    joins = (
+        f"LEFT JOIN {keys} kl ON kl.mention_id = x.mention_id_l "
+        f"LEFT JOIN {keys} kr ON kr.mention_id = x.mention_id_r"
+    )
+    return " OR (kl.k = kr.k AND (kl.s OR kr.s))", joins
 
 
 def write_profiles(

@@ -347,6 +347,83 @@ def test_a_short_name_shared_by_several_firms_joins_the_one_its_rows_employees_w
     assert sorted(bare) in clusters(connection, "enterprise").values()
 
 
+def test_witnesses_join_a_short_name_through_a_weak_pair_and_never_to_a_forbidden_owner(
+    connection,
+):
+    """广州泰拓 written alone, in a city where a dozen firms are called 泰拓…: the model scores
+    it far below the attach step's minimum against each (0.002), and only the witness can
+    tell. Insured A is on rows of firm 1 and of its branch (a name that is not a branch's cannot
+    be the branch: firm 1); insured B on firm 2's, so B's short name joins firm 2 through its
+    weak pair. A third short name scored high with firm 1 at once but names firm 2's employee:
+    it leaves firm 1 and joins firm 2 through its pair above the threshold."""
+    short = {"ent_trade_name": "泰拓", "ent_brand": "泰拓"}
+    full = {"ent_trade_name": "泰拓", "address": "民洞南道46号"}
+    stage_mentions(
+        connection,
+        "enterprise",
+        [
+            {**enterprise("registry/1/e", "U1"), **full, "ent_brand": "泰拓广告"},
+            {**enterprise("registry/2/e", "U2"), **full, "ent_brand": "泰拓电子"},
+            {**enterprise("registry/3/e", "U3", "第二分公司"), **full, "ent_brand": "泰拓广告"},
+            {**enterprise("employment/10/employer"), **full, "ent_brand": "泰拓广告"},
+            {
+                **enterprise("employment/11/employer", branch="第二分公司"),
+                **full,
+                "ent_brand": "泰拓广告",
+            },
+            {**enterprise("employment/12/employer"), **full, "ent_brand": "泰拓电子"},
+        ]
+        + [{**enterprise(f"si/{i}/employer"), **short} for i in (20, 21, 22)],
+    )
+    stage_mentions(
+        connection,
+        "person",
+        [
+            person("employment/10/worker", "A"),
+            person("employment/11/worker", "A"),
+            person("employment/12/worker", "B"),
+            person("si/20/insured", "A"),
+            person("si/21/insured", "B"),
+            person("si/22/insured", "B"),
+        ],
+    )
+    connection.execute(
+        "INSERT INTO relations SELECT split_part(w, '/', 1), split_part(w, '/', 2), "
+        "'EMPLOYED_BY', w, e FROM (VALUES "
+        + ", ".join(
+            f"('{source}/{i}/{worker}', '{source}/{i}/employer')"
+            for source, worker, numbers in (
+                ("employment", "worker", (10, 11, 12)),
+                ("si", "insured", (20, 21, 22)),
+            )
+            for i in numbers
+        )
+        + ") t(w, e)"
+    )
+    stage_pairs(
+        connection,
+        "enterprise",
+        [
+            ("employment/10/employer", "registry/1/e", 0.99),
+            ("employment/11/employer", "registry/3/e", 0.99),
+            ("employment/12/employer", "registry/2/e", 0.99),
+            ("si/22/employer", "registry/1/e", 0.96),
+            ("si/22/employer", "employment/12/employer", 0.95),
+        ]
+        + [(f"si/{i}/employer", f"registry/{n}/e", 0.002) for i in (20, 21) for n in (1, 2, 3)],
+    )
+    result = cluster_entity(connection, "enterprise", 0.9)
+    assert sorted(clusters(connection, "enterprise").values()) == [
+        ["employment/10/employer", "registry/1/e", "si/20/employer"],
+        ["employment/11/employer", "registry/3/e"],
+        [
+            *("employment/12/employer", "registry/2/e"),
+            *("si/21/employer", "si/22/employer"),
+        ],
+    ]
+    assert result.attached == 3
+
+
 def test_persons_are_not_weighed_for_ambiguity(connection):
     # A person without an ID scoring as high with a relative as with himself (a household's
     # phone and address) is joined strongest first: the name decides, not the odds.

@@ -590,6 +590,31 @@ def test_a_district_in_a_shops_name_and_a_short_homophone_weigh_as_they_should(
     assert short < 0.9 and probability(firms, "insurance/7/e", "registry/6/e") > short
 
 
+def test_a_short_name_keeps_its_weak_pairs_with_every_firm_of_its_trade_name(
+    connection: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """广州泰拓 written alone where a dozen registered firms are called 泰拓…: the model scores
+    it low with each, below the predict threshold, but clustering needs those pairs for the one
+    its witnesses name, so they are kept; two registered firms' weak pair is not."""
+    trades = ["广告", "电子", "餐饮", "家具", "食品", "物流", "贸易", "科技", "五金", "装饰"]
+    stage(
+        connection,
+        "enterprise",
+        [
+            firm(f"registry/{i}/e", f"广州泰拓{t}", f"泰拓{t}", f"taituo{i}", f"U{i}")
+            for i, t in enumerate(trades)
+        ]
+        + [firm("insurance/20/e", "广州泰拓", "泰拓", "taituo")],
+    )
+    spec = predict.load_model_spec("enterprise")
+    train_and_predict(connection, "enterprise", tmp_path / "work")
+    firms = pairs(connection, "enterprise")
+    short = [("insurance/20/e", f"registry/{i}/e") for i in range(len(trades))]
+    assert all(pair in firms for pair in short)
+    assert min(firms[pair] for pair in short) < spec.predict_threshold
+    assert ("registry/0/e", "registry/1/e") not in firms
+
+
 # -- training on a larger synthetic population ------------------------------------------------
 
 
