@@ -983,3 +983,65 @@ def test_a_group_too_big_to_compare_pair_by_pair_still_comes_together(
     connection.close()
     assert stars == 349  # each profile with the first, not 350 x 349 / 2
     assert clusters == 1
+
+
+def test_the_shared_address_words_levels_give_the_exact_share_of_words():
+    """The person model's shared-words levels (Latin addresses) first rule pairs out by a
+    63-bit mask of each address's words, then count the shared words exactly. The mask's bound
+    (common bits + the fewer words lost to collisions on either side) never falls below the
+    true count, so every pair gets the level the share of words alone gives: here on random
+    addresses whose words collide in the mask, including pairs that reach a level only
+    because the bound counts the collisions."""
+    spec = load_model_spec("person")
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(120)]
+    addresses = []
+    for _ in range(120):
+        words = rng.sample(vocabulary, rng.randint(1, 14))
+        addresses.append(" ".join(words))
+        addresses.append(" ".join(words[:-1] if len(words) > 1 and rng.random() < 0.5 else words))
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE raw (address VARCHAR, postcode VARCHAR)")
+    connection.executemany("INSERT INTO raw VALUES (?, NULL)", [[a] for a in addresses])
+    names = ("address_words", "address_mask", "address_spare")
+    columns = ", ".join(f"({spec.columns[name]}) AS {name}" for name in names)
+    connection.execute(
+        f"CREATE TABLE words AS SELECT row_number() OVER () AS id, {columns} FROM raw"
+    )
+    sides = ", ".join(f"l.{n} AS {n}_l, r.{n} AS {n}_r" for n in names)
+    connection.execute(
+        f"CREATE TABLE pairs AS SELECT l.id AS id_l, r.id AS id_r, {sides} "
+        "FROM words l JOIN words r ON l.id < r.id"
+    )
+    address = next(c for c in spec.comparisons if c["output_column_name"] == "address")
+    levels = {
+        level["label_for_charts"]: level["sql_condition"]
+        for level in address["comparison_levels"]
+        if "address_words_l" in level["sql_condition"] and not level.get("is_null_level")
+    }
+    share = {  # the least share of the words each level stands for: k * shared >= c * (A + B)
+        "address words almost all shared": (9, 4),
+        "most address words shared": (3, 1),
+        "some address words shared": (5, 1),
+    }
+    assert set(levels) == set(share)
+    conditions = ", ".join(f"coalesce({sql}, false)" for sql in levels.values())
+    rows = connection.execute(
+        f"SELECT address_words_l, address_words_r, address_mask_l, address_mask_r, {conditions} "
+        "FROM pairs"
+    ).fetchall()
+    assert len(rows) == len(addresses) * (len(addresses) - 1) // 2
+    held_by_collisions = 0
+    for words_l, words_r, mask_l, mask_r, *got in rows:
+        shared = len(set(words_l) & set(words_r))
+        both = len(words_l) + len(words_r)
+        expected = [shared > 0 and k * shared >= c * both for k, c in share.values()]
+        assert got == expected, (words_l, words_r)
+        common_bits = (mask_l & mask_r).bit_count()
+        if any(expected) and not all(
+            k * common_bits >= c * both
+            for (k, c), e in zip(share.values(), expected, strict=True)
+            if e
+        ):
+            held_by_collisions += 1
+    assert held_by_collisions > 0, "no pair needed the collisions in the bound: the test is weak"
