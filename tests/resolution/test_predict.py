@@ -1025,11 +1025,12 @@ def test_the_shared_address_words_levels_give_the_exact_share_of_words():
         "some address words shared": (5, 1),
     }
     assert set(levels) == set(share)
-    conditions = ", ".join(f"coalesce({sql}, false)" for sql in levels.values())
+    conditions = ", ".join(f"coalesce({levels[label]}, false)" for label in share)
     rows = connection.execute(
         f"SELECT address_words_l, address_words_r, address_mask_l, address_mask_r, {conditions} "
         "FROM pairs"
     ).fetchall()
+    connection.close()
     assert len(rows) == len(addresses) * (len(addresses) - 1) // 2
     held_by_collisions = 0
     for words_l, words_r, mask_l, mask_r, *got in rows:
