@@ -71,7 +71,12 @@ CONSTRAINTS: dict[str, dict[str, str]] = {
     },
     # Digits run together after 之 (33号之12102: 之1 and room 2102, or 之12 and room 102) leave
     # sub-number, building and room uncertain: the parser says so, and they constrain nothing.
+    # A unit in another district or street is another unit (the model's own guard, pair by
+    # pair); as constraints they also keep a mention that names neither from chaining two
+    # districts' namesakes (裕德路 8号 in one, 裕德大街 8号 in the other).
     "rental_unit": {
+        "district": "NULLIF(district, '')",
+        "street": "NULLIF(street, '')",
         "room": f"CASE WHEN NOT {_AMBIGUOUS} THEN NULLIF(room, '') END",
         "building": f"CASE WHEN NOT {_AMBIGUOUS} THEN NULLIF(building, '') END",
         "address_point": (

@@ -481,6 +481,50 @@ def test_rental_units_with_different_rooms_buildings_or_points_stay_apart(connec
     assert result.refused == {"room": 1, "building": 1, "address_point": 1}
 
 
+def test_a_unit_naming_no_district_never_chains_two_districts_namesakes(connection):
+    """裕德路 8号 502 in one district and 裕德大街 8号 502 in another are two units; a mention
+    naming neither district nor street scores high with both, and joins only the first."""
+
+    def unit(mention_id: str, district: str | None, street: str | None = None) -> dict:
+        return {
+            "mention_id": mention_id,
+            "district": district,
+            "street": street,
+            "road_core": "裕德",
+            "house_number": "8",
+            "room": "502",
+        }
+
+    stage_mentions(
+        connection,
+        "rental_unit",
+        [
+            unit("r/1/u", "白云区"),
+            unit("r/2/u", None),
+            unit("r/3/u", "番禺区"),
+            unit("r/4/u", "白云区", "江村街道"),
+            unit("r/5/u", "白云区", "石井街道"),
+        ],
+    )
+    stage_pairs(
+        connection,
+        "rental_unit",
+        [
+            ("r/1/u", "r/2/u", 0.99),
+            ("r/2/u", "r/3/u", 0.98),
+            ("r/1/u", "r/4/u", 0.97),
+            ("r/2/u", "r/5/u", 0.96),
+        ],
+    )
+    result = cluster_entity(connection, "rental_unit", 0.9)
+    assert clusters(connection, "rental_unit") == {
+        "r/1/u": ["r/1/u", "r/2/u", "r/4/u"],
+        "r/3/u": ["r/3/u"],
+        "r/5/u": ["r/5/u"],
+    }
+    assert result.refused == {"district": 1, "street": 1}
+
+
 def test_digits_run_together_that_the_parser_reads_two_ways_constrain_nothing(connection):
     """海民巷11号之12102 reads as 之1, room 2102 or 之12, room 102: the parser flags it, and its
     sub-number and room hold it apart from neither 之12 room 102 nor anything else."""
