@@ -492,19 +492,23 @@ def _attach_bare(
         if len(found) == 1 and root not in skip:
             wanted[root] = (next(iter(found)), spec.min_probability)
         elif found and named:
+            witnessed = set().union(*(view.linked(idx, key, named) for idx, *_ in members[root]))
             linked = {
                 owner
-                for owner in set().union(
-                    *(view.linked(idx, key, named) for idx, *_ in members[root])
-                )
+                for owner in witnessed
                 if forest.conflict(forest.find(root), forest.find(owner)) is None
             }
             if len(linked) == 1:
                 wanted[root] = (next(iter(linked)), 0.0)
     if not wanted:
         return 0
-    edges: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    # Only the edges of the joining clusters' profiles are looked at: the pairs table is the
+    # whole entity type's (a city's persons), so only those go into Python.
+    reps = np.fromiter({rep for root in wanted for *_, rep in members[root]}, dtype=np.int64)
     left, right, probability = _load_edges(connection, f"pairs_{entity}", 0.0)
+    touching = np.isin(left, reps) | np.isin(right, reps)
+    left, right, probability = left[touching], right[touching], probability[touching]
+    edges: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for a, b, p in zip(left.tolist(), right.tolist(), probability.tolist(), strict=True):
         edges[a].append((b, p))
         edges[b].append((a, p))
