@@ -22,6 +22,7 @@ from api.audit import AuditExtension
 from api.config import ApiSettings
 from api.context import Context
 from api.errors import ErrorLog, reported
+from api.execution import PlainLeavesExecutionContext
 from api.limits import (
     SmallDocumentParserCache,
     SmallDocumentValidationCache,
@@ -328,6 +329,7 @@ def build_schema(
         subscription=Subscription,
         types=list(EVENT_TYPES),
         extensions=extensions,
+        execution_context_class=PlainLeavesExecutionContext,
     )
     schema.error_log = ErrorLog(error_stream)
     return schema

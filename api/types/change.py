@@ -18,6 +18,7 @@ from api import changes as feed
 from api.context import Context
 from api.types.pagination import PageInfo, edge_type
 from api.types.review import EntityType
+from graph_schema.change_queries import moment
 
 Info = strawberry.Info[Context, None]
 
@@ -124,14 +125,13 @@ class Change:
             records.append(
                 ChangeSourceRecord(source=source, record_id=record_id, role=role or None)
             )
-        at = row["at"]
         return cls(
             seq=row["seq"],
             kind=ChangeKind(row["kind"]),
             entity=EntityType(row["entity"]) if row.get("entity") else None,
             entity_id=row.get("entity_id"),
             other_id=row.get("other_id"),
-            at=at.to_native() if hasattr(at, "to_native") else at,
+            at=moment(row),
             run_id=row["run_id"],
             event_type=row.get("event_type"),
             event_id=row.get("event_id"),

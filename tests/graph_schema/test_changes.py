@@ -10,7 +10,7 @@ import itertools
 import random
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -53,6 +53,31 @@ def test_entries_are_written_once_and_numbered_in_order(driver):
     assert feed_state(driver).head == 3
     with pytest.raises(ValueError, match="kind"), driver.session() as session:
         session.execute_write(write_changes, [entry("d", kind="RENAMED")])
+
+
+def test_a_pages_moment_is_the_drivers_datetime(driver):
+    """A page returns each change's ``at`` as numbers (hydrating a DateTime costs more than
+    the rest of the row); :func:`change_queries.moment` gives back what the driver gives."""
+    reset(driver)
+    migrate(driver)
+    moments = [
+        datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC),
+        datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=8))),
+        datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+        datetime(2026, 3, 1, tzinfo=UTC),
+    ]
+    with driver.session() as session:
+        session.execute_write(
+            write_changes, [entry(f"m{i}", at=at) for i, at in enumerate(moments)]
+        )
+    page = read_page(driver, change_queries.FEED_PAGE_CITY, read_area(driver, None), None, 10)
+    records, _, _ = driver.execute_query("MATCH (c:Change) RETURN c.seq AS seq, c.at AS at")
+    native = {r["seq"]: r["at"].to_native() for r in records}
+    assert [change_queries.moment(c) for c in page] == moments
+    for change in page:
+        at = change_queries.moment(change)
+        assert at == native[change["seq"]]
+        assert at.isoformat() == native[change["seq"]].isoformat()
 
 
 def test_entries_written_before_leave_the_feed_as_a_first_write_does(driver):
