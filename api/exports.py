@@ -9,14 +9,14 @@ department apps like everywhere else.
 
 Every export needs ``Authorization: Bearer <JWT>`` (401 otherwise); the area asked for must
 lie inside the token's jurisdiction (403 otherwise) and every row is filtered to both in
-Cypher. Rows are streamed from Neo4j: CSV goes out as it is read; XLSX is written by openpyxl
-in write-only mode to a temporary file (flat memory) and then streamed. One audit line per
+Cypher. Rows are streamed from Neo4j and go out as they are read, CSV as text, XLSX as a ZIP
+written as it grows (:mod:`api.xlsx`): flat memory, nothing on disk. One audit line per
 export.
 
 An export that cannot be answered is told so before its first byte where that can be decided:
-Neo4j away or too busy, or the query over ``HUITONG_EXPORT_TIMEOUT_SECONDS`` before the XLSX is
-written or before the CSV's first 64 KiB are, is HTTP 503 with ``Retry-After``. A CSV that
-fails after its first bytes went out (its status 200 sent) is cut off: the connection is
+Neo4j away or too busy, or the query over ``HUITONG_EXPORT_TIMEOUT_SECONDS`` before the first
+64 KiB of the file are written, is HTTP 503 with ``Retry-After``. A file that fails after its
+first bytes went out (its status 200 sent) is cut off: the connection is
 closed before the chunked body's end, which every HTTP client reports as a failed download,
 and one ``stream_aborted`` line is logged; never a 500 after the headers, never a hang.
 """
@@ -26,16 +26,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import os
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import anyio
-from openpyxl import Workbook
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -48,6 +44,7 @@ from api.context import AuditEntry
 from api.errors import ApiError, ErrorLog, GraphUnavailable, InvalidToken
 from api.graph import ScopedGraph
 from api.masking import Masker
+from api.xlsx import StreamedSheet
 from graph_schema import export_queries as q
 
 Row = dict[str, Any]
@@ -82,12 +79,16 @@ def _place(node: Row) -> list[Any]:
     return [node.get("district"), node.get("street"), node.get("community")]
 
 
+_HOUSEHOLD_KEYS = ("household_no", "relation_to_head")
+"""The household register's attributes; the query keeps only records whose JSON names one."""
+
+
 def _household_cells(row: Row, masker: Masker) -> Iterable[list[Any]]:
     node = row["node"]
     hukou: dict[str, Any] = {}
-    for text in row["attributes"]:
+    for text in row["attributes"]:  # only records naming one of them (the query's filter)
         attributes = services.attributes_of({"attributes": text})
-        if "household_no" in attributes or "relation_to_head" in attributes:
+        if any(key in attributes for key in _HOUSEHOLD_KEYS):
             hukou = attributes
             break
     yield [
@@ -186,7 +187,7 @@ REGISTERS: dict[str, Register] = {
         (*_PLACE, "户籍地址", "户号", "与户主关系", "人员ID", "姓名", "性别", "出生日期",
          "公民身份号码", "联系电话", "配偶", "父母", "子女", "数据来源"),
         _household_cells,
-        {},
+        {"household_keys": [f'"{key}"' for key in _HOUSEHOLD_KEYS]},
     ),
     "rental-units": Register(
         "rental-units",
@@ -283,30 +284,17 @@ async def _csv(rows: AsyncIterator[list[Any]], headers: tuple[str, ...]) -> Asyn
     yield buffer.getvalue().encode("utf-8")
 
 
-async def _xlsx(rows: AsyncIterator[list[Any]], headers: tuple[str, ...], title: str) -> str:
-    """The rows as an XLSX file (openpyxl write-only: rows go to disk as they come)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
+async def _xlsx(
+    rows: AsyncIterator[list[Any]], headers: tuple[str, ...], title: str
+) -> AsyncIterator[bytes]:
+    """The rows as an XLSX workbook, streamed as it is written (:mod:`api.xlsx`)."""
+    sheet = StreamedSheet(title, len(headers))
     sheet.append(list(headers))
-    try:
-        async for cells in rows:
-            sheet.append(cells)
-    except BaseException:
-        sheet.close()  # its rows' temporary file, which would otherwise be written to once closed
-        raise
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="huitong-export-")
-    os.close(handle)
-    await anyio.to_thread.run_sync(workbook.save, path)
-    return path
-
-
-async def _file_chunks(path: str) -> AsyncIterator[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            while chunk := await anyio.to_thread.run_sync(handle.read, _CHUNK):
-                yield chunk
-    finally:
-        os.unlink(path)
+    async for cells in rows:
+        sheet.append(cells)
+        if sheet.ready > _CHUNK:
+            yield sheet.take()
+    yield sheet.close()
 
 
 class StreamAborted(Exception):
@@ -375,12 +363,10 @@ def export_routes(secret: str, audit: AuditLog, errors: ErrorLog | None = None) 
                 "Cache-Control": "no-store",
             }
             if fmt == "xlsx":
-                path = await _xlsx(rows, register.headers, name)
-                body: AsyncIterator[bytes] = _file_chunks(path)
-                first = b""
+                body: AsyncIterator[bytes] = _xlsx(rows, register.headers, name)
             else:
                 body = _csv(rows, register.headers)
-                first = await anext(body)  # the status is decided by the first 64 KiB
+            first = await anext(body)  # the status is decided by the first 64 KiB
         except ExportError as error:
             finish(error.status)
             return JSONResponse({"error": error.message, "code": error.code}, error.status)

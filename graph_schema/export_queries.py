@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from graph_schema.api_queries import in_area, in_scope
 
-_PERSON = "{.id, .name, .gender, .birth_date, .id_number, .phone}"
+_PERSON = "{.id, .name, .id_number, .phone}"
+_BIRTH_DATE = "birth_date: toString({v}.birth_date)"
+"""A birth date as the register writes it: ISO text (the driver's ``Date`` is dearer to read)."""
 _PLACE = ".district, .street, .community, .address"
 _KEYS = "place_district, place_street, place_community, place_address"
 
@@ -51,9 +53,11 @@ CALL (p) {{
 }}
 CALL (p) {{
   MATCH (r:SourceRecord)-[:RESOLVES_TO]->(p)
-  RETURN collect(DISTINCT r.source) AS sources, collect(r.attributes) AS attributes
+  RETURN collect(DISTINCT r.source) AS sources,
+         collect(CASE WHEN any(key IN $household_keys WHERE r.attributes CONTAINS key)
+                      THEN r.attributes END) AS attributes
 }}
-RETURN p {{.id, .name, .gender, .birth_date, .id_number, .phone, {_PLACE}}} AS node,
+RETURN p {{.id, .name, .gender, {_BIRTH_DATE.format(v="p")}, .id_number, .phone, {_PLACE}}} AS node,
        spouses, parents, children, sources, attributes
 {_order("p")}
 """
@@ -100,7 +104,8 @@ OPTIONAL MATCH (f:SourceRecord {{source: s.source, record_id: s.record_id}})
 WITH p, s, [x IN collect(e) WHERE {in_scope("x")} | x.name] AS employers
 WITH p, collect({{source: s.source, record_id: s.record_id, attributes: s.attributes,
                   employers: employers}}) AS records
-RETURN p {{.id, .name, .gender, .birth_date, .id_number, .phone, {_PLACE}}} AS node, records
+RETURN p {{.id, .name, .gender, {_BIRTH_DATE.format(v="p")}, .id_number, .phone, {_PLACE}}}
+       AS node, records
 ORDER BY coalesce(p.district, ''), coalesce(p.street, ''), coalesce(p.community, ''),
          coalesce(p.address, ''), p.id
 """
