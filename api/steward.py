@@ -59,15 +59,28 @@ class Candidate:
         ]
 
 
-async def review_queue(ctx: Context, entity: str, page: Page) -> Window[Candidate]:
-    """Undecided candidates of one entity type, highest priority first."""
-    query = q.review_queue(citywide=ctx.caller.jurisdiction.citywide)
+async def review_queue(
+    ctx: Context, entity: str, page: Page, record_properties: list[str] | None = None
+) -> Window[Candidate]:
+    """Undecided candidates of one entity type, highest priority first. ``record_properties``:
+    read only these properties of the clusters' records (None: all of them)."""
+    projected = record_properties is not None
+    query = q.review_queue(citywide=ctx.caller.jurisdiction.citywide, projected=projected)
     found = await ctx.graph.read(
-        query, entity=entity, cluster_records=CLUSTER_RECORDS, **page.params
+        query,
+        entity=entity,
+        cluster_records=CLUSTER_RECORDS,
+        record_properties=record_properties,
+        **page.params,
     )
     if not found:
         return Window([], page.offset, 0)
     clusters = {row["id"]: row for row in found[0]["clusters"]}
+    if projected:
+        for cluster in clusters.values():
+            cluster["records"] = [
+                dict(zip(record_properties, values, strict=True)) for values in cluster["records"]
+            ]
     items = [Candidate(**row, clusters=clusters) for row in found[0]["rows"]]
     return Window(items, page.offset, found[0]["total"])
 

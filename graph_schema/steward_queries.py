@@ -60,21 +60,28 @@ MATCH (s:SourceRecord)-[:RESOLVES_TO]->(g)
 WITH id, s ORDER BY s.key
 WITH id, collect(s) AS records
 RETURN collect({{id: id, size: size(records),
-                 records: [s IN records[0..$cluster_records] | s {{.*}}]}}) AS clusters
+                 records: [s IN records[0..$cluster_records] | __RECORD__]}}) AS clusters
 """
+_RECORD_WHOLE = "s {.*}"
+_RECORD_PROJECTED = "[p IN $record_properties | s[p]]"
 
 
-def review_queue(citywide: bool) -> str:
+def review_queue(citywide: bool, projected: bool = False) -> str:
     """One page (``$skip``/``$limit``) of undecided candidates of ``$entity`` in ``$scope``,
     highest priority first (``rows``), how many wait in all (``total``), and the golden
     entities of the page's records with their record count and first ``$cluster_records``
     records by key (``clusters``): the whole queue page in one statement. ``citywide``: the
-    caller's ``$scope`` is the whole city (the count then needs no look beyond the index)."""
+    caller's ``$scope`` is the whole city (the count then needs no look beyond the index).
+    ``projected``: each of those records is the list of its ``$record_properties`` values, in
+    that order, instead of all its properties (a page's clusters hold up to 2,000 records)."""
     count = _COUNT_CITYWIDE if citywide else _COUNT
+    entities = _PAGE_ENTITIES.replace(
+        "__RECORD__", _RECORD_PROJECTED if projected else _RECORD_WHOLE
+    )
     return f"""
 CALL () {{ {count} }}
 CALL () {{ {_PAGE} }}
-CALL (rows) {{ {_PAGE_ENTITIES} }}
+CALL (rows) {{ {entities} }}
 RETURN total, rows, clusters
 """
 

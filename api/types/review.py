@@ -13,10 +13,11 @@ from api import steward
 from api.context import Context
 from api.errors import OutsideJurisdiction
 from api.permissions import StewardsOnly
+from api.selection import selected
 from api.steward import Candidate
 from api.types.lookups import NotFound, OutOfJurisdiction
 from api.types.pagination import After, First, connection_type, edge_type
-from api.types.source_record import SourceRecord
+from api.types.source_record import SourceRecord, graph_properties
 from graph_schema.decisions import StewardDecision as DecisionRecord
 
 
@@ -241,6 +242,9 @@ Reason = Annotated[
 ]
 
 
+CLUSTERS = ("leftCluster", "rightCluster")
+
+
 @strawberry.type(description="Root fields of the stewards' review workflow.")
 class ReviewQueries:
     @strawberry.field(
@@ -256,7 +260,10 @@ class ReviewQueries:
         after: After = None,
     ) -> ReviewCandidateConnection:
         ctx = info.context
-        window = await steward.review_queue(ctx, entity.value, ctx.page(first, after))
+        records = selected(info.selected_fields, "edges", "node", CLUSTERS, "records")
+        window = await steward.review_queue(
+            ctx, entity.value, ctx.page(first, after), graph_properties(records)
+        )
         return ReviewCandidateConnection.returned(window, ctx)
 
     @strawberry.field(

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from api import services
 from api.context import Context
@@ -107,6 +108,22 @@ _READ: dict[str, Callable[[dict[str, Any], Masker], Any]] = {
 }
 """How :meth:`SourceRecord.from_record` reads each field from a graph row, masked for the
 caller."""
+
+
+def graph_properties(graphql_names: set[str]) -> list[str] | None:
+    """The graph properties a :class:`SourceRecord` needs to answer the fields named (GraphQL
+    names; ``__typename`` needs none), ``key`` always among them; None when a name is not one
+    of its fields (then read them all)."""
+    fields = {
+        field.graphql_name or to_camel_case(field.python_name): field.python_name
+        for field in SourceRecord.__strawberry_definition__.fields
+    }
+    wanted = {"key"}
+    for name in graphql_names - {"__typename"}:
+        if name not in fields:
+            return None
+        wanted.add(fields[name])  # each field is read from the property of its own name
+    return sorted(wanted)
 
 
 def _issues(value: object) -> list[str]:
