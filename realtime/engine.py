@@ -164,7 +164,7 @@ class Engine:
         self.run_id = manifest["run_id"]
         self.snapshot_through = int(manifest["submitted_through"])
         models = dict(con.execute("SELECT entity, model FROM snap.models").fetchall())
-        self.matchers = {e: EntityMatcher(con, e, models[e]) for e in ENTITY_TYPES}
+        self.matchers = {e: EntityMatcher(con, e, models[e], path) for e in ENTITY_TYPES}
         self.specs = {e: load_model_spec(e) for e in ENTITY_TYPES}
         self.profile_ids = {
             e: [r[0] for r in con.execute(

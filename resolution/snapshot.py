@@ -61,6 +61,13 @@ def snapshot_path(workdir: Path, run_id: str) -> Path:
     return Path(workdir) / SNAPSHOT_DIR / f"{run_id}.duckdb"
 
 
+def profiles_path(snapshot: Path, entity: str) -> Path:
+    """The Arrow file beside a snapshot holding its ``matcher_profiles_<entity>`` for the
+    real-time matcher (written by :func:`realtime.matcher.mapped_profiles`; pruned with the
+    snapshot)."""
+    return snapshot.with_name(f"{snapshot.stem}.profiles_{entity}.arrow")
+
+
 def current_snapshot(workdir: Path) -> dict | None:
     """The newest snapshot's manifest (``run_id``, ``path``, …), or None."""
     path = Path(workdir) / SNAPSHOT_DIR / CURRENT
@@ -210,6 +217,8 @@ def _prune(directory: Path, keep: set[str]) -> None:
     for path in snapshots[KEEP:]:
         if path.name not in keep:
             path.unlink(missing_ok=True)
+            for beside in directory.glob(f"{path.stem}.profiles_*"):
+                beside.unlink(missing_ok=True)
 
 
 def _sql_path(path: Path) -> str:

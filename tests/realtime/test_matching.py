@@ -4,11 +4,18 @@ the same copy with another valid resident ID does not (the batch's hard constrai
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
 import pytest
 
 from graph_schema.connection import open_driver
 from huitong.standardise.identifiers import resident_id_check_char
 from realtime.engine import Engine, rows_from_objects
+from realtime.matcher import mapped_profiles
+from resolution.snapshot import KEEP, _prune, current_snapshot, profiles_path
 from tests.realtime.conftest import plain_rows
 
 
@@ -52,3 +59,39 @@ def test_a_copy_joins_the_entity_and_another_resident_id_keeps_it_apart(city, en
     (apart,) = [m for m in result.rows[0].mentions if m.role == "resident"]
     assert apart.entity_id != golden, "a different valid resident ID never joins"
     assert apart.decision in ("NEW", "REVIEW")
+
+
+def test_the_mapped_profiles_are_the_snapshots_and_leave_with_it(city, engine, tmp_path):
+    """The matcher takes a call's snapshot profiles from an Arrow file beside the snapshot:
+    row ``idx`` of the file is the snapshot's profile ``idx``, every column equal; a file not
+    in ``idx`` order is refused; a pruned snapshot takes its files with it."""
+    snapshot = Path(current_snapshot(city.workdir)["path"])
+    for entity, matcher in engine.matchers.items():
+        path = profiles_path(snapshot, entity)
+        assert path.exists()
+        expected = engine.con.sql(
+            f"SELECT * EXCLUDE (idx) FROM snap.matcher_profiles_{entity} ORDER BY idx"
+        ).to_arrow_table()
+        assert matcher.profiles.equals(expected.select(matcher.profiles.column_names))
+        some = [0, len(expected) // 2, len(expected) - 1]
+        assert matcher.profiles.take(some).to_pylist() == expected.take(some).to_pylist()
+    # a copy of the snapshot whose person file is shuffled: refused, not read as the profiles
+    copy = tmp_path / snapshot.name
+    shutil.copy(snapshot, copy)
+    wrong = pa.ipc.open_file(pa.memory_map(str(profiles_path(snapshot, "person")))).read_all()
+    wrong = wrong.take(list(range(len(wrong)))[::-1])
+    target = str(profiles_path(copy, "person"))
+    with pa.OSFile(target, "wb") as sink, pa.ipc.new_file(sink, wrong.schema) as out:
+        out.write_table(wrong)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{copy}' AS snap (READ_ONLY)")
+    with pytest.raises(RuntimeError, match="idx order"):
+        mapped_profiles(con, "person", copy)
+    table = mapped_profiles(con, "enterprise", copy)  # written on first use, then read
+    assert profiles_path(copy, "enterprise").exists() and table.num_rows > 0
+    con.close()
+    # pruning: older snapshots beyond KEEP go with their profile files
+    for i in range(KEEP):
+        shutil.copy(copy, tmp_path / f"9{i}{copy.name}")
+    _prune(tmp_path, keep=set())
+    assert not copy.exists() and not list(tmp_path.glob(f"{copy.stem}.profiles_*"))
