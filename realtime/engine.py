@@ -26,9 +26,11 @@ new golden ID (``golden_token`` of its mention, as the batch names a new cluster
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
+import operator
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -167,10 +169,13 @@ class Engine:
         self.matchers = {e: EntityMatcher(con, e, models[e], path) for e in ENTITY_TYPES}
         self.specs = {e: load_model_spec(e) for e in ENTITY_TYPES}
         self.profile_ids = {
-            e: [r[0] for r in con.execute(
-                f"SELECT mention_id FROM snap.matcher_profiles_{e} ORDER BY idx").fetchall()]
-            for e in ENTITY_TYPES
-        }  # fmt: skip
+            e: self.matchers[e].profiles.column("mention_id").to_pylist() for e in ENTITY_TYPES
+        }
+        """each entity's snapshot profiles' mention ids by ``idx``: sorted (``idx`` numbers them
+        in ``mention_id`` order), so :meth:`_profile_idx` finds one by bisection"""
+        for e, ids in self.profile_ids.items():
+            if any(map(operator.ge, ids, ids[1:])):
+                raise RuntimeError(f"{path}: matcher_profiles_{e} is not in mention_id order")
         self.steward: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for _, decision, left, right in con.execute("SELECT * FROM snap.steward_pairs").fetchall():
             self.steward[left].append((decision, right))
@@ -607,21 +612,23 @@ class Engine:
             self._decide(call, spec, mention, evidence.get(mention.mention_id, []), owners, decided)
             decided[mention.mention_id] = mention
 
+    def _profile_idx(self, entity: str, mention_id: str) -> int | None:
+        """The ``idx`` of the snapshot profile whose representative is ``mention_id``."""
+        ids = self.profile_ids[entity]
+        i = bisect.bisect_left(ids, mention_id)
+        return i if i < len(ids) and ids[i] == mention_id else None
+
     def _owners(self, entity: str, others: set[str]) -> dict[str, set[str]]:
         """The golden records each compared profile or submitted mention now belongs to."""
         owners: dict[str, set[str]] = defaultdict(set)
         if not others:
             return owners
-        for rep, mention_id, golden in self.con.execute(
-            f"""SELECT p.mention_id, m.mention_id, m.golden_id
-                FROM snap.profile_members_{entity} m
-                JOIN snap.matcher_profiles_{entity} p USING (idx)
-                WHERE list_contains(?, p.mention_id)""",
-            [sorted(others)],
-        ).fetchall():
+        profiles = [i for o in others if (i := self._profile_idx(entity, o)) is not None]
+        ids = self.profile_ids[entity]
+        for idx, mention_id, golden in self.matchers[entity].members_of(profiles):
             current = self._golden_of(mention_id, golden)
             if current:
-                owners[rep].add(current)
+                owners[ids[idx]].add(current)
         for other in others:
             if other in self.members:
                 owners[other].add(self._resolve(self.members[other]))

@@ -34,7 +34,7 @@ from resolution.matcher_input import prepare_input
 from resolution.matcher_state import MATCHER_DEGREES, MATCHER_TF, block_key_sql, tf_columns
 from resolution.model_spec import ModelSpec, load_model_spec
 from resolution.scratch import quiet_splink
-from resolution.snapshot import profiles_path
+from resolution.snapshot import mapped_path
 
 _SCRATCH = "rt_scratch"
 _SIDE = re.compile(r"\b([lr])\.([a-z][a-z0-9_]*)\b")
@@ -66,8 +66,14 @@ class EntityMatcher:
         profiles = f"snap.matcher_profiles_{entity}"
         described = con.execute(f"SELECT * FROM {profiles} LIMIT 0").description
         self.columns = [d[0] for d in described if d[0] != "idx"]
-        self.profiles = mapped_profiles(con, entity, snapshot).select(self.columns)
+        self.profiles = mapped_table(
+            con, f"matcher_profiles_{entity}", snapshot, dense=True
+        ).select(self.columns)
         """the snapshot's profiles, row ``idx`` at position ``idx``, memory-mapped"""
+        self.profile_members = mapped_table(con, f"profile_members_{entity}", snapshot)
+        """each snapshot profile's mentions with their golden record (``idx``, ``mention_id``,
+        ``golden_id``), in ``idx`` order"""
+        self._member_idx = self.profile_members.column("idx").to_numpy()
         self.tf = tf_columns(self.spec)
         self.caps = [rule.max_block_size for rule in self.spec.blocking_rules]
         self._load_keys()
@@ -291,32 +297,51 @@ class EntityMatcher:
         for key in {k for m in gone for k in self.overlay_keys_of.pop(m)}:
             self.overlay_keys[key] = [m for m in self.overlay_keys[key] if m not in gone]
 
+    def members_of(self, idx: list[int]) -> list[tuple[int, str, str]]:
+        """``(idx, mention_id, golden_id)`` of every mention of the snapshot profiles ``idx``
+        (the golden record each belonged to at the snapshot)."""
+        wanted = np.asarray(sorted(set(idx)), dtype=self._member_idx.dtype)
+        lo = np.searchsorted(self._member_idx, wanted, side="left")
+        hi = np.searchsorted(self._member_idx, wanted, side="right")
+        positions = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [[]])
+        rows = self.profile_members.take(positions.astype(np.int64))
+        return list(
+            zip(
+                rows.column("idx").to_pylist(),
+                rows.column("mention_id").to_pylist(),
+                rows.column("golden_id").to_pylist(),
+                strict=True,
+            )
+        )
+
     def overlay_candidates(self, rule: int, block: int) -> list[str]:
         return list(self.overlay_keys.get((rule, block), ()))
 
 
-def mapped_profiles(con: duckdb.DuckDBPyConnection, entity: str, snapshot: Path) -> pa.Table:
-    """The snapshot's ``matcher_profiles_<entity>`` in ``idx`` order (``idx`` is dense, so the
-    profile ``idx`` is row ``idx``), memory-mapped from an Arrow file beside the snapshot,
-    written on first use (to a temporary name, then renamed: a reader never sees half of
-    one). Taking a call's few profiles from it costs microseconds and only the pages read;
-    the operating system shares those pages between API workers."""
-    path = profiles_path(snapshot, entity)
+def mapped_table(
+    con: duckdb.DuckDBPyConnection, table: str, snapshot: Path, *, dense: bool = False
+) -> pa.Table:
+    """The snapshot's table ``table`` in ``idx`` order, memory-mapped from an Arrow file beside
+    the snapshot, written on first use (to a temporary name, then renamed: a reader never sees
+    half of one). ``dense``: ``idx`` runs 0, 1, 2… so profile ``idx`` is row ``idx``. Taking a
+    call's few rows from it costs microseconds and only the pages read, where a query of the
+    snapshot's table reads all of it; the operating system shares the pages between API
+    workers."""
+    path = mapped_path(snapshot, table)
     if not path.exists():
-        table = con.sql(
-            f"SELECT * FROM snap.matcher_profiles_{entity} ORDER BY idx"
-        ).to_arrow_table()
-        idx = table.column("idx").to_numpy()
-        if not np.array_equal(idx, np.arange(len(idx))):
-            raise RuntimeError(f"{snapshot}: matcher_profiles_{entity}.idx is not dense")
+        rows = con.sql(f"SELECT * FROM snap.{table} ORDER BY idx").to_arrow_table()
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
-            out.write_table(table, max_chunksize=65_536)
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, rows.schema) as out:
+            out.write_table(rows, max_chunksize=65_536)
         os.replace(partial, path)
-    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-    if table.num_rows and table.column("idx")[-1].as_py() != table.num_rows - 1:
-        raise RuntimeError(f"{path} does not hold the snapshot's profiles in idx order")
-    return table
+    rows = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    idx = rows.column("idx").to_numpy()
+    ordered = (
+        np.array_equal(idx, np.arange(len(idx))) if dense else bool(np.all(idx[1:] >= idx[:-1]))
+    )
+    if not ordered:
+        raise RuntimeError(f"{path} does not hold the snapshot's {table} in idx order")
+    return rows
 
 
 def scratch_catalog(con: duckdb.DuckDBPyConnection) -> None:

@@ -61,11 +61,10 @@ def snapshot_path(workdir: Path, run_id: str) -> Path:
     return Path(workdir) / SNAPSHOT_DIR / f"{run_id}.duckdb"
 
 
-def profiles_path(snapshot: Path, entity: str) -> Path:
-    """The Arrow file beside a snapshot holding its ``matcher_profiles_<entity>`` for the
-    real-time matcher (written by :func:`realtime.matcher.mapped_profiles`; pruned with the
-    snapshot)."""
-    return snapshot.with_name(f"{snapshot.stem}.profiles_{entity}.arrow")
+def mapped_path(snapshot: Path, table: str) -> Path:
+    """The Arrow file beside a snapshot holding its table ``table`` for the real-time matcher
+    (written by :func:`realtime.matcher.mapped_table`; pruned with the snapshot)."""
+    return snapshot.with_name(f"{snapshot.stem}.{table}.arrow")
 
 
 def current_snapshot(workdir: Path) -> dict | None:
@@ -217,7 +216,7 @@ def _prune(directory: Path, keep: set[str]) -> None:
     for path in snapshots[KEEP:]:
         if path.name not in keep:
             path.unlink(missing_ok=True)
-            for beside in directory.glob(f"{path.stem}.profiles_*"):
+            for beside in directory.glob(f"{path.stem}.*.arrow*"):
                 beside.unlink(missing_ok=True)
 
 

@@ -14,8 +14,8 @@ import pytest
 from graph_schema.connection import open_driver
 from huitong.standardise.identifiers import resident_id_check_char
 from realtime.engine import Engine, rows_from_objects
-from realtime.matcher import mapped_profiles
-from resolution.snapshot import KEEP, _prune, current_snapshot, profiles_path
+from realtime.matcher import mapped_table
+from resolution.snapshot import KEEP, _prune, current_snapshot, mapped_path
 from tests.realtime.conftest import plain_rows
 
 
@@ -61,37 +61,47 @@ def test_a_copy_joins_the_entity_and_another_resident_id_keeps_it_apart(city, en
     assert apart.decision in ("NEW", "REVIEW")
 
 
-def test_the_mapped_profiles_are_the_snapshots_and_leave_with_it(city, engine, tmp_path):
-    """The matcher takes a call's snapshot profiles from an Arrow file beside the snapshot:
-    row ``idx`` of the file is the snapshot's profile ``idx``, every column equal; a file not
-    in ``idx`` order is refused; a pruned snapshot takes its files with it."""
+def test_the_mapped_tables_are_the_snapshots_and_leave_with_it(city, engine, tmp_path):
+    """The matcher takes a call's snapshot profiles and their members from Arrow files beside
+    the snapshot: row ``idx`` of the profiles is the snapshot's profile ``idx``, every column
+    equal; a profile's members are the snapshot's; a file not in ``idx`` order is refused; a
+    pruned snapshot takes its files with it."""
     snapshot = Path(current_snapshot(city.workdir)["path"])
     for entity, matcher in engine.matchers.items():
-        path = profiles_path(snapshot, entity)
-        assert path.exists()
+        assert mapped_path(snapshot, f"matcher_profiles_{entity}").exists()
         expected = engine.con.sql(
             f"SELECT * EXCLUDE (idx) FROM snap.matcher_profiles_{entity} ORDER BY idx"
         ).to_arrow_table()
         assert matcher.profiles.equals(expected.select(matcher.profiles.column_names))
         some = [0, len(expected) // 2, len(expected) - 1]
         assert matcher.profiles.take(some).to_pylist() == expected.take(some).to_pylist()
-    # a copy of the snapshot whose person file is shuffled: refused, not read as the profiles
+        members = engine.con.execute(
+            f"SELECT idx, mention_id, golden_id FROM snap.profile_members_{entity} "
+            "WHERE list_contains(?, idx) ORDER BY idx, mention_id",
+            [some],
+        ).fetchall()
+        assert sorted(matcher.members_of(some + some[:1])) == members and len(members) >= 3
+        assert matcher.members_of([]) == []
+    assert engine._profile_idx("person", engine.profile_ids["person"][7]) == 7
+    assert engine._profile_idx("person", "no such mention") is None
+    # a copy of the snapshot whose person profiles are reversed: refused, not read as them
     copy = tmp_path / snapshot.name
     shutil.copy(snapshot, copy)
-    wrong = pa.ipc.open_file(pa.memory_map(str(profiles_path(snapshot, "person")))).read_all()
+    table = "matcher_profiles_person"
+    wrong = pa.ipc.open_file(pa.memory_map(str(mapped_path(snapshot, table)))).read_all()
     wrong = wrong.take(list(range(len(wrong)))[::-1])
-    target = str(profiles_path(copy, "person"))
+    target = str(mapped_path(copy, table))
     with pa.OSFile(target, "wb") as sink, pa.ipc.new_file(sink, wrong.schema) as out:
         out.write_table(wrong)
     con = duckdb.connect()
     con.execute(f"ATTACH '{copy}' AS snap (READ_ONLY)")
     with pytest.raises(RuntimeError, match="idx order"):
-        mapped_profiles(con, "person", copy)
-    table = mapped_profiles(con, "enterprise", copy)  # written on first use, then read
-    assert profiles_path(copy, "enterprise").exists() and table.num_rows > 0
+        mapped_table(con, table, copy, dense=True)
+    written = mapped_table(con, "profile_members_enterprise", copy)  # written on first use
+    assert mapped_path(copy, "profile_members_enterprise").exists() and written.num_rows > 0
     con.close()
-    # pruning: older snapshots beyond KEEP go with their profile files
+    # pruning: older snapshots beyond KEEP go with their files
     for i in range(KEEP):
         shutil.copy(copy, tmp_path / f"9{i}{copy.name}")
     _prune(tmp_path, keep=set())
-    assert not copy.exists() and not list(tmp_path.glob(f"{copy.stem}.profiles_*"))
+    assert not copy.exists() and not list(tmp_path.glob(f"{copy.stem}.*"))
