@@ -607,6 +607,10 @@ class Engine:
                 evidence[right].append((left, p, w, comparisons))
         others = {o for items in evidence.values() for o, *_ in items if o not in call_ids}
         owners = self._owners(entity, others)
+        # every golden record the call's mentions may join: their values in one statement
+        self._load_snapshot_constraints(
+            self._sources({self._resolve(g) for found in owners.values() for g in found})
+        )
         decided: dict[str, _Mention] = {}
         for mention in mentions:
             self._decide(call, spec, mention, evidence.get(mention.mention_id, []), owners, decided)
@@ -634,10 +638,16 @@ class Engine:
                 owners[other].add(self._resolve(self.members[other]))
         return owners
 
-    def _entity_values(self, golden_ids: set[str], call: _Call) -> dict[str, dict[str, set]]:
-        values: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-        sources = {g: {g} | {o for o, n in self.redirects.items() if self._resolve(o) == g}
-                   for g in golden_ids}  # fmt: skip
+    def _sources(self, golden_ids: set[str]) -> dict[str, set[str]]:
+        """Each golden ID with the IDs merged into it (one pass over the redirects)."""
+        merged_into: dict[str, set[str]] = defaultdict(set)
+        for old in self.redirects:
+            merged_into[self._resolve(old)].add(old)
+        return {g: {g} | merged_into.get(g, set()) for g in golden_ids}
+
+    def _load_snapshot_constraints(self, sources: dict[str, set[str]]) -> set[str]:
+        """Read the snapshot's hard-constraint values of these golden IDs (and of those merged
+        into them) not read before, in one statement; returns all of the IDs."""
         everything = set().union(*sources.values()) if sources else set()
         missing = sorted(everything - self.snapshot_constraints.keys())
         if missing:  # the snapshot's values of a golden ID never change: ask once
@@ -645,10 +655,16 @@ class Engine:
                 self.snapshot_constraints[golden] = []
             for golden, name, value in self.con.execute(
                 "SELECT golden_id, name, value FROM snap.constraint_values "
-                "WHERE list_contains(?, golden_id)",
+                "WHERE golden_id = ANY(?::VARCHAR[])",  # ordered by golden_id: zone maps
                 [missing],
             ).fetchall():
                 self.snapshot_constraints[golden].append((name, value))
+        return everything
+
+    def _entity_values(self, golden_ids: set[str], call: _Call) -> dict[str, dict[str, set]]:
+        values: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+        sources = self._sources(golden_ids)
+        everything = self._load_snapshot_constraints(sources)
         for golden in everything:
             for name, value in self.snapshot_constraints[golden]:
                 values[self._resolve(golden)][name].add(value)
@@ -656,10 +672,13 @@ class Engine:
             call.overlay_by_golden = defaultdict(list)
             for mention_id, golden in self.members.items():
                 call.overlay_by_golden[golden].append(mention_id)
-        for stored, mention_ids in call.overlay_by_golden.items():
-            golden = self._resolve(stored)
-            if golden in golden_ids:
-                for mention_id in mention_ids:
+        # only the stored IDs that resolve to these golden records, not every submitted
+        # mention's (which grow with every call since the snapshot)
+        for golden in golden_ids:
+            for stored in sources[golden]:
+                if self._resolve(stored) != golden:
+                    continue
+                for mention_id in call.overlay_by_golden.get(stored, ()):
                     for name, value in self.constraint_values.get(mention_id, {}).items():
                         values[golden][name].add(value)
         for m in call.mentions:
