@@ -13,7 +13,8 @@ Tables (``<entity>`` for each entity type):
   of its sources), ``config`` (the sources file), ``created_at``;
 - ``models(entity, model)``: the trained model of the run (Splink JSON) per entity type;
 - ``mentions``: every staged mention with its ``golden_id`` (sorted by it), for survivorship;
-  ``records``: each staged record's content hash;
+  ``records``: each staged record's content hash and its mentions' ids (sorted by source and
+  record, so a look-up reads a few row groups);
 - ``matcher_profiles_<entity>`` (with a dense ``idx``), ``matcher_keys_<entity>`` (``rule,
   block, idx``), ``matcher_blocks_<entity>``, ``matcher_tf_<entity>_<column>`` and
   ``matcher_degrees_<entity>`` from prediction (:mod:`resolution.matcher_state`), and
@@ -95,6 +96,7 @@ def write_snapshot(
     finally:
         connection.execute("DETACH huitong_snapshot")
     os.replace(partial, target)
+    _remove_mapped(target)  # a run written again (a resolve re-run) maps its tables anew
     manifest = {
         "run_id": run_id,
         "path": str(target),
@@ -134,7 +136,15 @@ def _copy(
         "SELECT m.*, g.golden_id FROM mentions m JOIN golden_members g USING (mention_id) "
         "ORDER BY g.golden_id, m.mention_id",
     )
-    create("records", "SELECT source, record_id, content_hash FROM records")
+    create(
+        "records",
+        """SELECT r.source, r.record_id, r.content_hash,
+                  coalesce(list(m.mention_id ORDER BY m.mention_id)
+                           FILTER (WHERE m.mention_id IS NOT NULL), []) AS mention_ids
+           FROM records r
+           LEFT JOIN huitong_snapshot.mentions m USING (source, record_id)
+           GROUP BY ALL ORDER BY r.source, r.record_id""",
+    )
     clusters = []
     constraints = []
     for entity in ENTITY_TYPES:
@@ -216,8 +226,13 @@ def _prune(directory: Path, keep: set[str]) -> None:
     for path in snapshots[KEEP:]:
         if path.name not in keep:
             path.unlink(missing_ok=True)
-            for beside in directory.glob(f"{path.stem}.*.arrow*"):
-                beside.unlink(missing_ok=True)
+            _remove_mapped(path)
+
+
+def _remove_mapped(snapshot: Path) -> None:
+    """The Arrow files of a snapshot's tables (:func:`mapped_path`)."""
+    for beside in snapshot.parent.glob(f"{snapshot.stem}.*.arrow*"):
+        beside.unlink(missing_ok=True)
 
 
 def _sql_path(path: Path) -> str:

@@ -105,3 +105,27 @@ def test_the_mapped_tables_are_the_snapshots_and_leave_with_it(city, engine, tmp
         shutil.copy(copy, tmp_path / f"9{i}{copy.name}")
     _prune(tmp_path, keep=set())
     assert not copy.exists() and not list(tmp_path.glob(f"{copy.stem}.*"))
+
+
+def test_a_records_mentions_come_from_the_records_table_as_from_the_mentions(city, engine):
+    """Snapshots hold each record's mention ids with its content hash, so finding a record's
+    mentions reads the small, sorted records table instead of scanning every mention: the
+    same ids the mentions table gives, for every record of two sources."""
+    assert engine.records_hold_mentions
+    for source in ("hukou", "rental"):
+        expected: dict[str, list[str]] = {}
+        for record_id, mention_id in engine.con.execute(
+            "SELECT record_id, mention_id FROM snap.mentions WHERE source = ? "
+            "ORDER BY record_id, mention_id",
+            [source],
+        ).fetchall():
+            expected.setdefault(record_id, []).append(mention_id)
+        record_ids = [
+            r[0]
+            for r in engine.con.execute(
+                "SELECT record_id FROM snap.records WHERE source = ?", [source]
+            ).fetchall()
+        ]
+        assert len(expected) > 100 and set(expected) <= set(record_ids)
+        found = engine._record_mentions(source, record_ids)
+        assert {k: sorted(v) for k, v in found.items()} == expected
