@@ -986,7 +986,7 @@ class Engine:
     def _members(self, entity: str, goldens: set[str], gone: set[str], call: _Call) -> list[dict]:
         """Every current mention of the golden records ``goldens`` (full mention rows, with
         ``golden_id``)."""
-        sources = sorted(goldens | {o for o in self.redirects if self._resolve(o) in goldens})
+        sources = sorted(set().union(goldens, *self._sources(goldens).values()))
         rows = []
         result = self.con.execute(  # sorted by golden_id: = ANY lets DuckDB skip row groups
             "SELECT * FROM snap.mentions WHERE golden_id = ANY(?::VARCHAR[])", [sources]

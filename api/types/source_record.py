@@ -114,16 +114,19 @@ def graph_properties(graphql_names: set[str]) -> list[str] | None:
     """The graph properties a :class:`SourceRecord` needs to answer the fields named (GraphQL
     names; ``__typename`` needs none), ``key`` always among them; None when a name is not one
     of its fields (then read them all)."""
-    fields = {
-        field.graphql_name or to_camel_case(field.python_name): field.python_name
-        for field in SourceRecord.__strawberry_definition__.fields
-    }
     wanted = {"key"}
     for name in graphql_names - {"__typename"}:
-        if name not in fields:
+        if name not in _FIELDS:
             return None
-        wanted.add(fields[name])  # each field is read from the property of its own name
+        wanted.add(_FIELDS[name])  # each field is read from the property of its own name
     return sorted(wanted)
+
+
+_FIELDS = {
+    field.graphql_name or to_camel_case(field.python_name): field.python_name
+    for field in SourceRecord.__strawberry_definition__.fields
+}
+"""A :class:`SourceRecord` field's GraphQL name → its Python name (the graph property)."""
 
 
 def _issues(value: object) -> list[str]:
