@@ -55,6 +55,16 @@ def resolve_target(settings: Settings | None = None) -> Neo4jTarget:
     )
 
 
+def managed_server(target: Neo4jTarget, settings: Settings | None = None) -> LocalNeo4j | None:
+    """The local server when ``target`` is it (also when ``NEO4J_URI`` names it), else None:
+    what may be stopped for an offline import (:mod:`graph_schema.bulk_import`)."""
+    server = local_server(settings)
+    status = server.status()
+    if status.running and target.uri == f"bolt://127.0.0.1:{status.port}":
+        return server
+    return None
+
+
 @contextmanager
 def open_driver(target: Neo4jTarget | None = None) -> Iterator[Driver]:
     """A connected driver; :class:`GraphUnavailable` with the address when Neo4j does not answer."""

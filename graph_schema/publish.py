@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -24,12 +26,13 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from graph_schema import publish_plan
+from graph_schema import bulk_import, publish_plan
 from graph_schema import publish_queries as q
 from graph_schema.changes import feed_state, prune_changes, record_feed_run, write_changes
 from graph_schema.decisions import SETTLE_CANDIDATES
 from graph_schema.migrations import migrate
 from graph_schema.publish_plan import WRITERS, PublishError, Step, plan
+from graph_schema.server import DATABASE, LocalNeo4j
 from huitong.progress import Progress, report
 from loaders import staging
 
@@ -47,6 +50,11 @@ class PublishReport:
     steps: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    method: str = "cypher"
+    """How the graph was written: ``cypher`` (batched MERGEs), ``import`` (Neo4j's offline
+    importer into the empty database) or ``unchanged`` (nothing to write)."""
+    note: str = ""
+    """Why the offline import was not used, when it was asked for and could not be."""
 
     @property
     def elements_per_second(self) -> float:
@@ -68,7 +76,7 @@ def publish_input_hash(workdir: Path) -> str:
     """SHA-256 of what a publish of ``workdir`` is computed from: the resolve report, the
     workspace and the code that maps it to Cypher. Equal hashes, equal writes."""
     digest = hashlib.sha256()
-    for module in (publish_plan, q):
+    for module in (publish_plan, q, bulk_import):
         digest.update(Path(inspect.getfile(module)).read_bytes())
     for name in ("resolve_report.json", staging.WORKSPACE_FILE, f"{staging.WORKSPACE_FILE}.wal"):
         path = Path(workdir) / name
@@ -130,11 +138,20 @@ def publish(
     progress: Progress | None = None,
     fail_after_batches: int | None = None,
     retention_days: float | None = None,
+    server: LocalNeo4j | None = None,
+    bulk: str = "auto",
 ) -> PublishReport:
     """Publish a resolved workdir. ``progress`` hears ``("publish", rows written, rows)``;
     ``fail_after_batches`` simulates a crash (tests only). The change entries of runs not yet
     published are written with the writes they describe; then, with ``retention_days``, entries
-    written longer ago than that are pruned from the feed."""
+    written longer ago than that are pruned from the feed.
+
+    ``server`` is the local server ``driver`` talks to, when it is one: into its empty database
+    a publish may use Neo4j's offline importer (:mod:`graph_schema.bulk_import`) — with
+    ``bulk="auto"`` from :data:`~graph_schema.bulk_import.BULK_MIN_MENTIONS` mentions, with
+    ``"always"`` at any size, never with ``"never"``."""
+    if bulk not in ("auto", "always", "never"):
+        raise ValueError(f"bulk must be auto, always or never, not {bulk!r}")
     run_id = run_id_of(workdir)
     migrate(driver, database)
     began = time.perf_counter()
@@ -150,23 +167,43 @@ def publish(
         and last["input_hash"] == input_hash
         and last["journal"] == journal
     )
-    if not unchanged:
+    if unchanged:
+        result.method = "unchanged"
+    else:
         driver.execute_query(q.FORGET_PUBLISHED_INPUT, database_=database)
-        plan_began = time.perf_counter()
-        connection = staging.connect(Path(workdir), read_only=True)
-        try:
-            steps = plan(connection, changes_after=published_run)
-        finally:
-            connection.close()
-        result.timings["plan"] = time.perf_counter() - plan_began
-        _write(steps, driver, database, run_id, batch_size, result, progress, fail_after_batches)
-        stale_began = time.perf_counter()
-        with driver.session(database=database) as session:
-            for label in q.MANAGED_LABELS:
-                session.run(q.delete_stale_nodes(label), run=run_id).consume()
-            for relationship_type in q.MANAGED_RELATIONSHIPS:
-                session.run(q.delete_stale_relationships(relationship_type), run=run_id).consume()
-        result.timings["stale removal"] = time.perf_counter() - stale_began
+        with tempfile.TemporaryDirectory(prefix=".publish-import-", dir=workdir) as folder:
+            plan_began = time.perf_counter()
+            connection = staging.connect(Path(workdir), read_only=True)
+            try:
+                importing = _import_wanted(bulk, server, driver, database, connection, result)
+                steps = plan(connection, changes_after=published_run, source_records=not importing)
+                if importing:
+                    try:
+                        files = bulk_import.write_files(steps, connection, run_id, Path(folder))
+                    except bulk_import.NotImportable as error:
+                        result.note = f"the offline import could not be used: {error}"
+                        importing = False
+                        shutil.rmtree(folder, ignore_errors=True)
+                        steps = plan(connection, changes_after=published_run)
+            finally:
+                connection.close()
+            result.timings["plan"] = time.perf_counter() - plan_began
+            if importing:
+                assert server is not None
+                _import(steps, files, server, driver, database, batch_size, result)
+        if not importing:
+            _write(
+                steps, driver, database, run_id, batch_size, result, progress, fail_after_batches
+            )
+            stale_began = time.perf_counter()
+            with driver.session(database=database) as session:
+                for label in q.MANAGED_LABELS:
+                    session.run(q.delete_stale_nodes(label), run=run_id).consume()
+                for relationship_type in q.MANAGED_RELATIONSHIPS:
+                    session.run(
+                        q.delete_stale_relationships(relationship_type), run=run_id
+                    ).consume()
+            result.timings["stale removal"] = time.perf_counter() - stale_began
     driver.execute_query(SETTLE_CANDIDATES, database_=database)  # candidates decided before
     counts_began = time.perf_counter()
     result.counts = graph_counts(driver, database)
@@ -184,6 +221,63 @@ def publish(
         result.pruned_through = prune_changes(driver, database, retention_days=retention_days)
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _import_wanted(
+    bulk: str,
+    server: LocalNeo4j | None,
+    driver: Driver,
+    database: str,
+    connection,
+    result: PublishReport,
+) -> bool:
+    """Whether to write through the offline importer (see :func:`publish`)."""
+    if bulk == "never" or server is None:
+        return False
+    if database != DATABASE:
+        result.note = f"the offline import writes the {DATABASE!r} database only"
+        return False
+    if not bulk_import.graph_is_empty(driver, database):
+        return False
+    if bulk == "auto":
+        (mentions,) = connection.execute("SELECT count(*) FROM golden_members").fetchone()
+        return mentions >= bulk_import.BULK_MIN_MENTIONS
+    return True
+
+
+def _import(
+    steps: list[Step],
+    files: bulk_import.ImportFiles,
+    server: LocalNeo4j,
+    driver: Driver,
+    database: str,
+    batch_size: int,
+    result: PublishReport,
+) -> None:
+    """Load the files into the empty database, build its indexes, write the change entries."""
+    began = time.perf_counter()
+    nodes, relationships = bulk_import.load(server, files, driver)
+    result.timings["import"] = time.perf_counter() - began
+    began = time.perf_counter()
+    # the import replaced the database, its schema too: the migrations build the indexes and
+    # set the imported change entries' place keys
+    migrate(driver, database)
+    driver.execute_query(bulk_import.AWAIT_INDEXES, database_=database)
+    result.timings["indexes"] = time.perf_counter() - began
+    result.changes_written = files.changes
+    began = time.perf_counter()
+    entries = files.pending_changes
+    for start in range(0, len(entries), batch_size):
+        with driver.session(database=database) as session:
+            result.changes_written += session.execute_write(
+                write_changes, entries[start : start + batch_size]
+            )
+    if entries:
+        result.timings["change entries"] = time.perf_counter() - began
+    result.steps = {step.name: len(step.rows) for step in steps}
+    # as the Cypher path counts: the change entries and the feed's counter are not elements
+    result.elements_written = nodes + relationships - files.changes - (1 if files.changes else 0)
+    result.method = "import"
 
 
 def _write(

@@ -45,6 +45,9 @@ class Step:
     changes: list[list[dict]] = field(default_factory=list)
     """The change entries of each row (parallel to ``rows``, or empty): written in the same
     transaction as their row's batch."""
+    shape: tuple[str, ...] = ()
+    """What ``query`` writes, for a writer that does not run it (the offline import of
+    :mod:`graph_schema.bulk_import`): its kind, then the entity, type or label it is for."""
 
 
 class _Changes:
@@ -99,14 +102,29 @@ def _shard(key: str) -> int:
     return zlib.crc32(key.encode()) % WRITERS
 
 
-def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None) -> list[Step]:
+def source_records_sql() -> str:
+    """Every source record (``key``) with its golden record and its properties, in key order."""
+    columns = ", ".join(f"m.{c}" for c in SOURCE_RECORD_FIELDS)
+    return f"""SELECT m.mention_id AS key, g.golden_id, {columns}
+               FROM mentions m JOIN golden_members g USING (mention_id)
+               ORDER BY m.mention_id"""
+
+
+def plan(
+    connection: duckdb.DuckDBPyConnection,
+    changes_after: str | None = None,
+    *,
+    source_records: bool = True,
+) -> list[Step]:
     """Every write of a publish, in dependency order, as (query, rows) steps.
 
     The change entries of resolve runs after ``changes_after`` (all when None) ride with the
     rows that carry them out: a golden record's creation, update, move or split with its
     record, a merge with its redirect, a retirement with the deletion of the retired record, an
     event with the event; entries no row carries (a record created and merged away in runs
-    never published) come last, on their own.
+    never published) come last, on their own. Without ``source_records`` the source records
+    (and their ``RESOLVES_TO``) are left out: the offline import writes them from
+    :func:`source_records_sql` itself.
     """
     steps: list[Step] = []
     changes = _Changes(change_entries(connection, changes_after))
@@ -145,17 +163,12 @@ def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None
                 1,
                 group="golden",
                 changes=changes.attach(rows, "golden", entity, "id"),
+                shape=("golden", entity),
             )
         )
 
-    columns = ", ".join(f"m.{c}" for c in SOURCE_RECORD_FIELDS)
     skip = ("key", "golden_id")
-    records = _rows(
-        connection,
-        f"""SELECT m.mention_id AS key, g.golden_id, {columns}
-            FROM mentions m JOIN golden_members g USING (mention_id)
-            ORDER BY m.mention_id""",
-    )
+    records = _rows(connection, source_records_sql()) if source_records else []
     for entity in ENTITY_TYPES:
         rows = [
             {"key": r["key"], "golden_id": r["golden_id"], "props": _props(r, skip)}
@@ -171,6 +184,7 @@ def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None
                     [r for r in rows if _shard(r["golden_id"]) == shard],
                     2,
                     group="source records",
+                    shape=("source records", entity),
                 )
             )
     others = [r for r in records if r["entity"] not in ENTITY_TYPES]
@@ -181,6 +195,7 @@ def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None
                 q.MERGE_SOURCE_RECORDS,
                 [{"key": r["key"], "props": _props(r, skip)} for r in others],
                 1,
+                shape=("source records",),
             )
         )
 
@@ -191,7 +206,9 @@ def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None
     steps.extend(_review_steps(connection))
     if table_exists(connection, "source_quality"):
         quality = _rows(connection, "SELECT source, department, report FROM source_quality")
-        steps.append(Step("source quality", q.MERGE_SOURCE_QUALITY, quality, 1))
+        steps.append(
+            Step("source quality", q.MERGE_SOURCE_QUALITY, quality, 1, shape=("source quality",))
+        )
     if table_exists(connection, "golden_redirects"):
         for entity in ENTITY_TYPES:
             redirects = _rows(
@@ -210,18 +227,33 @@ def plan(connection: duckdb.DuckDBPyConnection, changes_after: str | None = None
                     2,
                     {"entity": entity},
                     changes=changes.attach(redirects, "redirect", entity, "old_id"),
+                    shape=("redirects", entity),
                 )
             )
     for entity in ENTITY_TYPES:
         retired, entries = changes.retirements(entity)
         if retired:
             steps.append(
-                Step(f"retirements {entity}", q.delete_golden(entity), retired, 1, changes=entries)
+                Step(
+                    f"retirements {entity}",
+                    q.delete_golden(entity),
+                    retired,
+                    1,
+                    changes=entries,
+                    shape=("retirements", entity),
+                )
             )
     rest = changes.rest()
     if rest:
         steps.append(
-            Step("change entries", None, [{} for _ in rest], 0, changes=[[e] for e in rest])
+            Step(
+                "change entries",
+                None,
+                [{} for _ in rest],
+                0,
+                changes=[[e] for e in rest],
+                shape=("change entries",),
+            )
         )
     return steps
 
@@ -279,14 +311,15 @@ def _address_steps(connection) -> list[Step]:
         )
     located = sum(1 for p in point_rows if p["parent_kind"] != "none")
     return [
-        Step("districts", q.MERGE_DISTRICTS, districts, 1),
-        Step("streets", q.MERGE_STREETS, streets, 2),
-        Step("communities", q.MERGE_COMMUNITIES, communities, 2),
+        Step("districts", q.MERGE_DISTRICTS, districts, 1, shape=("districts",)),
+        Step("streets", q.MERGE_STREETS, streets, 2, shape=("streets",)),
+        Step("communities", q.MERGE_COMMUNITIES, communities, 2, shape=("communities",)),
         Step(
             "address points",
             q.MERGE_ADDRESS_POINTS,
             point_rows,
             1 + (located / len(point_rows) if point_rows else 0),
+            shape=("address points",),
         ),
     ]
 
@@ -311,7 +344,7 @@ def _attachment_steps(connection) -> list[Step]:
            WHERE m.entity = 'rental_unit' AND m.point_key IS NOT NULL
            GROUP BY g.golden_id ORDER BY g.golden_id""",
     )
-    steps.append(Step("units at points", q.MERGE_UNIT_AT, units, 1))
+    steps.append(Step("units at points", q.MERGE_UNIT_AT, units, 1, shape=("units at",)))
     for entity in ("person", "enterprise"):
         registered = _rows(
             connection,
@@ -323,7 +356,13 @@ def _attachment_steps(connection) -> list[Step]:
             [entity],
         )
         steps.append(
-            Step(f"registered at ({entity})", q.merge_registered_at(entity), registered, 1)
+            Step(
+                f"registered at ({entity})",
+                q.merge_registered_at(entity),
+                registered,
+                1,
+                shape=("registered at", entity),
+            )
         )
     return steps
 
@@ -350,6 +389,7 @@ def _relation_steps(connection) -> list[Step]:
                     q.merge_relation(relation_type, from_entity, to_entity),
                     rows,
                     1,
+                    shape=("relation", relation_type, from_entity, to_entity),
                 )
             )
     return steps
@@ -362,7 +402,7 @@ def _event_steps(connection, changes: _Changes) -> list[Step]:
            (SELECT department FROM mentions UNION SELECT department FROM events)
            WHERE department IS NOT NULL ORDER BY name""",
     )
-    steps = [Step("departments", q.MERGE_DEPARTMENTS, departments, 1)]
+    steps = [Step("departments", q.MERGE_DEPARTMENTS, departments, 1, shape=("departments",))]
     types = [
         r[0] for r in connection.execute("SELECT DISTINCT type FROM events ORDER BY 1").fetchall()
     ]
@@ -394,6 +434,7 @@ def _event_steps(connection, changes: _Changes) -> list[Step]:
                 rows,
                 2 + (placed / len(rows) if rows else 0),
                 changes=changes.attach(rows, "event", None, "id"),
+                shape=("events", event_type),
             )
         )
     for entity in ENTITY_TYPES:
@@ -407,7 +448,13 @@ def _event_steps(connection, changes: _Changes) -> list[Step]:
             [entity],
         )
         steps.append(
-            Step(f"participants ({entity})", q.merge_participants(entity), participants, 1)
+            Step(
+                f"participants ({entity})",
+                q.merge_participants(entity),
+                participants,
+                1,
+                shape=("participants", entity),
+            )
         )
     return steps
 
@@ -432,7 +479,9 @@ def _review_steps(connection) -> list[Step]:
                 {"id": row["candidate_id"], "left": row["mention_id_l"],
                  "right": row["mention_id_r"], "props": props}
             )  # fmt: skip
-    return [Step("review candidates", q.MERGE_REVIEW_CANDIDATES, rows, 3)]
+    return [
+        Step("review candidates", q.MERGE_REVIEW_CANDIDATES, rows, 3, shape=("review candidates",))
+    ]
 
 
 def _flat_attributes(attributes: str | None) -> dict:

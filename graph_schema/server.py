@@ -9,6 +9,9 @@ Layout under ``$HUITONG_HOME/neo4j``::
     <version>/classes/  the compiled launcher
     data/               the DBMS home (databases, transaction logs, Neo4j's own logs/)
     logs/neo4j.out      the launcher's stdout and stderr
+    logs/import.log     the last offline import's output (:meth:`LocalNeo4j.import_database`)
+    import-pending      present while an offline import replaces the database: a start
+                        that finds it empties the database (the import did not finish)
 
 Used only when ``NEO4J_URI`` is not set; see :mod:`graph_schema.connection`.
 """
@@ -26,6 +29,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -36,6 +40,8 @@ NEO4J_VERSION = "5.26.30"
 """Neo4j 5.26 LTS: runs on the Java 17 every machine here has (the 2025+ line needs Java 21)."""
 
 MIN_JAVA = 17
+DATABASE = "neo4j"
+"""The one user database of Neo4j Community."""
 LAUNCHER_CLASS = "HuitongNeo4j"
 _RUNTIME = resources.files("graph_schema") / "neo4j_runtime"
 _SIZE = re.compile(r"^(\d+)([kmg]?)$", re.IGNORECASE)
@@ -141,6 +147,10 @@ class LocalNeo4j:
     @property
     def log_file(self) -> Path:
         return self.root / "logs" / "neo4j.out"
+
+    @property
+    def import_marker(self) -> Path:
+        return self.root / "import-pending"
 
     @property
     def password_file(self) -> Path:
@@ -264,6 +274,12 @@ class LocalNeo4j:
         self.provision()
         java = find_java(self.java_home)
         password = self.password()
+        if self.import_marker.exists():
+            # an offline import was interrupted: what it left of the database is not a graph
+            # anyone wrote; the database it replaced was empty, so start from an empty one
+            for folder in ("databases", "transactions"):
+                shutil.rmtree(self.data_dir / "data" / folder / DATABASE, ignore_errors=True)
+            self.import_marker.unlink()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         command = [
@@ -315,6 +331,70 @@ class LocalNeo4j:
             _terminate(pid, timeout=timeout)
         self.state_file.unlink(missing_ok=True)
         return was_running
+
+    def import_database(
+        self,
+        nodes: list[str],
+        relationships: list[str],
+        *,
+        array_delimiter: str,
+        multiline: Sequence[str] = (),
+    ) -> str:
+        """Replace the ``neo4j`` database with CSV files (Neo4j's offline importer, ``neo4j-admin
+        database import full``; ``nodes`` and ``relationships`` are its ``Label=header,data``
+        specs) and return the importer's output: the server is stopped, the files imported, the
+        server started again. ``multiline`` lists the data files with a line break inside a
+        field (parsing every file for them is slower). Meant for an empty database only (the
+        caller checks): whatever the database held is gone. A crash before the server is back
+        leaves :attr:`import_marker`, and the next start empties the database."""
+        self.provision()
+        java = find_java(self.java_home)
+        self.stop()
+        self.import_marker.write_text(json.dumps({"started": time.time()}))
+        conf = self.root / "import-conf"
+        conf.mkdir(parents=True, exist_ok=True)
+        (conf / "neo4j.conf").write_text(f"server.memory.pagecache.size={self.pagecache}\n")
+        log = self.log_file.parent / "import.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            str(java),
+            f"-Xmx{self.heap}",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "-Dfile.encoding=UTF-8",
+            "-cp",
+            f"{self.lib_dir}/*",
+            "org.neo4j.cli.AdminTool",
+            "database",
+            "import",
+            "full",
+            DATABASE,
+            "--overwrite-destination=true",
+            *(
+                ["--multiline-fields-format=v2", f"--multiline-fields={','.join(multiline)}"]
+                if multiline
+                else ["--multiline-fields=false"]
+            ),
+            f"--array-delimiter={array_delimiter}",
+            "--strict=true",
+            f"--report-file={self.log_file.parent / 'import-bad.log'}",
+            *(f"--nodes={path}" for path in nodes),
+            *(f"--relationships={path}" for path in relationships),
+        ]
+        env = {**os.environ, "NEO4J_HOME": str(self.data_dir), "NEO4J_CONF": str(conf)}
+        with log.open("wb") as out:
+            result = subprocess.run(
+                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            )
+        if result.returncode != 0:
+            self.start()  # with the database the import left behind emptied
+            raise Neo4jServerError(
+                f"the offline import failed (exit {result.returncode}); log {log}:\n{tail(log)}"
+            )
+        self.import_marker.unlink()
+        self.start()
+        return log.read_text(encoding="utf-8", errors="replace")
 
     def _wait_ready(self, process: subprocess.Popen, password: str) -> None:
         from neo4j import GraphDatabase

@@ -297,9 +297,17 @@ def evaluate_command(
 def publish_command(
     workdir: Annotated[Path, typer.Option("--workdir", help="A resolved workdir.")],
     batch_size: Annotated[int, typer.Option("--batch-size", min=100)] = 10_000,
+    bulk: Annotated[
+        str,
+        typer.Option(
+            "--bulk",
+            help="Into the local server's empty graph, write with Neo4j's offline importer: "
+            "auto (from 50,000 mentions), always, never (batched Cypher).",
+        ),
+    ] = "auto",
 ) -> None:
     """Write a resolved workdir to Neo4j (idempotent; applies the difference)."""
-    from graph_schema.connection import open_driver, resolve_target
+    from graph_schema.connection import managed_server, open_driver, resolve_target
     from graph_schema.publish import publish
     from huitong.settings import get_settings
 
@@ -313,12 +321,17 @@ def publish_command(
             batch_size=batch_size,
             progress=progress,
             retention_days=retention,
+            server=managed_server(target),
+            bulk=bulk,
         )
+    how = {"import": " by offline import", "unchanged": " (already published)"}
     console.print(
-        f"published run {report.run_id} to {target.uri}: {report.elements_written:,} elements "
-        f"in {report.seconds:.1f}s ({report.elements_per_second:,.0f}/s), "
-        f"{report.changes_written:,} change entries"
+        f"published run {report.run_id} to {target.uri}{how.get(report.method, '')}: "
+        f"{report.elements_written:,} elements in {report.seconds:.1f}s "
+        f"({report.elements_per_second:,.0f}/s), {report.changes_written:,} change entries"
     )
+    if report.note:
+        console.print(report.note)
     console.print(", ".join(f"{k} {v:,}" for k, v in report.counts.items() if v))
 
 

@@ -57,15 +57,11 @@ def no_audit_file_by_default() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def neo4j_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTarget]:
-    """Connection details of the session's Neo4j; exported as NEO4J_* for CLI calls too."""
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4j | None]:
+    """The session's own Neo4j, started for it (None when NEO4J_URI names another): what the
+    graph tests talk to, and what an offline import stops and replaces."""
     if os.environ.get("NEO4J_URI"):
-        yield Neo4jTarget(
-            os.environ["NEO4J_URI"],
-            os.environ.get("NEO4J_USER", "neo4j"),
-            os.environ.get("NEO4J_PASSWORD", ""),
-            os.environ.get("NEO4J_DATABASE", "neo4j"),
-        )
+        yield None
         return
     home = tmp_path_factory.mktemp("huitong-home")
     server = LocalNeo4j(
@@ -77,7 +73,25 @@ def neo4j_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTarg
         start_timeout=180,
     )
     status = server.start()
-    env = server.connection_env()
+    try:
+        yield server
+    finally:
+        server.stop()
+        assert not server.status().running, f"Neo4j (pid {status.pid}) did not stop"
+
+
+@pytest.fixture(scope="session")
+def neo4j_target(neo4j_server: LocalNeo4j | None) -> Iterator[Neo4jTarget]:
+    """Connection details of the session's Neo4j; exported as NEO4J_* for CLI calls too."""
+    if neo4j_server is None:
+        yield Neo4jTarget(
+            os.environ["NEO4J_URI"],
+            os.environ.get("NEO4J_USER", "neo4j"),
+            os.environ.get("NEO4J_PASSWORD", ""),
+            os.environ.get("NEO4J_DATABASE", "neo4j"),
+        )
+        return
+    env = neo4j_server.connection_env()
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
@@ -88,8 +102,6 @@ def neo4j_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTarg
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        server.stop()
-        assert not server.status().running, f"Neo4j (pid {status.pid}) did not stop"
 
 
 @pytest.fixture
