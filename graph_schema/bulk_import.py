@@ -319,15 +319,31 @@ def _cell(value: Any, kind: str, where: str) -> str:
 
 def _columns(rows: list[dict], where: str) -> dict[str, str]:
     """Each property's import type, from its values: one type a property, or NotImportable."""
-    kinds: dict[str, str] = {}
+    seen: dict[str, set[type]] = defaultdict(set)
     for props in rows:
         for name, value in props.items():
-            if value is None:
-                continue
-            kind = _kind(value, f"{where}.{name}")
-            if kinds.setdefault(name, kind) != kind:
-                raise NotImportable(f"{where}.{name} holds both {kinds[name]} and {kind} values")
+            seen[name].add(type(value))
+    kinds: dict[str, str] = {}
+    for name, types in seen.items():
+        types.discard(type(None))
+        if not types:
+            continue
+        # a type whose values need a look each (lists, floats, date-times) is checked by value
+        checked = types & {list, float, datetime}
+        values = [props[name] for props in rows if type(props.get(name)) in checked]
+        found = {_kind(value, f"{where}.{name}") for value in values}
+        found |= {_kind(_SAMPLE[t], f"{where}.{name}") for t in types - checked if t in _SAMPLE}
+        if len(found) != len(types) or len(found) != 1:
+            unknown = [t for t in types - checked if t not in _SAMPLE]
+            if unknown:
+                raise NotImportable(f"{where}.{name} holds a {unknown[0].__name__}")
+            raise NotImportable(f"{where}.{name} holds both {' and '.join(sorted(found))} values")
+        kinds[name] = found.pop()
     return kinds
+
+
+_SAMPLE: dict[type, Any] = {str: "", bool: True, int: 0, date: date(2000, 1, 1)}
+"""A value of each type whose import type does not depend on the value."""
 
 
 def _write_csv(path: Path, header: list[str], lines: list[str], files: ImportFiles) -> str:

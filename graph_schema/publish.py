@@ -174,8 +174,14 @@ def publish(
         with tempfile.TemporaryDirectory(prefix=".publish-import-", dir=workdir) as folder:
             plan_began = time.perf_counter()
             connection = staging.connect(Path(workdir), read_only=True)
+            stopping = None
             try:
                 importing = _import_wanted(bulk, server, driver, database, connection, result)
+                if importing:
+                    # the server stops while the files are written (nothing writes meanwhile)
+                    assert server is not None
+                    stopping = threading.Thread(target=server.stop, name="neo4j-stop")
+                    stopping.start()
                 steps = plan(connection, changes_after=published_run, source_records=not importing)
                 if importing:
                     try:
@@ -187,6 +193,10 @@ def publish(
                         steps = plan(connection, changes_after=published_run)
             finally:
                 connection.close()
+                if stopping is not None:
+                    stopping.join()
+                    if not importing:
+                        server.start()
             result.timings["plan"] = time.perf_counter() - plan_began
             if importing:
                 assert server is not None
@@ -262,6 +272,8 @@ def _import(
     # the import replaced the database, its schema too: the migrations build the indexes and
     # set the imported change entries' place keys
     migrate(driver, database)
+    result.timings["migrations"] = time.perf_counter() - began
+    began = time.perf_counter()
     driver.execute_query(bulk_import.AWAIT_INDEXES, database_=database)
     result.timings["indexes"] = time.perf_counter() - began
     result.changes_written = files.changes
