@@ -175,6 +175,7 @@ def publish(
             plan_began = time.perf_counter()
             connection = staging.connect(Path(workdir), read_only=True)
             stopping = None
+            planned = False
             try:
                 importing = _import_wanted(bulk, server, driver, database, connection, result)
                 if importing:
@@ -182,6 +183,7 @@ def publish(
                     assert server is not None
                     stopping = threading.Thread(target=server.stop, name="neo4j-stop")
                     stopping.start()
+                    report(progress, "publish by import", 0, 3)
                 steps = plan(connection, changes_after=published_run, source_records=not importing)
                 if importing:
                     try:
@@ -191,16 +193,17 @@ def publish(
                         importing = False
                         shutil.rmtree(folder, ignore_errors=True)
                         steps = plan(connection, changes_after=published_run)
+                planned = True
             finally:
                 connection.close()
                 if stopping is not None:
                     stopping.join()
-                    if not importing:
+                    if not (importing and planned):  # no import follows: the server is back
                         server.start()
             result.timings["plan"] = time.perf_counter() - plan_began
             if importing:
                 assert server is not None
-                _import(steps, files, server, driver, database, batch_size, result)
+                _import(steps, files, server, driver, database, batch_size, result, progress)
         if not importing:
             _write(
                 steps, driver, database, run_id, batch_size, result, progress, fail_after_batches
@@ -263,11 +266,15 @@ def _import(
     database: str,
     batch_size: int,
     result: PublishReport,
+    progress: Progress | None,
 ) -> None:
-    """Load the files into the empty database, build its indexes, write the change entries."""
+    """Load the files into the empty database, build its indexes, write the change entries.
+    ``progress`` hears ``("publish by import", phases done, 3)``."""
+    report(progress, "publish by import", 1, 3)  # the files are written
     began = time.perf_counter()
     nodes, relationships = bulk_import.load(server, files, driver)
     result.timings["import"] = time.perf_counter() - began
+    report(progress, "publish by import", 2, 3)
     began = time.perf_counter()
     # the import replaced the database, its schema too: the migrations build the indexes and
     # set the imported change entries' place keys
@@ -286,6 +293,7 @@ def _import(
             )
     if entries:
         result.timings["change entries"] = time.perf_counter() - began
+    report(progress, "publish by import", 3, 3)
     result.steps = {step.name: len(step.rows) for step in steps}
     # as the Cypher path counts: the change entries and the feed's counter are not elements
     result.elements_written = nodes + relationships - files.changes - (1 if files.changes else 0)
