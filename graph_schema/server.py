@@ -18,6 +18,8 @@ Used only when ``NEO4J_URI`` is not set; see :mod:`graph_schema.connection`.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -385,7 +387,12 @@ class LocalNeo4j:
         env = {**os.environ, "NEO4J_HOME": str(self.data_dir), "NEO4J_CONF": str(conf)}
         with log.open("wb") as out:
             result = subprocess.run(
-                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                preexec_fn=_die_with_parent,
             )
         if result.returncode != 0:
             self.start()  # with the database the import left behind emptied
@@ -457,6 +464,15 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         return b""
+
+
+def _die_with_parent() -> None:
+    """Run in a child before it execs: it is killed when the process that started it dies
+    (Linux's parent-death signal), so an importer never outlives the publish that ran it and
+    writes a database a later start has already emptied."""
+    # not Linux (no prctl): the import-pending marker still holds
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _alive(pid: int) -> bool:
