@@ -6,7 +6,7 @@ Generates and resolves the city when needed (cached under the temp directory), e
 graph given by NEO4J_URI (or the local server, started if needed), publishes once into the empty
 graph, then again (idempotent re-publish), and prints elements/s for both. Into the local
 server's empty graph the first publish uses Neo4j's offline importer (``--bulk auto``, from
-50,000 mentions; ``always``; ``never``: batched Cypher). Nothing is asserted.
+200,000 mentions; ``always``; ``never``: batched Cypher). Nothing is asserted.
 """
 
 from __future__ import annotations

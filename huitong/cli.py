@@ -302,7 +302,7 @@ def publish_command(
         typer.Option(
             "--bulk",
             help="Into the local server's empty graph, write with Neo4j's offline importer: "
-            "auto (from 50,000 mentions), always, never (batched Cypher).",
+            "auto (from 200,000 mentions), always, never (batched Cypher).",
         ),
     ] = "auto",
 ) -> None:
