@@ -46,6 +46,15 @@ DATABASE = "neo4j"
 """The one user database of Neo4j Community."""
 LAUNCHER_CLASS = "HuitongNeo4j"
 _RUNTIME = resources.files("graph_schema") / "neo4j_runtime"
+_JVM_ACCESS = (
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+    "-Dfile.encoding=UTF-8",
+)
+"""What Neo4j's code needs of the JDK (the server's own scripts pass these), server and tools."""
 _SIZE = re.compile(r"^(\d+)([kmg]?)$", re.IGNORECASE)
 
 
@@ -291,13 +300,8 @@ class LocalNeo4j:
             "-XX:+UseG1GC",
             "-XX:-OmitStackTraceInFastThrow",
             "-XX:+ExitOnOutOfMemoryError",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+            *_JVM_ACCESS,
             "-Dio.netty.tryReflectionSetAccessible=true",
-            "-Dfile.encoding=UTF-8",
             "-cp",
             f"{self.classes_dir}{os.pathsep}{self.lib_dir}/*",
             LAUNCHER_CLASS,
@@ -361,10 +365,7 @@ class LocalNeo4j:
         command = [
             str(java),
             f"-Xmx{self.heap}",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "-Dfile.encoding=UTF-8",
+            *_JVM_ACCESS,
             "-cp",
             f"{self.lib_dir}/*",
             "org.neo4j.cli.AdminTool",
