@@ -11,10 +11,12 @@ their :attr:`~graph_schema.publish_plan.Step.shape`, each mirroring its Cypher: 
 labels, properties (nulls left out, as ``SET +=`` leaves them out) and relationships, ``MERGE``'s
 de-duplication kept (a node's rows are merged, a relationship's last row wins). Source records,
 the bulk of a city, go from DuckDB to CSV without passing through Python. What a CSV cannot say
-the same way (a property whose values mix types, an empty list, a non-finite number) raises
-:class:`NotImportable` before anything is stopped, and the publish writes through Cypher instead.
-After the import the migrations run again (indexes and constraints), and the change entries are
-written through the feed's own Cypher, numbered from the feed's start as ever.
+the same way (a property whose values mix types, an empty list, a non-finite number, a
+date-time without a zone) raises :class:`NotImportable` before anything is imported, and the
+publish writes through Cypher instead. The change entries are nodes too, numbered from 1 in
+plan order with the feed's counter, as the feed's own Cypher numbers them in an empty graph
+(entries a CSV cannot carry are written through that Cypher after the import). After the import
+the migrations run again: the indexes and constraints, and the entries' place keys.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ ARRAY_DELIMITER = "\x1f"
 
 GRAPH_HOLDS_DATA = """
 MATCH (n) WHERE NOT n:HuitongMigration
-RETURN count(n) > 0 AS holds LIMIT 1
+RETURN true AS holds LIMIT 1
 """
 
 BULK_MIN_MENTIONS = 200_000
@@ -59,11 +61,11 @@ _DUCKDB_TYPES = {
     "BIGINT": "long",
     "INTEGER": "long",
     "SMALLINT": "long",
-    "DOUBLE": "double",
     "BOOLEAN": "boolean",
     "DATE": "date",
-    "VARCHAR[]": "string[]",
 }
+"""Source record columns DuckDB writes as the importer reads them (a list would need its items
+checked for the delimiter, a double for non-finite values: no column is either)."""
 
 
 class NotImportable(Exception):
@@ -73,7 +75,7 @@ class NotImportable(Exception):
 def graph_is_empty(driver: Driver, database: str) -> bool:
     """Nothing but migration records (a fresh or reset database)."""
     records, _, _ = driver.execute_query(GRAPH_HOLDS_DATA, database_=database)
-    return not records or not records[0]["holds"]
+    return not records
 
 
 @dataclass
@@ -458,11 +460,8 @@ def _write_source_records(
         if kind is None:
             raise NotImportable(f"source record field {name} is a {duck_type}")
         header.append(f"{name}:{kind}")
-        if kind == "string[]":
-            select.append(f"array_to_string({name}, {_sql_text(ARRAY_DELIMITER)}) AS {name}")
-        else:
-            select.append(name)
-        if kind in ("string", "string[]"):
+        select.append(name)
+        if kind == "string":
             quoted.append(name)
     header.append("publish_run:string")
     select.append(f"{_sql_text(run_id)} AS publish_run")

@@ -250,12 +250,11 @@ def _import_wanted(
     if database != DATABASE:
         result.note = f"the offline import writes the {DATABASE!r} database only"
         return False
-    if not bulk_import.graph_is_empty(driver, database):
-        return False
     if bulk == "auto":
         (mentions,) = connection.execute("SELECT count(*) FROM golden_members").fetchone()
-        return mentions >= bulk_import.BULK_MIN_MENTIONS
-    return True
+        if mentions < bulk_import.BULK_MIN_MENTIONS:
+            return False
+    return bulk_import.graph_is_empty(driver, database)
 
 
 def _import(
