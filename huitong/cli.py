@@ -308,6 +308,9 @@ def publish_command(
 ) -> None:
     """Write a resolved workdir to Neo4j (idempotent; applies the difference)."""
     from graph_schema.connection import managed_server, open_driver, resolve_target
+
+    if bulk not in ("auto", "always", "never"):
+        raise typer.BadParameter(f"{bulk!r}: choose auto, always or never", param_hint="--bulk")
     from graph_schema.publish import publish
     from huitong.settings import get_settings
 

@@ -168,3 +168,9 @@ def test_a_source_dropped_from_the_config_leaves_no_trace_and_keeps_other_ids(re
     assert gone and gone <= retired
     kept = sum(after[m] == before[m] for m in after)
     assert kept / len(after) >= 0.99, kept / len(after)
+
+
+def test_publish_refuses_an_unknown_bulk_mode_before_touching_anything(tmp_path):
+    result = runner.invoke(app, ["publish", "--workdir", str(tmp_path), "--bulk", "sometimes"])
+    assert result.exit_code == 2
+    assert "choose auto, always or never" in result.output
