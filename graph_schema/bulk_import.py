@@ -467,12 +467,11 @@ def _write_source_records(
     select.append(f"{_sql_text(run_id)} AS publish_run")
     quoted.append("publish_run")
     path = folder / "source-records.csv"
-    connection.execute(
+    (rows,) = connection.execute(  # COPY answers with the rows it wrote
         f"""COPY (SELECT {", ".join(select)} FROM ({records})) TO {_sql_text(str(path))}
             (HEADER false, QUOTE '"', ESCAPE '"', FORCE_QUOTE ({", ".join(quoted)}))"""
-    )
+    ).fetchone()
     files.nodes.append(f"SourceRecord={_write_csv_header(path, header)}")
-    (rows,) = connection.execute(f"SELECT count(*) FROM ({records})").fetchone()
     if _line_breaks(path) != rows:
         files.multiline.append(str(path))
     for entity in ENTITY_TYPES:
