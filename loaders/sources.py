@@ -4,8 +4,9 @@ Runs in worker processes (:mod:`loaders.workers`).
 
 The staged rows are written as they come, :data:`SPILL_ROWS` at a time, to one Parquet file per
 table in a spill directory (:class:`StagedFiles`), which the ingest then loads into DuckDB: a
-source's memory is bounded by a chunk of rows, not its size. What still grows with the source
-is the set of record ids seen, to quarantine a duplicate (a few dozen bytes per record).
+source's memory is bounded by a chunk of rows, not its size. The record ids seen so far (to
+quarantine a repeated one with the row that had it first) are kept on disk too, in a SQLite
+table in the spill directory (:class:`_SeenIds`): in a dict they took 577 MiB at 5M rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,6 +84,39 @@ class _Spill:
     def abandon(self) -> None:
         for writer in self._writers.values():
             writer.close()
+
+
+class _SeenIds:
+    """The record ids of a source seen so far, each with the row that had it first, in a
+    SQLite table on disk: memory stays at SQLite's page cache whatever the source's size
+    (about 2.3 µs a row, against 300–800 µs to standardise one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.unlink(missing_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode = OFF")  # scratch: a crashed run's spill is removed
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE seen (record_id TEXT PRIMARY KEY, row_number INTEGER) WITHOUT ROWID"
+        )
+        self._db.execute("BEGIN")
+
+    def first_row(self, record_id: str, row_number: int) -> int | None:
+        """None if ``record_id`` is new (it is remembered at ``row_number``), else the row that
+        had it first."""
+        inserted = self._db.execute(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?)", (record_id, row_number)
+        ).rowcount
+        if inserted:
+            return None
+        return self._db.execute(
+            "SELECT row_number FROM seen WHERE record_id = ?", (record_id,)
+        ).fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+        self.path.unlink(missing_ok=True)
 
 
 def _content_hash(values: dict[str, str | None], columns: list[str]) -> str:
@@ -175,7 +210,21 @@ def stage_source(
 ) -> None:
     """Turn a source's rows into staged mentions, relations and events, or quarantined rows,
     added to ``staged``."""
-    seen_ids: dict[str, int] = {}  # grows with the source: see the module's docstring
+    seen_ids = _SeenIds(staged.directory / "seen_ids.sqlite")
+    try:
+        _stage_rows(spec, rows, report, staged, seen_ids)
+    finally:
+        seen_ids.close()
+    report.rows_quarantined = staged.counts["quarantine"]
+    report.mentions_staged = staged.counts["mentions"]
+    report.relations_staged = staged.counts["relations"]
+    report.events_staged = staged.counts["events"]
+
+
+def _stage_rows(
+    spec: SourceSpec, rows: Iterator[RawRow], report: SourceReport, staged: _Spill,
+    seen_ids: _SeenIds,
+) -> None:  # fmt: skip
     columns = spec.columns_used()
 
     def quarantine(row: RawRow, reason: str, record_id: str | None = None) -> None:
@@ -203,14 +252,10 @@ def stage_source(
             quarantine(row, problem)
             continue
         record_id = row.values[spec.record_id]
-        if record_id in seen_ids:
-            quarantine(
-                row,
-                f"duplicate record id: '{record_id}' already at row {seen_ids[record_id]}",
-                record_id,
-            )
+        first = seen_ids.first_row(record_id, row.row_number)
+        if first is not None:
+            quarantine(row, f"duplicate record id: '{record_id}' already at row {first}", record_id)
             continue
-        seen_ids[record_id] = row.row_number
         result, problem = stage_row(spec, row.values, row.row_number, columns)
         if result is None:
             quarantine(row, problem or "unreadable row", record_id)
@@ -230,10 +275,6 @@ def stage_source(
             },
         )
         report.rows_staged += 1
-    report.rows_quarantined = staged.counts["quarantine"]
-    report.mentions_staged = staged.counts["mentions"]
-    report.relations_staged = staged.counts["relations"]
-    report.events_staged = staged.counts["events"]
 
 
 def stage_one(

@@ -10,6 +10,13 @@ Tables (all keyed by source and record id, so lineage is never lost):
 - ``record_changes``: what each ingest batch changed;
 - ``source_files``: the last ingested state of each source (file and mapping hashes, counts);
 - ``batches``: one row per ingest run that changed something.
+
+The per-source tables carry no primary key. Their keys are unique by construction: a source's
+record ids are de-duplicated while it is staged (a repeated id is quarantined), a mention's id is
+``<source>/<record id>/<role>`` and an event's ``<source>/<record id>`` (source names and roles
+are ``[a-z0-9_]+``, so the parts cannot run into each other). An index would only cost: DuckDB
+builds a primary key's index in memory at commit, and a 5M-row source (9M mentions) did not commit
+within 1 GB with one and did within 512 MB without.
 """
 
 from __future__ import annotations
@@ -95,22 +102,20 @@ _DUCK_TYPES = {
 }
 
 
-def _ddl(table: str, schema: pa.Schema, primary_key: str | None = None) -> str:
+def _ddl(table: str, schema: pa.Schema) -> str:
     columns = [f'"{f.name}" {_DUCK_TYPES[f.type]}' for f in schema]
-    if primary_key:
-        columns.append(f"PRIMARY KEY ({primary_key})")
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})"
 
 
 SCHEMA_SQL = [
-    _ddl("mentions", MENTION_SCHEMA, "mention_id"),
+    _ddl("mentions", MENTION_SCHEMA),
     _ddl("relations", RELATION_SCHEMA),
-    _ddl("events", EVENT_SCHEMA, "event_id"),
+    _ddl("events", EVENT_SCHEMA),
     _ddl("event_participants", PARTICIPANT_SCHEMA),
     _ddl("quarantine", QUARANTINE_SCHEMA),
     """CREATE TABLE IF NOT EXISTS records (
         source VARCHAR, record_id VARCHAR, row_number BIGINT, content_hash VARCHAR,
-        first_batch BIGINT, changed_batch BIGINT, PRIMARY KEY (source, record_id))""",
+        first_batch BIGINT, changed_batch BIGINT)""",
     """CREATE TABLE IF NOT EXISTS record_changes (
         batch_id BIGINT, source VARCHAR, record_id VARCHAR, change VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS source_files (
@@ -138,8 +143,37 @@ def connect(workdir: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
     connection = duckdb.connect(str(path))
     for statement in SCHEMA_SQL:
         connection.execute(statement)
+    _drop_primary_keys(connection)
     _add_missing_columns(connection)
     return connection
+
+
+UNKEYED_TABLES = ("mentions", "events", "records")
+"""Tables an older huitong made with a primary key (see the module's docstring)."""
+
+
+def _drop_primary_keys(connection: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild, without it, a table an older huitong gave a primary key (DuckDB cannot drop a
+    constraint): its rows copied as they are, in one transaction per table."""
+    keyed = {
+        row[0]
+        for row in connection.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+            "AND database_name = current_database() AND table_name IN "
+            f"({', '.join('?' for _ in UNKEYED_TABLES)})",
+            list(UNKEYED_TABLES),
+        ).fetchall()
+    }
+    for table in sorted(keyed):
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(f"CREATE TABLE {table}__unkeyed AS SELECT * FROM {table}")
+            connection.execute(f"DROP TABLE {table}")
+            connection.execute(f"ALTER TABLE {table}__unkeyed RENAME TO {table}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
 
 
 _SCHEMAS = {

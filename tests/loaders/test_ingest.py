@@ -316,6 +316,44 @@ def test_a_csv_is_read_without_holding_the_file(tmp_path, monkeypatch):
     assert by_name(report, "rental").rows_read > 0
 
 
+def test_a_workspace_with_the_older_primary_keys_is_rebuilt_without_them(tmp_path):
+    """An older huitong gave ``mentions``, ``events`` and ``records`` a primary key (DuckDB
+    builds its index in memory at commit). Opening such a workspace drops them, rows and columns
+    kept, and ingest then writes into it as into a new one; a repeated record id is still
+    quarantined, now without a key to catch it."""
+    import duckdb
+
+    path = write_city(tmp_path)
+    config = load_config(path)
+    ingest(config, tmp_path / "new", progress=False, workers=1)
+    ingest(config, tmp_path / "old", progress=False, workers=1)
+    keys = {"mentions": "mention_id", "events": "event_id", "records": "source, record_id"}
+    connection = duckdb.connect(str(staging.workspace_path(tmp_path / "old")))
+    for table, key in keys.items():
+        connection.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
+    connection.close()
+    before = tables(tmp_path / "old")
+
+    connection = staging.connect(tmp_path / "old")
+    keyed = connection.execute(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    ).fetchall()
+    columns = connection.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'mentions' "
+        "ORDER BY ordinal_position"
+    ).fetchall()
+    connection.close()
+    assert not {table for (table,) in keyed} & set(keys)
+    assert [name for (name,) in columns] == staging.MENTION_SCHEMA.names
+    assert tables(tmp_path / "old") == before == tables(tmp_path / "new")
+
+    (tmp_path / "rental.csv").write_bytes((tmp_path / "rental.csv").read_bytes() + b"R2,x,y,,,\n")
+    changed = ingest(config, tmp_path / "old", progress=False, workers=1)
+    ingest(config, tmp_path / "new", progress=False, workers=1)
+    assert by_name(changed, "rental").quarantine_reasons["duplicate record id"] == 2
+    assert tables(tmp_path / "old") == tables(tmp_path / "new")
+
+
 def test_a_tight_duckdb_memory_limit_stages_the_same_rows(tmp_path, monkeypatch):
     """``HUITONG_INGEST_MEMORY`` caps DuckDB while it loads the staged rows (it spills past
     it): the result is the same. Too little for a source stops the run naming the setting, and
