@@ -23,6 +23,7 @@ from huitong.standardise import (
     standardise_resident_id,
     standardise_uscc,
 )
+from huitong.standardise._chinese import pinyin_syllables, split_pinyin
 from huitong.standardise.names import homophone_key
 from huitong.vocabulary import IDENTIFYING_FIELDS
 from loaders import staging
@@ -63,7 +64,8 @@ def _gender(raw: str) -> tuple[str | None, str | None]:
 
 def clear_caches() -> None:
     """Empty the standardisers' caches, giving their memory back (see :data:`_CACHE`)."""
-    for cached in (_name, _enterprise, _resident_id, _uscc, _phone, _address, _homophone, _date):
+    for cached in (_name, _enterprise, _resident_id, _uscc, _phone, _address, _homophone, _date,
+                   pinyin_syllables, split_pinyin):  # fmt: skip
         cached.cache_clear()
 
 

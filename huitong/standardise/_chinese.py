@@ -65,18 +65,23 @@ def to_chinese_numeral(value: int) -> str:
     return head + "十" + (_CN_TO_TEXT[units] if units else "")
 
 
-def pinyin_syllables(text: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def pinyin_syllables(text: str) -> tuple[str, ...]:
     """Toneless lowercase pinyin of each Han character of ``text`` (ü as ``v``).
 
     Uses pypinyin's phrase-aware default readings; characters that are not Han contribute
-    their ASCII letters and digits, lower-cased, as one chunk per run.
+    their ASCII letters and digits, lower-cased, as one chunk per run. Cached: a city's given
+    names and brands repeat (pypinyin took a sixth of a household row's standardising).
     """
     syllables = []
     for chunk in lazy_pinyin(text, style=Style.NORMAL, v_to_u=False, errors="default"):
-        cleaned = re.sub(r"[^0-9a-z]", "", chunk.lower())
+        cleaned = _NOT_PINYIN.sub("", chunk.lower())
         if cleaned:
             syllables.append(cleaned)
-    return syllables
+    return tuple(syllables)
+
+
+_NOT_PINYIN = re.compile(r"[^0-9a-z]")
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +99,12 @@ def pinyin_syllable_set() -> frozenset[str]:
     return frozenset(syllables)
 
 
-def split_pinyin(word: str) -> list[str] | None:
+@lru_cache(maxsize=1 << 16)
+def split_pinyin(word: str) -> tuple[str, ...] | None:
     """Split run-together pinyin ("xiaoming") into syllables, fewest syllables first.
 
-    Returns None when ``word`` cannot be read as a sequence of pinyin syllables.
+    Returns None when ``word`` cannot be read as a sequence of pinyin syllables. Cached, as
+    :func:`pinyin_syllables`.
     """
     known = pinyin_syllable_set()
     best: list[list[str] | None] = [None] * (len(word) + 1)
@@ -111,4 +118,5 @@ def split_pinyin(word: str) -> list[str] | None:
                 current = best[end]
                 if current is None or len(candidate) < len(current):
                     best[end] = candidate
-    return best[len(word)]
+    found = best[len(word)]
+    return None if found is None else tuple(found)
