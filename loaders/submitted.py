@@ -95,12 +95,12 @@ def with_submitted(
         return
     records = submitted.records
     in_force = {rid for rid, record in records.items() if record.file_hash == file_hash}
-    in_file: set[str] = set()
+    in_file: set[str] = set()  # only submitted records': a file's ids would grow with it
     last_row = 0
     for row in rows:
         last_row = max(last_row, row.row_number)
         record_id = row.values.get(record_id_column) if row.values else None
-        if record_id is not None:
+        if record_id is not None and record_id in records:
             in_file.add(record_id)
             if record_id in in_force:
                 continue
