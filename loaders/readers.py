@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -290,7 +291,24 @@ def _jsonl_rows(path: Path, encoding: str) -> Iterator[RawRow]:
                 )
                 continue
             values = {str(key): as_text(value) for key, value in item.items()}
+            if "\\u" in text and lone_surrogate(values):
+                yield RawRow(
+                    row_number, None, text.rstrip("\r\n"), f"malformed JSON: {LONE_SURROGATE}"
+                )
+                continue
             yield RawRow(row_number, values, text.rstrip("\r\n"))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = "a \\u escape leaves a lone surrogate, which is not text"
+
+
+def lone_surrogate(values: dict[str, str | None]) -> bool:
+    """Whether a JSON line's keys or values hold a surrogate code point (``"\\ud800"`` is valid
+    JSON but no UTF-8 can carry it: hashing, Parquet and DuckDB would all refuse the row)."""
+    return any(
+        _SURROGATE.search(text) for pair in values.items() for text in pair if text is not None
+    )
 
 
 def _parquet_rows(path: Path) -> Iterator[RawRow]:

@@ -48,7 +48,7 @@ from huitong.standardise import standardise_person_name
 from huitong.standardise.names import homophone_key
 from huitong.vocabulary import ENTITY_TYPES, MENTION_FIELDS
 from loaders.config import SourcesConfig, SourceSpec, load_config
-from loaders.readers import RawRow, as_text
+from loaders.readers import LONE_SURROGATE, RawRow, as_text, lone_surrogate
 from loaders.sources import record_id_problem, stage_row
 from loaders.staging import EVENT_SCHEMA, MENTION_SCHEMA, PARTICIPANT_SCHEMA, RELATION_SCHEMA
 from realtime.errors import NoSnapshot, NotApplied, TooManyRows, UnknownSource
@@ -1425,7 +1425,12 @@ def rows_from_objects(objects: list[Any]) -> list[RawRow]:
         if not isinstance(item, dict):
             rows.append(RawRow(position, None, raw, f"a row must be an object, got {raw[:40]}"))
             continue
-        rows.append(RawRow(position, {str(k): as_text(v) for k, v in item.items()}, raw))
+        values = {str(k): as_text(v) for k, v in item.items()}
+        if lone_surrogate(values):
+            raw = json.dumps(item, default=str)  # escaped: the surrogate cannot be written
+            rows.append(RawRow(position, None, raw, f"malformed row: {LONE_SURROGATE}"))
+            continue
+        rows.append(RawRow(position, values, raw))
     return rows
 
 

@@ -53,6 +53,24 @@ def test_jsonl_malformed_and_non_object_lines(tmp_path):
     assert read_columns(path, "jsonl", "utf-8") == ["id", "name", "n"]
 
 
+def test_a_json_escape_of_a_lone_surrogate_quarantines_its_row(tmp_path):
+    """``"\\ud800"`` is valid JSON but not text (no UTF-8 carries it): the row is unreadable,
+    with its reason, in a key or a value, nested or not; an escaped pair is one character."""
+    path = tmp_path / "s.jsonl"
+    lines = [
+        '{"id": "V\\ud800", "name": "x"}',
+        '{"id": "2", "\\udfff": "x"}',
+        '{"id": "3", "tags": ["\\ud83d"]}',
+        '{"id": "4", "name": "\\ud83d\\ude00"}',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    rows = list(iter_rows(path, "jsonl", "utf-8"))
+    assert [r.values for r in rows[:3]] == [None, None, None]
+    assert all("lone surrogate" in r.error for r in rows[:3])
+    assert rows[0].raw == lines[0]
+    assert rows[3].values == {"id": "4", "name": "\U0001f600"}
+
+
 def test_parquet_rows_are_text(tmp_path):
     path = tmp_path / "d.parquet"
     pq.write_table(pa.table({"id": [1, 2], "amount": [1.5, None], "name": ["a", ""]}), path)

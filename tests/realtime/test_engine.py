@@ -73,12 +73,16 @@ def test_replay_is_unchanged_and_bad_rows_get_their_reason(city, engine, graph):
     assert [r.status for r in result.rows] == ["UNCHANGED", "UNCHANGED"]
     assert result.sequence is None and Journal(city.workdir).last_seq() == before
     assert all(m.entity_id for r in result.rows for m in r.mentions)
-    mixed = engine.submit("hukou", rows_from_objects([broken, nameless, good, "x"]), "test")
+    surrogate = {**city.rows["hukou"][4], "姓名": "王\ud800"}  # JSON may carry "\\ud800"
+    mixed = engine.submit(
+        "hukou", rows_from_objects([broken, nameless, good, "x", surrogate]), "test"
+    )
     statuses = [r.status for r in mixed.rows]
-    assert statuses == ["QUARANTINED", "QUARANTINED", "CREATED", "QUARANTINED"]
+    assert statuses == ["QUARANTINED", "QUARANTINED", "CREATED", "QUARANTINED", "QUARANTINED"]
     assert "missing record id" in mixed.rows[0].reason
     assert "no mention" in mixed.rows[1].reason or "identifying" in mixed.rows[1].reason
     assert "must be an object" in mixed.rows[3].reason
+    assert "lone surrogate" in mixed.rows[4].reason
     key = f"hukou/{good['人员编号']}/resident"
     assert _golden_of_record(graph, key) == mixed.rows[2].mentions[0].entity_id
 
