@@ -285,11 +285,15 @@ def test_cli_ingest_reports_and_config_errors_exit_non_zero(tmp_path):
 
 
 def test_parallel_workers_stage_exactly_what_one_process_does(tmp_path, monkeypatch):
+    """Staged in this process, in two workers, or (an input past ``PARALLEL_MIN_BYTES``) in
+    one worker process: the same rows."""
     path = write_city(tmp_path)
     ingest(load_config(path), tmp_path / "one", progress=False, workers=1)
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
     ingest(load_config(path), tmp_path / "two", progress=False, workers=2)
     assert tables(tmp_path / "two") == tables(tmp_path / "one")
+    ingest(load_config(path), tmp_path / "worker", progress=False, workers=1)
+    assert tables(tmp_path / "worker") == tables(tmp_path / "one")
 
 
 def test_rows_spilled_in_small_chunks_stage_what_one_chunk_does(tmp_path, monkeypatch):
