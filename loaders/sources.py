@@ -105,14 +105,13 @@ class _SeenIds:
     def first_row(self, record_id: str, row_number: int) -> int | None:
         """None if ``record_id`` is new (it is remembered at ``row_number``), else the row that
         had it first."""
-        key = record_id
         inserted = self._db.execute(
-            "INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, row_number)
+            "INSERT OR IGNORE INTO seen VALUES (?, ?)", (record_id, row_number)
         ).rowcount
         if inserted:
             return None
         return self._db.execute(
-            "SELECT row_number FROM seen WHERE record_id = ?", (key,)
+            "SELECT row_number FROM seen WHERE record_id = ?", (record_id,)
         ).fetchone()[0]
 
     def close(self) -> None:

@@ -98,8 +98,8 @@ class _NarrowingDuckDBAPI(DuckDBAPI):
     Splink writes each scored pair with both sides' value of every compared column and each
     comparison's intermediate values (about 400 columns for persons); huitong keeps about 25.
     Wrapped in a ``SELECT`` of those, DuckDB never computes or writes the rest: the same pairs
-    and scores, person prediction 92 → 62 s at 100k persons (1.8M pairs). Splink's SQL is not
-    changed; only the statement that materialises it selects from it."""
+    and scores, person scoring 92 → 62 s at 100k persons (1.8M pairs, same load). Splink's SQL
+    is not changed; only the statement that materialises it selects from it."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         super().__init__(connection=connection)
@@ -255,7 +255,7 @@ class SparkEngine:
         return int(self.session.table(table).count())
 
     def predicting(self, columns: Iterable[str]) -> AbstractContextManager[None]:
-        return nullcontext()  # Spark's plan is lazy: fetch selects the columns, nothing more runs
+        return nullcontext()  # Spark's fetch keeps only the columns asked for
 
     def fetch(self, table: str, columns: Iterable[str]) -> str:
         path = self.directory / f"{table}.out"

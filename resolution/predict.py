@@ -115,8 +115,9 @@ class PredictResult:
 PREDICT_SLICE_PAIRS = 1_000_000
 """Blocked pairs scored at a time on DuckDB. Splink writes each scored pair with the matching
 columns of both sides (about 400 for persons), so a million-person city's tens of millions of
-blocked pairs filled 60 GB of temporary files before any were kept; only the pair columns
-(:func:`pairs_columns`) are kept, a slice at a time."""
+blocked pairs once filled 60 GB of temporary files before any were kept. Only the pair columns
+(:func:`pairs_columns`) are made now (:meth:`~resolution.engines.Engine.predicting`), and the
+slices still bound what one statement holds."""
 
 _NARROW = "huitong_scored_pairs"
 _SLICE = "huitong_blocked_slice"

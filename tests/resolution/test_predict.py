@@ -6,16 +6,19 @@ import datetime as dt
 import json
 import random
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
+from splink.internals.linker_components.table_management import LinkerTableManagement
 
 from loaders import staging
 from resolution import predict
 from resolution.blocking_recall import blocking_recall
 from resolution.cluster import cluster_entity
+from resolution.engines import DuckDBEngine
 from resolution.errors import ModelSpecError
 from resolution.model_spec import ENTITIES, load_model_spec, parse_model_spec, weights_are_sane
 from resolution.predict import pairs_columns, train_and_predict
@@ -660,6 +663,51 @@ def test_scoring_slice_by_slice_gives_the_same_pairs(
     assert sliced.model_path.read_bytes() == whole.model_path.read_bytes()
     assert sliced_pairs == whole_pairs
     assert sliced.pairs > 0
+
+
+def test_predictions_made_narrow_and_unpruned_are_splinks_own(
+    population, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DuckDB engine makes Splink's predictions with only the pair columns and scores a
+    slice against the profiles as they are. With neither (Splink's own wide predictions, and its
+    copies of the profiles a registered slice names) the pairs, weights and model are the same,
+    whole and sliced."""
+    narrow_connection, narrow, narrow_pairs = run(population, tmp_path / "narrow")
+    narrow_connection.close()
+    monkeypatch.setattr(DuckDBEngine, "predicting", lambda self, columns: nullcontext())
+    wide_connection, wide, wide_pairs = run(population, tmp_path / "wide")
+    wide_connection.close()
+    assert wide.model_path.read_bytes() == narrow.model_path.read_bytes()
+    assert wide_pairs == narrow_pairs and narrow.pairs > 0
+
+    flags: list[bool] = []
+    register = LinkerTableManagement.register_blocked_pairs_for_predict
+
+    def pruned(self, frame):  # the flag stays set: Splink copies the profiles, as it would
+        registered = register(self, frame)
+        registered.metadata = _Kept(registered.metadata, flags)
+        return registered
+
+    monkeypatch.setattr(LinkerTableManagement, "register_blocked_pairs_for_predict", pruned)
+    monkeypatch.setattr(predict, "PREDICT_SLICE_PAIRS", max(narrow.comparisons // 3, 1))
+    pruned_connection, _, pruned_pairs = run(population, tmp_path / "pruned")
+    pruned_connection.close()
+    assert len(flags) >= 3  # one refused unflagging per slice
+    assert pruned_pairs == narrow_pairs
+
+
+class _Kept(dict):
+    """Metadata whose ``registered_for_predict`` cannot be unset (each attempt is counted)."""
+
+    def __init__(self, metadata: dict, attempts: list[bool]) -> None:
+        super().__init__(metadata)
+        self.attempts = attempts
+
+    def __setitem__(self, key, value) -> None:
+        if key == "registered_for_predict" and not value:
+            self.attempts.append(True)
+            return
+        super().__setitem__(key, value)
 
 
 def test_trained_model_separates_people(population, tmp_path: Path) -> None:
