@@ -554,7 +554,7 @@ class Engine:
         snapshot = dict(
             self.con.execute(
                 "SELECT golden_id, cluster_key FROM snap.golden_clusters "
-                "WHERE entity = ? AND list_contains(?, golden_id)",
+                "WHERE entity = ? AND golden_id = ANY(?::VARCHAR[])",  # 12 → 6 ms at 100k
                 [entity, goldens],
             ).fetchall()
         ) if goldens else {}  # fmt: skip
@@ -666,7 +666,7 @@ class Engine:
                 self.snapshot_constraints[golden] = []
             for golden, name, value in self.con.execute(
                 "SELECT golden_id, name, value FROM snap.constraint_values "
-                "WHERE golden_id = ANY(?::VARCHAR[])",  # ordered by golden_id: zone maps
+                "WHERE golden_id = ANY(?::VARCHAR[])",  # indexed, and in golden_id order
                 [missing],
             ).fetchall():
                 self.snapshot_constraints[golden].append((name, value))
@@ -946,11 +946,12 @@ class Engine:
         if not wanted:
             return out
         values: dict[str, list] = defaultdict(list)
+        # = ANY: golden_id is indexed in the snapshot (an older one scans, in golden_id order)
+        among, params = "golden_id = ANY(?::VARCHAR[])", [wanted]
         for golden, *value in self.con.execute(
             f"SELECT golden_id, attribute, value, source, record_id, role "
-            f"FROM snap.golden_records_{entity} WHERE list_contains(?, golden_id) "
-            "ORDER BY golden_id, attribute",
-            [wanted],
+            f"FROM snap.golden_records_{entity} WHERE {among} ORDER BY golden_id, attribute",
+            params,
         ).fetchall():
             values[golden].append(value)
         places = {
@@ -963,11 +964,11 @@ class Engine:
         }
         members: dict[str, list[str]] = defaultdict(list)
         for golden, mention_id in self.con.execute(
-            "SELECT golden_id, mention_id FROM snap.mentions WHERE list_contains(?, golden_id) "
+            f"SELECT golden_id, mention_id FROM snap.mentions WHERE {among} "
             "QUALIFY row_number() OVER (PARTITION BY golden_id ORDER BY mention_id) "
             f"<= {MAX_SOURCE_RECORDS} "
             "ORDER BY golden_id, mention_id",
-            [wanted],
+            params,
         ).fetchall():
             members[golden].append(mention_id)
         for golden in wanted:
@@ -988,7 +989,7 @@ class Engine:
         ``golden_id``)."""
         sources = sorted(set().union(goldens, *self._sources(goldens).values()))
         rows = []
-        result = self.con.execute(  # sorted by golden_id: = ANY lets DuckDB skip row groups
+        result = self.con.execute(  # an index lookup (resolution.snapshot.GOLDEN_INDEX)
             "SELECT * FROM snap.mentions WHERE golden_id = ANY(?::VARCHAR[])", [sources]
         )
         names = [d[0] for d in result.description]

@@ -90,6 +90,10 @@ class EntityMatcher:
         ``golden_id``), in ``idx`` order"""
         self._member_idx = self.profile_members.column("idx").to_numpy()
         self.tf = tf_columns(self.spec)
+        self.tf_lookups = {
+            c: TermFrequencies(con, MATCHER_TF.format(entity=entity, column=c), c, snapshot)
+            for c in self.tf
+        }
         self.caps = [rule.max_block_size for rule in self.spec.blocking_rules]
         self._load_keys()
         con.execute(
@@ -227,26 +231,24 @@ class EntityMatcher:
             con.execute("USE memory")
         names = [c for c in self.columns if c not in ("mention_id", "mention_count")]
         names = [c for c in names if not c.startswith("tf_")]
-        tf_selects = "".join(f", t{i}.tf_{c}" for i, c in enumerate(self.tf))
-        tf_joins = "".join(
-            f" LEFT JOIN snap.{MATCHER_TF.format(entity=self.entity, column=c)} t{i}"
-            f" ON t{i}.{c} = p.{c}"
-            for i, c in enumerate(self.tf)
-        )
         keys = "".join(
             f", CASE WHEN {' AND '.join(f'p.{c} IS NOT NULL' for c in rule.on)} "
             f"THEN {block_key_sql(rule.on, 'p')} END AS key_{i}"
             for i, rule in enumerate(self.spec.blocking_rules)
         )
-        return con.sql(
+        rows = con.sql(
             f"""
             SELECT p.mention_id, CAST(1 AS BIGINT) AS mention_count,
-                   {", ".join(f"p.{c}" for c in names)}{tf_selects}{keys}
+                   {", ".join(f"p.{c}" for c in names)}{keys}
             FROM {_SCRATCH}.huitong_mentions p
-            {tf_joins}
             ORDER BY p.mention_id
             """
         ).to_arrow_table()
+        for column, lookup in self.tf_lookups.items():  # not joined in SQL: that scans the
+            # whole term-frequency table (60k names at 100k persons) on every call
+            values = [lookup.get(v) for v in rows.column(column).to_pylist()]
+            rows = rows.append_column(f"tf_{column}", pa.array(values, pa.float64()))
+        return rows
 
     def score(
         self,
@@ -450,6 +452,46 @@ def mapped_table(
     if not ordered:
         raise RuntimeError(f"{path} does not hold the snapshot's {table} in idx order")
     return rows
+
+
+class TermFrequencies:
+    """A snapshot's term-frequency table (``<column>``, ``tf_<column>``) sorted by value in an
+    Arrow file beside it (written on first use, like :func:`mapped_table`), memory-mapped and
+    searched by bisection: a value's frequency in microseconds, without holding the table in
+    each API worker's memory."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, table: str, column: str, snapshot: Path
+    ) -> None:
+        path = mapped_path(snapshot, table)
+        if not path.exists():
+            rows = con.sql(
+                f"SELECT {column} AS value, tf_{column} AS tf FROM snap.{table} "
+                f"WHERE {column} IS NOT NULL ORDER BY value"
+            ).to_arrow_table()
+            partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+            with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, rows.schema) as out:
+                out.write_table(rows.combine_chunks())  # one chunk: indexed without joining
+            os.replace(partial, path)
+        rows = pa.ipc.open_file(pa.memory_map(str(path))).read_all().combine_chunks()
+        self._values = rows.column("value").chunks
+        self._tf = rows.column("tf").chunks
+        self._size = rows.num_rows
+
+    def get(self, value: object) -> float | None:
+        if value is None or not self._size:
+            return None
+        values, tf = self._values[0], self._tf[0]
+        lo, hi = 0, self._size
+        while lo < hi:  # DuckDB sorted by bytes; Python's str order is the same (code points)
+            mid = (lo + hi) // 2
+            if values[mid].as_py() < value:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < self._size and values[lo].as_py() == value:
+            return tf[lo].as_py()
+        return None
 
 
 def take(table: pa.Table, positions: list[int] | np.ndarray) -> pa.Table:

@@ -58,6 +58,10 @@ KEEP = 3
 """Snapshots kept: the newest few (the graph may still hold an older run than the newest)."""
 
 
+GOLDEN_INDEX = "mentions_golden"
+"""The index on the snapshot mentions' ``golden_id`` (snapshots before it scan instead)."""
+
+
 def snapshot_path(workdir: Path, run_id: str) -> Path:
     return Path(workdir) / SNAPSHOT_DIR / f"{run_id}.duckdb"
 
@@ -217,6 +221,15 @@ def _copy(
     for statement in (
         "CREATE INDEX mentions_id ON huitong_snapshot.mentions (mention_id)",
         "CREATE INDEX records_key ON huitong_snapshot.records (source, record_id)",
+        # a real-time call reads a few golden records' mentions, values and constraints:
+        # `golden_id = ANY(?)` is then an index lookup (2–4 ms at 100k persons, not 10–28 ms)
+        f"CREATE INDEX {GOLDEN_INDEX} ON huitong_snapshot.mentions (golden_id)",
+        "CREATE INDEX constraint_values_golden ON huitong_snapshot.constraint_values (golden_id)",
+        *(
+            f"CREATE INDEX golden_records_{entity}_golden "
+            f"ON huitong_snapshot.golden_records_{entity} (golden_id)"
+            for entity in ENTITY_TYPES
+        ),
     ):
         connection.execute(statement)
 

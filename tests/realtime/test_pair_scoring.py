@@ -18,6 +18,7 @@ import pytest
 
 from huitong.vocabulary import ENTITY_TYPES
 from realtime.matcher import EntityMatcher, scratch_catalog
+from resolution.matcher_state import MATCHER_TF
 from resolution.snapshot import current_snapshot
 
 
@@ -124,3 +125,21 @@ def test_mentions_remembered_from_the_journal_score_as_in_splinks_sql(snapshot) 
     assert len(python) == len(pairs) and python == splink
     matcher.forget(sorted(overlay))
     assert not matcher.overlay_rows
+
+
+@pytest.mark.parametrize("entity", ENTITY_TYPES)
+def test_term_frequencies_are_looked_up_as_the_snapshot_has_them(snapshot, entity: str) -> None:
+    """A call's mentions get their term frequencies from sorted, memory-mapped copies of the
+    snapshot's tables: every value's, and none for a value the city never wrote."""
+    con, path, models = snapshot
+    matcher = EntityMatcher(con, entity, models[entity], path)
+    assert set(matcher.tf_lookups) == set(matcher.tf)
+    assert matcher.tf or entity == "rental_unit"  # the unit model adjusts nothing
+    for column, lookup in matcher.tf_lookups.items():
+        table = MATCHER_TF.format(entity=entity, column=column)
+        rows = con.execute(f"SELECT {column}, tf_{column} FROM snap.{table}").fetchall()
+        assert rows
+        for value, tf in rows:
+            assert lookup.get(value) == (tf if value is not None else None), value
+        assert lookup.get("从未出现的值 never written") is None
+        assert lookup.get(None) is None
