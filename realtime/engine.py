@@ -56,6 +56,7 @@ from realtime.matcher import EntityMatcher, scratch_catalog
 from realtime.results import MentionResult, RetractResult, RowResult, SubmitResult
 from resolution.cluster import CONSTRAINTS, IDENTIFIERS, torn
 from resolution.golden import golden_token
+from resolution.matcher_input import NEIGHBOURS, RELATED
 from resolution.model_spec import load_model_spec
 from resolution.pipeline import RESOLVE_ORDER
 from resolution.snapshot import current_snapshot, snapshot_path
@@ -570,7 +571,7 @@ class Engine:
     def _match_entity(self, call: _Call, entity: str, mentions: list[_Mention]) -> None:
         matcher = self.matchers[entity]
         spec = self.specs[entity]
-        rows = matcher.prepare(CALL)
+        rows = matcher.prepare(CALL, empty=self._empty_parts(call))
         call.matcher_rows[entity] = rows
         call_ids = set(rows.column("mention_id").to_pylist())
         updated = {m.mention_id for m in mentions if m.previous is not None}
@@ -626,6 +627,17 @@ class Engine:
         for mention in mentions:
             self._decide(call, spec, mention, evidence.get(mention.mention_id, []), owners, decided)
             decided[mention.mention_id] = mention
+
+    @staticmethod
+    def _empty_parts(call: _Call) -> set[str]:
+        """The preparation's parts with no rows for this call: neighbours come only from the
+        rows' relations, related values from relations and events."""
+        staged = [s for _, s in call.staged]
+        if any(s.relations for s in staged):
+            return set()
+        if any(s.participants for s in staged):
+            return {NEIGHBOURS}
+        return {NEIGHBOURS, RELATED}
 
     def _profile_idx(self, entity: str, mention_id: str) -> int | None:
         """The ``idx`` of the snapshot profile whose representative is ``mention_id``."""

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -219,14 +220,18 @@ class EntityMatcher:
         return scorer, conditions
 
     # -- a call's mentions -------------------------------------------------------------------
-    def prepare(self, tiny: tuple[str, str]) -> pa.Table:
+    def prepare(self, tiny: tuple[str, str], empty: Collection[str] = ()) -> pa.Table:
         """The call's mentions of this entity type (in the tiny workspace ``tiny``) as matcher
-        rows: model columns, term frequencies, and one block key per rule (``key_<i>``)."""
+        rows: model columns, term frequencies, and one block key per rule (``key_<i>``).
+        ``empty``: the preparation's parts the call has no rows for (see
+        :func:`resolution.matcher_input.prepare_input`)."""
         con = self.con
         con.execute(f"USE {_SCRATCH}")
         try:
             con.execute("DROP TABLE IF EXISTS huitong_mentions")
-            prepare_input(con, self.spec, tiny, degrees_elsewhere=self.degrees, profiles=False)
+            prepare_input(
+                con, self.spec, tiny, degrees_elsewhere=self.degrees, profiles=False, empty=empty
+            )
         finally:
             con.execute("USE memory")
         names = [c for c in self.columns if c not in ("mention_id", "mention_count")]

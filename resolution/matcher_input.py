@@ -11,12 +11,18 @@ and the entities its row names (:class:`resolution.model_spec.NeighbourSpec`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import duckdb
 
 from resolution.model_spec import CO_PARENT, EVENT, ModelSpec
 from resolution.scratch import qualified, scalar
 
 MENTIONS = "huitong_mentions"
+RELATED = "huitong_related"
+"""The mentions' related values: rows only where the workspace has relations or events."""
+NEIGHBOURS = "huitong_neighbours"
+"""The mentions' neighbours: rows only where the workspace has relations."""
 
 
 PROFILES = "huitong_profiles"
@@ -30,6 +36,7 @@ def prepare_input(
     settle: bool = False,
     degrees_elsewhere: str | None = None,
     profiles: bool = True,
+    empty: Collection[str] = (),
 ) -> tuple[int, int]:
     """Materialise the matcher's input; returns (mentions, profiles).
 
@@ -44,20 +51,27 @@ def prepare_input(
     prepares a few submitted rows, and the rest of the city names their neighbours too).
     With ``profiles`` False only ``huitong_mentions`` is made (returns (mentions, 0)): the
     real-time matcher reads a call's mentions as they are and keys them itself.
+
+    ``empty`` names the parts (:data:`RELATED`, :data:`NEIGHBOURS`) the caller knows have no
+    rows in this workspace (a real-time call without relations or events): each is read as an
+    empty relation of the same columns and types, which DuckDB binds in a fraction of the
+    ~15 ms the part's SQL costs it; the result is the same.
     """
     names = list(spec.columns)
     selected = ",\n".join(f"({sql}) AS {name}" for name, sql in spec.columns.items())
     ctes, joined = [], ""
     for cte, sql in (
-        ("huitong_related", _related_sql(spec, workspace)),
+        (RELATED, _related_sql(spec, workspace)),
         (
-            "huitong_neighbours",
+            NEIGHBOURS,
             _neighbours_sql(
                 cursor, spec, workspace, settle=settle, degrees_elsewhere=degrees_elsewhere
             ),
         ),
     ):
         if sql:
+            if cte in empty:
+                sql = _typed_empty(cursor, sql)
             ctes.append(f"{cte} AS ({sql}),")
             joined += f" LEFT JOIN {cte} USING (mention_id)"
     cursor.execute(
@@ -117,6 +131,19 @@ def prepare_input(
     mentions = scalar(cursor, f"SELECT count(*) FROM {MENTIONS}")
     profiles = scalar(cursor, f"SELECT count(*) FROM {PROFILES}")
     return int(mentions), int(profiles)
+
+
+_EMPTY: dict[str, str] = {}
+"""SQL of a part → an empty relation of its columns and types (one per model and workspace
+naming: a handful)."""
+
+
+def _typed_empty(cursor: duckdb.DuckDBPyConnection, sql: str) -> str:
+    if sql not in _EMPTY:
+        described = cursor.execute(f"DESCRIBE SELECT * FROM ({sql})").fetchall()
+        columns = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind, *_ in described)
+        _EMPTY[sql] = f"SELECT {columns} WHERE false"
+    return _EMPTY[sql]
 
 
 def _related_sql(spec: ModelSpec, workspace: tuple[str, str]) -> str:

@@ -250,10 +250,9 @@ class _Compiler:
             return lambda left, right: (
                 None if (v := inner(left, right)) is None else negate(v, None)
             )
-        if kind is exp.And:
-            return self._and(self.compile(node.this), self.compile(node.expression))
-        if kind is exp.Or:
-            return self._or(self.compile(node.this), self.compile(node.expression))
+        if kind in (exp.And, exp.Or):
+            sides = self.compile(node.this), self.compile(node.expression)
+            return self._connective(*sides, decisive=kind is exp.Or)
         if kind is exp.Not:
             inner = self.compile(node.this)
             return lambda left, right: None if (v := inner(left, right)) is None else not v
@@ -385,30 +384,20 @@ class _Compiler:
         return many
 
     @staticmethod
-    def _and(a: Fn, b: Fn) -> Fn:
-        def both(left: Row, right: Row) -> bool | None:
+    def _connective(a: Fn, b: Fn, decisive: bool) -> Fn:
+        """AND (``decisive`` False) or OR (True) in three-valued logic: the decisive value if
+        either side has it, else NULL if either side is NULL."""
+
+        def connective(left: Row, right: Row) -> bool | None:
             x = a(left, right)
-            if x is False:
-                return False
+            if x is decisive:
+                return decisive
             y = b(left, right)
-            if y is False:
-                return False
-            return None if x is None or y is None else True
+            if y is decisive:
+                return decisive
+            return None if x is None or y is None else not decisive
 
-        return both
-
-    @staticmethod
-    def _or(a: Fn, b: Fn) -> Fn:
-        def either(left: Row, right: Row) -> bool | None:
-            x = a(left, right)
-            if x is True:
-                return True
-            y = b(left, right)
-            if y is True:
-                return True
-            return None if x is None or y is None else False
-
-        return either
+        return connective
 
     @staticmethod
     def _in(needle: Fn, items: list[Fn]) -> Fn:
