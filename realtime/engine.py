@@ -1464,10 +1464,10 @@ class Engine:
 
 
 @contextlib.contextmanager
-def _collector_paused(pause: bool = True) -> Iterator[None]:
+def _collector_paused() -> Iterator[None]:
     """No cyclic collection while the engine builds state it keeps (replaying a journal:
     each full collection would walk all of it again, as it grows)."""
-    enabled = pause and gc.isenabled()
+    enabled = gc.isenabled()
     if enabled:
         gc.disable()
     try:
