@@ -162,9 +162,12 @@ def _bit_count(value: int) -> int:
     return (value & _MASK_64).bit_count()  # BIGINT's 64 bits, two's complement
 
 
+_DATE_UNITS = ("year", "month", "day")
+
+
 def _truncate(unit: str, value: dt.date) -> dt.date:
-    if isinstance(value, dt.datetime) or unit not in ("year", "month", "day"):
-        raise Unsupported(f"date_trunc({unit!r}) of {type(value).__name__}")
+    if isinstance(value, dt.datetime):  # a DATE column arrives as a date
+        raise TypeError(f"date_trunc of a timestamp: {value!r}")
     if unit == "year":
         return value.replace(month=1, day=1)
     if unit == "month":
@@ -285,6 +288,8 @@ class _Compiler:
             return self._strict(_NULL_IN_NULL_OUT["strftime"], [node.this, node.args["format"]])
         if kind in (exp.TimestampTrunc, exp.DateTrunc):
             unit = node.args["unit"].name.lower()
+            if unit not in _DATE_UNITS:
+                raise Unsupported(f"date_trunc({unit!r})")
             inner = self.compile(node.this)
             return lambda left, right: (
                 None if (v := inner(left, right)) is None else _truncate(unit, v)

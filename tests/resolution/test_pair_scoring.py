@@ -189,6 +189,7 @@ def test_a_blocking_rules_sides_are_read_as_written(pairs) -> None:
         "xs_l[n_l]",  # a computed index
         "s IS NULL",  # a column of neither side
         "s_l IS TRUE",
+        "date_trunc('quarter', d_l) = date_trunc('quarter', d_r)",  # a unit it does not know
     ],
 )
 def test_what_the_compiler_does_not_know_is_refused_when_compiled(sql: str) -> None:
