@@ -560,6 +560,8 @@ class PairScorer:
         comparisons = []
         for comparison in core.comparisons:
             levels = comparison.comparison_levels
+            if not levels or not levels[-1]._is_else_level:  # SQL's CASE would give NULL
+                raise Unsupported(f"comparison {comparison.output_column_name!r} has no ELSE")
             comparisons.append(
                 _Comparison(
                     comparison.output_column_name,
@@ -614,7 +616,7 @@ def _level_of(levels: tuple[_Level, ...], left: Row, right: Row) -> _Level:
     for level in levels:
         if level.condition is None or level.condition(left, right) is True:
             return level
-    raise Unsupported("a comparison without an ELSE level")  # Splink always ends with one
+    raise AssertionError("unreachable: every comparison ends with its ELSE level")
 
 
 def _tf_adjustment(level: _Level, left: Row, right: Row) -> float:
