@@ -16,10 +16,8 @@ import argparse
 import time
 from pathlib import Path
 
-import duckdb
-
 from huitong.vocabulary import ENTITY_TYPES
-from realtime.matcher import EntityMatcher, scratch_catalog
+from realtime.matcher import EntityMatcher, snapshot_connection
 from resolution.snapshot import current_snapshot
 
 
@@ -30,10 +28,8 @@ def main() -> None:
     parser.add_argument("--call", type=int, default=300, help="pairs per scoring call")
     args = parser.parse_args()
     path = Path(current_snapshot(args.workdir)["path"])
-    con = duckdb.connect(config={"threads": 1})
-    con.execute(f"ATTACH '{path}' AS snap (READ_ONLY)")
+    con = snapshot_connection(path)
     con.execute(f"ATTACH '{args.workdir / 'workspace.duckdb'}' AS work (READ_ONLY)")
-    scratch_catalog(con)
     models = dict(con.execute("SELECT entity, model FROM snap.models").fetchall())
     for entity in ENTITY_TYPES:
         matcher = EntityMatcher(con, entity, models[entity], path)

@@ -40,7 +40,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from neo4j import Driver
 
@@ -54,7 +53,7 @@ from loaders.readers import LONE_SURROGATE, RawRow, as_text, lone_surrogate
 from loaders.sources import record_id_problem, stage_row
 from loaders.staging import EVENT_SCHEMA, MENTION_SCHEMA, PARTICIPANT_SCHEMA, RELATION_SCHEMA
 from realtime.errors import NoSnapshot, NotApplied, TooManyRows, UnknownSource
-from realtime.matcher import EntityMatcher, scratch_catalog
+from realtime.matcher import EntityMatcher, snapshot_connection
 from realtime.results import MentionResult, RetractResult, RowResult, SubmitResult
 from resolution.cluster import CONSTRAINTS, IDENTIFIERS, torn
 from resolution.golden import golden_token
@@ -158,17 +157,19 @@ class Engine:
         self.lock = threading.Lock()
         homophone_key(standardise_person_name("黄伟"))  # warm the pinyin tables once
         self._file_hashes: dict[str, tuple[tuple[int, int], str]] = {}
-        with _collector_paused():
-            self._open(manifest["run_id"])
-            self._settle()
+        self._open(manifest["run_id"])
 
     # -- state ---------------------------------------------------------------------------------
     def _open(self, run_id: str) -> None:
+        """Read the run's snapshot into this engine's state (with the collector paused, then
+        settled: all of it is kept)."""
+        with _collector_paused():
+            self._load(run_id)
+            self._settle()
+
+    def _load(self, run_id: str) -> None:
         path = snapshot_path(self.workdir, run_id)
-        # a call is a few small queries: one thread each, no pool to wake
-        con = duckdb.connect(config={"threads": 1})
-        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS snap (READ_ONLY)")
-        scratch_catalog(con)
+        con = snapshot_connection(path)
         con.execute("CREATE SCHEMA IF NOT EXISTS memory.call")
         self.con = con
         manifest = dict(con.execute("SELECT key, value FROM snap.manifest").fetchall())
@@ -402,9 +403,7 @@ class Engine:
         """A call failed before it was journalled: rebuild the state from the snapshot and
         the journal (the failed call may have left half its decisions here)."""
         self.close()
-        with _collector_paused():
-            self._open(self.run_id)
-            self._settle()
+        self._open(self.run_id)
 
     # -- staging -------------------------------------------------------------------------------
     def _current_hashes(self, source: str, record_ids: list[str]) -> dict[str, str | None]:
@@ -993,11 +992,11 @@ class Engine:
             return out
         values: dict[str, list] = defaultdict(list)
         # = ANY: golden_id is indexed in the snapshot (an older one scans, in golden_id order)
-        among, params = "golden_id = ANY(?::VARCHAR[])", [wanted]
+        among = "golden_id = ANY(?::VARCHAR[])"
         for golden, *value in self.con.execute(
             f"SELECT golden_id, attribute, value, source, record_id, role "
             f"FROM snap.golden_records_{entity} WHERE {among} ORDER BY golden_id, attribute",
-            params,
+            [wanted],
         ).fetchall():
             values[golden].append(value)
         places = {
@@ -1014,7 +1013,7 @@ class Engine:
             "QUALIFY row_number() OVER (PARTITION BY golden_id ORDER BY mention_id) "
             f"<= {MAX_SOURCE_RECORDS} "
             "ORDER BY golden_id, mention_id",
-            params,
+            [wanted],
         ).fetchall():
             members[golden].append(mention_id)
         for golden in wanted:
@@ -1035,7 +1034,7 @@ class Engine:
         ``golden_id``)."""
         sources = sorted(set().union(goldens, *self._sources(goldens).values()))
         rows = []
-        result = self.con.execute(  # an index lookup (resolution.snapshot.GOLDEN_INDEX)
+        result = self.con.execute(  # an index lookup (the snapshot's mentions_golden)
             "SELECT * FROM snap.mentions WHERE golden_id = ANY(?::VARCHAR[])", [sources]
         )
         names = [d[0] for d in result.description]

@@ -22,6 +22,7 @@ block keys of every blocking rule. A call's mentions are
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import logging
@@ -437,19 +438,12 @@ def mapped_table(
     con: duckdb.DuckDBPyConnection, table: str, snapshot: Path, *, dense: bool = False
 ) -> pa.Table:
     """The snapshot's table ``table`` in ``idx`` order, memory-mapped from an Arrow file beside
-    the snapshot, written on first use (to a temporary name, then renamed: a reader never sees
-    half of one). ``dense``: ``idx`` runs 0, 1, 2… so profile ``idx`` is row ``idx``. Taking a
-    call's few rows from it costs microseconds and only the pages read, where a query of the
-    snapshot's table reads all of it; the operating system shares the pages between API
-    workers."""
+    the snapshot (:func:`_mapped`). ``dense``: ``idx`` runs 0, 1, 2… so profile ``idx`` is row
+    ``idx``. Taking a call's few rows from it costs microseconds and only the pages read, where
+    a query of the snapshot's table reads all of it; the operating system shares the pages
+    between API workers."""
     path = mapped_path(snapshot, table)
-    if not path.exists():
-        rows = con.sql(f"SELECT * FROM snap.{table} ORDER BY idx").to_arrow_table()
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, rows.schema) as out:
-            out.write_table(rows, max_chunksize=65_536)
-        os.replace(partial, path)
-    rows = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    rows = _mapped(con, path, f"SELECT * FROM snap.{table} ORDER BY idx", chunk_rows=65_536)
     idx = rows.column("idx").to_numpy()
     ordered = (
         np.array_equal(idx, np.arange(len(idx))) if dense else bool(np.all(idx[1:] >= idx[:-1]))
@@ -459,43 +453,48 @@ def mapped_table(
     return rows
 
 
+def _mapped(
+    con: duckdb.DuckDBPyConnection, path: Path, sql: str, *, chunk_rows: int | None
+) -> pa.Table:
+    """The rows of ``sql`` from an Arrow file at ``path``, memory-mapped; the file is written
+    on first use (to a temporary name, then renamed: a reader never sees half of one), in
+    chunks of ``chunk_rows`` (None: one chunk)."""
+    if not path.exists():
+        rows = con.sql(sql).to_arrow_table()
+        if chunk_rows is None:
+            rows = rows.combine_chunks()
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, rows.schema) as out:
+            out.write_table(rows, max_chunksize=chunk_rows)
+        os.replace(partial, path)
+    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
 class TermFrequencies:
     """A snapshot's term-frequency table (``<column>``, ``tf_<column>``) sorted by value in an
-    Arrow file beside it (written on first use, like :func:`mapped_table`), memory-mapped and
-    searched by bisection: a value's frequency in microseconds, without holding the table in
-    each API worker's memory."""
+    Arrow file beside it (:func:`_mapped`), memory-mapped and searched by bisection: a value's
+    frequency in microseconds, without holding the table in each API worker's memory."""
 
     def __init__(
         self, con: duckdb.DuckDBPyConnection, table: str, column: str, snapshot: Path
     ) -> None:
-        path = mapped_path(snapshot, table)
-        if not path.exists():
-            rows = con.sql(
-                f"SELECT {column} AS value, tf_{column} AS tf FROM snap.{table} "
-                f"WHERE {column} IS NOT NULL ORDER BY value"
-            ).to_arrow_table()
-            partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-            with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, rows.schema) as out:
-                out.write_table(rows.combine_chunks())  # one chunk: indexed without joining
-            os.replace(partial, path)
-        rows = pa.ipc.open_file(pa.memory_map(str(path))).read_all().combine_chunks()
-        self._values = rows.column("value").chunks
-        self._tf = rows.column("tf").chunks
-        self._size = rows.num_rows
+        rows = _mapped(
+            con,
+            mapped_path(snapshot, table),
+            f"SELECT {column} AS value, tf_{column} AS tf FROM snap.{table} "
+            f"WHERE {column} IS NOT NULL ORDER BY value",
+            chunk_rows=None,  # one chunk: indexed without joining chunks
+        )
+        self._values = rows.column("value").combine_chunks()
+        self._tf = rows.column("tf").combine_chunks()
 
     def get(self, value: object) -> float | None:
-        if value is None or not self._size:
+        if value is None:
             return None
-        values, tf = self._values[0], self._tf[0]
-        lo, hi = 0, self._size
-        while lo < hi:  # DuckDB sorted by bytes; Python's str order is the same (code points)
-            mid = (lo + hi) // 2
-            if values[mid].as_py() < value:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < self._size and values[lo].as_py() == value:
-            return tf[lo].as_py()
+        # DuckDB sorted by bytes; Python's str order is the same (code points)
+        at = bisect.bisect_left(self._values, value, key=lambda v: v.as_py())
+        if at < len(self._values) and self._values[at].as_py() == value:
+            return self._tf[at].as_py()
         return None
 
 
@@ -516,6 +515,11 @@ def take(table: pa.Table, positions: list[int] | np.ndarray) -> pa.Table:
     return pa.Table.from_batches(taken, schema=table.schema)
 
 
-def scratch_catalog(con: duckdb.DuckDBPyConnection) -> None:
-    """The in-memory catalog :meth:`EntityMatcher.prepare` runs the batch's preparation in."""
+def snapshot_connection(snapshot: Path) -> duckdb.DuckDBPyConnection:
+    """A connection for real-time work over ``snapshot``: one thread (a call is a few small
+    queries: no pool to wake), the snapshot attached read-only as ``snap``, and the in-memory
+    catalog :meth:`EntityMatcher.prepare` runs the batch's preparation in."""
+    con = duckdb.connect(config={"threads": 1})
+    con.execute(f"ATTACH '{str(snapshot).replace(chr(39), chr(39) * 2)}' AS snap (READ_ONLY)")
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {_SCRATCH}")
+    return con

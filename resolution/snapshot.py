@@ -58,10 +58,6 @@ KEEP = 3
 """Snapshots kept: the newest few (the graph may still hold an older run than the newest)."""
 
 
-GOLDEN_INDEX = "mentions_golden"
-"""The index on the snapshot mentions' ``golden_id`` (snapshots before it scan instead)."""
-
-
 def snapshot_path(workdir: Path, run_id: str) -> Path:
     return Path(workdir) / SNAPSHOT_DIR / f"{run_id}.duckdb"
 
@@ -223,7 +219,7 @@ def _copy(
         "CREATE INDEX records_key ON huitong_snapshot.records (source, record_id)",
         # a real-time call reads a few golden records' mentions, values and constraints:
         # `golden_id = ANY(?)` is then an index lookup (2–4 ms at 100k persons, not 10–28 ms)
-        f"CREATE INDEX {GOLDEN_INDEX} ON huitong_snapshot.mentions (golden_id)",
+        "CREATE INDEX mentions_golden ON huitong_snapshot.mentions (golden_id)",
         "CREATE INDEX constraint_values_golden ON huitong_snapshot.constraint_values (golden_id)",
         *(
             f"CREATE INDEX golden_records_{entity}_golden "

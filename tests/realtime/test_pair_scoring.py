@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 
 from huitong.vocabulary import ENTITY_TYPES
-from realtime.matcher import EntityMatcher, scratch_catalog
+from realtime.matcher import EntityMatcher, snapshot_connection
 from resolution.matcher_state import MATCHER_TF
 from resolution.snapshot import current_snapshot
 
@@ -25,9 +25,7 @@ from resolution.snapshot import current_snapshot
 @pytest.fixture(scope="module")
 def snapshot(city):
     path = Path(current_snapshot(city.workdir)["path"])
-    con = duckdb.connect(config={"threads": 1})
-    con.execute(f"ATTACH '{path}' AS snap (READ_ONLY)")
-    scratch_catalog(con)
+    con = snapshot_connection(path)
     models = dict(con.execute("SELECT entity, model FROM snap.models").fetchall())
     yield con, path, models
     con.close()
