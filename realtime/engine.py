@@ -53,7 +53,7 @@ from loaders.readers import LONE_SURROGATE, RawRow, as_text, lone_surrogate
 from loaders.sources import record_id_problem, stage_row
 from loaders.staging import EVENT_SCHEMA, MENTION_SCHEMA, PARTICIPANT_SCHEMA, RELATION_SCHEMA
 from realtime.errors import NoSnapshot, NotApplied, TooManyRows, UnknownSource
-from realtime.matcher import EntityMatcher, snapshot_connection
+from realtime.matcher import EntityMatcher, GoldenRows, snapshot_connection
 from realtime.results import MentionResult, RetractResult, RowResult, SubmitResult
 from resolution.cluster import CONSTRAINTS, IDENTIFIERS, torn
 from resolution.golden import golden_token
@@ -193,6 +193,12 @@ class Engine:
             self.steward[left].append((decision, right))
             self.steward[right].append((decision, left))
         con.execute("CREATE OR REPLACE TABLE ov_mentions AS SELECT * FROM snap.mentions LIMIT 0")
+        # the golden records' rows a call reads: before (values, place, members) and after
+        self.mentions_by_golden = GoldenRows(con, "mentions", path, order="mention_id")
+        self.golden_values = {
+            e: GoldenRows(con, f"golden_records_{e}", path, order="attribute") for e in ENTITY_TYPES
+        }
+        self.golden_places = GoldenRows(con, "golden_places", path, order="entity")
         # what every call asks of the read-only snapshot, held once: golden records' sizes,
         # the IDs ever issued, each source's last row and the last batch
         self.snapshot_sizes: dict[str, int] = {}
@@ -983,7 +989,8 @@ class Engine:
 
     def _before_all(self, entity: str, goldens: set[str]) -> dict[str, dict | None]:
         """Each golden record as it stands before the call: as a call left it, else as the
-        snapshot has it (three statements for all of them), else None (not issued yet)."""
+        snapshot has it (its rows in the mapped files of :class:`GoldenRows`), else None (not
+        issued yet)."""
         out: dict[str, dict | None] = {
             g: self.golden_state[g] for g in goldens if g in self.golden_state
         }
@@ -991,31 +998,19 @@ class Engine:
         if not wanted:
             return out
         values: dict[str, list] = defaultdict(list)
-        # = ANY: golden_id is indexed in the snapshot (an older one scans, in golden_id order)
-        among = "golden_id = ANY(?::VARCHAR[])"
-        for golden, *value in self.con.execute(
-            f"SELECT golden_id, attribute, value, source, record_id, role "
-            f"FROM snap.golden_records_{entity} WHERE {among} ORDER BY golden_id, attribute",
-            [wanted],
-        ).fetchall():
-            values[golden].append(value)
+        for row in self.golden_values[entity].rows_of(wanted):  # by golden ID, attribute
+            values[row["golden_id"]].append(
+                [row["attribute"], row["value"], row["source"], row["record_id"], row["role"]]
+            )
         places = {
-            golden: dict(zip(("point_key", "district", "street", "community"), place, strict=True))
-            for golden, *place in self.con.execute(
-                "SELECT golden_id, point_key, district, street, community FROM snap.golden_places "
-                "WHERE entity = ? AND list_contains(?, golden_id)",
-                [entity, wanted],
-            ).fetchall()
+            row["golden_id"]: {k: row[k] for k in ("point_key", "district", "street", "community")}
+            for row in self.golden_places.rows_of(wanted)
+            if row["entity"] == entity
         }
         members: dict[str, list[str]] = defaultdict(list)
-        for golden, mention_id in self.con.execute(
-            f"SELECT golden_id, mention_id FROM snap.mentions WHERE {among} "
-            "QUALIFY row_number() OVER (PARTITION BY golden_id ORDER BY mention_id) "
-            f"<= {MAX_SOURCE_RECORDS} "
-            "ORDER BY golden_id, mention_id",
-            [wanted],
-        ).fetchall():
-            members[golden].append(mention_id)
+        for row in self.mentions_by_golden.rows_of(wanted):  # by golden ID, mention ID
+            if len(members[row["golden_id"]]) < MAX_SOURCE_RECORDS:
+                members[row["golden_id"]].append(row["mention_id"])
         for golden in wanted:
             if not values.get(golden) and not self._issued_in_snapshot(golden):
                 out[golden] = None
@@ -1034,12 +1029,7 @@ class Engine:
         ``golden_id``)."""
         sources = sorted(set().union(goldens, *self._sources(goldens).values()))
         rows = []
-        result = self.con.execute(  # an index lookup (the snapshot's mentions_golden)
-            "SELECT * FROM snap.mentions WHERE golden_id = ANY(?::VARCHAR[])", [sources]
-        )
-        names = [d[0] for d in result.description]
-        for values in result.fetchall():
-            row = dict(zip(names, values, strict=True))
+        for row in self.mentions_by_golden.rows_of(sources):
             if row["mention_id"] in gone or row["mention_id"] in self.removed:
                 continue
             row["golden_id"] = self._resolve(row["golden_id"])

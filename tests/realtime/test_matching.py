@@ -107,6 +107,40 @@ def test_the_mapped_tables_are_the_snapshots_and_leave_with_it(city, engine, tmp
     assert not copy.exists() and not list(tmp_path.glob(f"{copy.stem}.*"))
 
 
+def test_golden_records_rows_come_from_the_mapped_files_as_from_the_snapshot(city, engine):
+    """A call reads the golden records it touches (their mentions, surviving values and
+    place) from Arrow files in golden-record order: for every golden record of the city, the
+    same rows, every column equal, as the snapshot's tables give; a golden ID the snapshot
+    lacks has none."""
+    tables = {
+        "mentions": engine.mentions_by_golden,
+        "golden_places": engine.golden_places,
+        **{f"golden_records_{e}": rows for e, rows in engine.golden_values.items()},
+    }
+    for table, mapped in tables.items():
+        result = engine.con.execute(f"SELECT * FROM snap.{table}")
+        names = [d[0] for d in result.description]
+        expected: dict[str, list[dict]] = {}
+        for values in result.fetchall():
+            row = dict(zip(names, values, strict=True))
+            expected.setdefault(row["golden_id"], []).append(row)
+        assert len(expected) >= 10, table
+        goldens = sorted(expected)
+        got: dict[str, list[dict]] = {}
+        for row in mapped.rows_of(goldens):
+            got.setdefault(row["golden_id"], []).append(row)
+        assert {g: sorted(r, key=_text) for g, r in got.items()} == {
+            g: sorted(r, key=_text) for g, r in expected.items()
+        }, table
+        some = goldens[len(goldens) // 3 : len(goldens) // 3 + 3]
+        assert mapped.rows_of(some) == [r for g in some for r in got[g]]  # in golden order
+        assert mapped.rows_of(["no such golden"]) == mapped.rows_of([]) == []
+
+
+def _text(row: dict) -> tuple[str, ...]:
+    return tuple(str(v) for v in row.values())
+
+
 def test_a_records_mentions_come_from_the_records_table_as_from_the_mentions(city, engine):
     """Snapshots hold each record's mention ids with its content hash, so finding a record's
     mentions reads the small, sorted records table instead of scanning every mention: the
