@@ -199,6 +199,7 @@ class Engine:
             e: GoldenRows(con, f"golden_records_{e}", path, order="attribute") for e in ENTITY_TYPES
         }
         self.golden_places = GoldenRows(con, "golden_places", path, order="entity")
+        self.constraint_rows = GoldenRows(con, "constraint_values", path, order="name, value")
         # what every call asks of the read-only snapshot, held once: golden records' sizes,
         # the IDs ever issued, each source's last row and the last batch
         self.snapshot_sizes: dict[str, int] = {}
@@ -658,7 +659,7 @@ class Engine:
                 evidence[right].append((left, p, w, comparisons))
         others = {o for items in evidence.values() for o, *_ in items if o not in call_ids}
         owners = self._owners(entity, others)
-        # every golden record the call's mentions may join: their values in one statement
+        # every golden record the call's mentions may join: their values read at once
         self._load_snapshot_constraints(
             self._sources({self._resolve(g) for found in owners.values() for g in found})
         )
@@ -709,18 +710,15 @@ class Engine:
 
     def _load_snapshot_constraints(self, sources: dict[str, set[str]]) -> set[str]:
         """Read the snapshot's hard-constraint values of these golden IDs (and of those merged
-        into them) not read before, in one statement; returns all of the IDs."""
+        into them) not read before; returns all of the IDs."""
         everything = set().union(*sources.values()) if sources else set()
-        missing = sorted(everything - self.snapshot_constraints.keys())
-        if missing:  # the snapshot's values of a golden ID never change: ask once
+        # not `everything - keys()`: that walks every key read so far
+        missing = [g for g in everything if g not in self.snapshot_constraints]
+        if missing:  # the snapshot's values of a golden ID never change: read once
             for golden in missing:
                 self.snapshot_constraints[golden] = []
-            for golden, name, value in self.con.execute(
-                "SELECT golden_id, name, value FROM snap.constraint_values "
-                "WHERE golden_id = ANY(?::VARCHAR[])",  # indexed, and in golden_id order
-                [missing],
-            ).fetchall():
-                self.snapshot_constraints[golden].append((name, value))
+            for row in self.constraint_rows.rows_of(missing):
+                self.snapshot_constraints[row["golden_id"]].append((row["name"], row["value"]))
         return everything
 
     def _entity_values(self, golden_ids: set[str], call: _Call) -> dict[str, dict[str, set]]:

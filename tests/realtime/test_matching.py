@@ -14,7 +14,7 @@ import pytest
 from graph_schema.connection import open_driver
 from huitong.standardise.identifiers import resident_id_check_char
 from realtime.engine import Engine, rows_from_objects
-from realtime.matcher import mapped_table
+from realtime.matcher import GoldenRows, mapped_table
 from resolution.snapshot import KEEP, _prune, current_snapshot, mapped_path
 from tests.realtime.conftest import plain_rows
 
@@ -115,6 +115,7 @@ def test_golden_records_rows_come_from_the_mapped_files_as_from_the_snapshot(cit
     tables = {
         "mentions": engine.mentions_by_golden,
         "golden_places": engine.golden_places,
+        "constraint_values": engine.constraint_rows,
         **{f"golden_records_{e}": rows for e, rows in engine.golden_values.items()},
     }
     for table, mapped in tables.items():
@@ -135,6 +136,38 @@ def test_golden_records_rows_come_from_the_mapped_files_as_from_the_snapshot(cit
         some = goldens[len(goldens) // 3 : len(goldens) // 3 + 3]
         assert mapped.rows_of(some) == [r for g in some for r in got[g]]  # in golden order
         assert mapped.rows_of(["no such golden"]) == mapped.rows_of([]) == []
+
+
+@pytest.mark.parametrize("widths", [(14,), (3, 14, 15)], ids=["one width", "several"])
+def test_golden_rows_are_found_whether_ids_have_one_width_or_several(tmp_path, widths):
+    """IDs of one width are searched as fixed-width bytes, of several by bisection: both give
+    each golden record's rows, across the file's chunks, in the file's order, and none for an
+    ID the table lacks (one that only shares a prefix with one it has, a longer one)."""
+    snapshot = tmp_path / "s.duckdb"
+    con = duckdb.connect(str(snapshot))
+    con.execute(
+        "CREATE TABLE t AS SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE "
+        f"left(md5((i // 3)::VARCHAR), list_extract({list(widths)}, 1 + i % {len(widths)})) "
+        "END AS golden_id, i AS n FROM range(200000) r(i)"
+    )
+    expected: dict[str, list[int]] = {}
+    for golden, n in con.execute("SELECT golden_id, n FROM t ORDER BY golden_id, n").fetchall():
+        if golden is not None:
+            expected.setdefault(golden, []).append(n)
+    con.close()
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
+    rows = GoldenRows(con, "t", snapshot, order="n")
+    assert rows.rows.column("golden_id").num_chunks > 1
+    assert (rows._fixed is not None) == (len(widths) == 1)
+    ordered = sorted(expected)
+    some = sorted({*ordered[:: len(ordered) // 40], ordered[-1]})
+    missing = ["0", some[0][:-1], some[0] + "0", "~" * 14]
+    got = rows.rows_of([*reversed(some), *missing, some[0]])
+    assert [r["n"] for r in got] == [n for g in some for n in expected[g]]
+    assert {r["golden_id"] for r in got} == set(some)
+    assert rows.rows_of(missing) == []
+    con.close()
 
 
 def _text(row: dict) -> tuple[str, ...]:
