@@ -118,8 +118,6 @@ class _Call:
     after: dict[str, dict | None] = field(default_factory=dict)
     before: dict[str, dict | None] = field(default_factory=dict)
     members_after: dict[str, list[str]] = field(default_factory=dict)
-    overlay_by_golden: dict[str, list[str]] | None = None
-    """submitted mentions by the golden ID the overlay gives them (unresolved)"""
 
 
 SETTLE_EVERY = 200
@@ -222,6 +220,10 @@ class Engine:
             con.execute("SELECT max(batch_id) FROM snap.mentions").fetchone()[0] or 0
         )
         self.members: dict[str, str] = {}
+        """each submitted mention → the golden ID the overlay gives it (unresolved)"""
+        self.member_ids: dict[str, set[str]] = defaultdict(set)
+        """the same, by golden ID: a call's golden records find their submitted mentions
+        without a pass over every mention submitted since the snapshot"""
         self.removed: set[str] = set()
         self.redirects: dict[str, str] = {}
         self.records: dict[tuple[str, str], str | None] = {}
@@ -282,6 +284,11 @@ class Engine:
             golden_id = self.redirects[golden_id]
         return golden_id
 
+    def _unmember(self, mention_id: str) -> None:
+        golden_id = self.members.pop(mention_id, None)
+        if golden_id is not None:
+            self.member_ids[golden_id].discard(mention_id)
+
     def _remember(self, entry: dict) -> None:
         """Apply a journalled call to the overlay."""
         state = entry["state"]
@@ -291,7 +298,7 @@ class Engine:
         by_entity: dict[str, list[str]] = defaultdict(list)
         for mention_id in gone:
             self.removed.add(mention_id)
-            self.members.pop(mention_id, None)
+            self._unmember(mention_id)
         mentions = [_dated(m, _DATE_FIELDS) for m in state.get("mentions", [])]
         for m in mentions:
             by_entity[m["entity"]].append(m["mention_id"])
@@ -316,7 +323,9 @@ class Engine:
             )
             self.con.execute("INSERT INTO ov_mentions BY NAME SELECT * FROM overlay")
         for mention_id, _, golden_id in state.get("members", []):
+            self._unmember(mention_id)
             self.members[mention_id] = golden_id
+            self.member_ids[golden_id].add(mention_id)
             self.removed.add(mention_id)  # its snapshot version (if any) is no longer current
         for entity, profiles in state.get("profiles", {}).items():
             if profiles["rows"]:
@@ -728,17 +737,13 @@ class Engine:
         for golden in everything:
             for name, value in self.snapshot_constraints[golden]:
                 values[self._resolve(golden)][name].add(value)
-        if call.overlay_by_golden is None:  # members change only between calls
-            call.overlay_by_golden = defaultdict(list)
-            for mention_id, golden in self.members.items():
-                call.overlay_by_golden[golden].append(mention_id)
         # only the stored IDs that resolve to these golden records, not every submitted
         # mention's (which grow with every call since the snapshot)
         for golden in golden_ids:
             for stored in sources[golden]:
                 if self._resolve(stored) != golden:
                     continue
-                for mention_id in call.overlay_by_golden.get(stored, ()):
+                for mention_id in self.member_ids.get(stored, ()):
                     for name, value in self.constraint_values.get(mention_id, {}).items():
                         values[golden][name].add(value)
         for m in call.mentions:
@@ -1032,7 +1037,8 @@ class Engine:
                 continue
             row["golden_id"] = self._resolve(row["golden_id"])
             rows.append(row)
-        overlay = [m for m, g in self.members.items() if self._resolve(g) in goldens]
+        # submitted mentions stored under these IDs or one merged into them
+        overlay = sorted({m for s in sources for m in self.member_ids.get(s, ())})
         if overlay:
             result = self.con.execute(
                 "SELECT * FROM ov_mentions WHERE list_contains(?, mention_id)", [overlay]
