@@ -496,7 +496,7 @@ class TermFrequencies:
         if value is None:
             return None
         # DuckDB sorted by bytes; Python's str order is the same (code points)
-        at = bisect.bisect_left(self._values, value, key=lambda v: v.as_py())
+        at = bisect.bisect_left(self._values, value, key=_as_py)
         if at < len(self._values) and self._values[at].as_py() == value:
             return self._tf[at].as_py()
         return None
